@@ -1,0 +1,159 @@
+/**
+ * Pieces shared by command jobs, inline command steps and command components: `code`, `compute`,
+ * `resources`, `distribution`, `limits`, and the `${{inputs.x}}`/`${{outputs.y}}` placeholders of `command`.
+ */
+import * as path from "node:path";
+import { DocumentReader, type KeyRules } from "./documentReader";
+import { LocalPathError, type IdValue, type PlanBuilder } from "./planBuilder";
+import { secondsToIsoDuration } from "./pythonValues";
+import { parseAssetReference, parseComputeReference, ReferenceSyntaxError } from "./references";
+import type { YamlPath } from "./yamlSource";
+
+export interface PartsContext {
+  reader: DocumentReader;
+  baseDir: string;
+  plan: PlanBuilder;
+  abortSignal?: AbortSignal;
+}
+
+/** `code:` → a local folder/file to upload and register, or a code version reference. */
+export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue | undefined> {
+  const { reader, plan } = ctx;
+  const value = reader.string(p);
+  if (value === undefined) return undefined;
+  const line = reader.lineOf(p);
+  const location = reader.source.locationOf(p);
+  if (/^git\+/i.test(value)) throw reader.error("Unsupported", `Invalid code value: ${value} at line ${line}. Git paths are not supported.`, p);
+  if (/^azureml:/i.test(value) || value.startsWith("/subscriptions/")) {
+    let parsed;
+    try {
+      parsed = parseAssetReference(value.startsWith("/") ? `azureml:${value}` : value, "codes");
+    } catch (error) {
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Code at line ${line}: ${error.message}`, p);
+      throw error;
+    }
+    if (parsed.form === "passthrough") {
+      if (parsed.value.startsWith("azureml://")) throw reader.error("Unsupported", `Code at line ${line}: registry code ids cannot be used for jobs.`, p);
+      return { form: "armId", id: parsed.value };
+    }
+    if (parsed.form === "version") return plan.addReference("codes", parsed.name, { version: parsed.version, resolution: "static", location });
+    return plan.addReference("codes", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw reader.error("Unsupported", `Code at line ${line}: '${value}' is neither a local path nor an azureml: reference.`, p);
+  const local = path.resolve(ctx.baseDir, value);
+  try {
+    return await plan.addCode(local, location, ctx.abortSignal);
+  } catch (error) {
+    if (error instanceof LocalPathError) throw reader.error(error.errorCode, `${error.message} (code '${value}' at line ${line})`, p);
+    throw error;
+  }
+}
+
+/** `compute:` → a named compute (looked up when `resolution` is `get`) or a verbatim value. */
+export function readCompute(ctx: PartsContext, p: YamlPath, resolution: "get" | "static"): IdValue | undefined {
+  const { reader, plan } = ctx;
+  const value = reader.string(p);
+  if (value === undefined) return undefined;
+  let parsed;
+  try {
+    parsed = parseComputeReference(value);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) throw reader.error("Unsupported", `Compute at line ${reader.lineOf(p)}: ${error.message}`, p);
+    throw error;
+  }
+  if (parsed.form === "passthrough") return parsed.value.startsWith("/") ? { form: "armId", id: parsed.value } : { form: "verbatim", value: parsed.value };
+  return plan.addReference("computes", parsed.name, { resolution, location: reader.source.locationOf(p) });
+}
+
+/** The three spellings of one setting: YAML (component spec), snake (pipeline node), camel (REST job). */
+export interface ThreeForms {
+  yaml: Record<string, unknown>;
+  snake: Record<string, unknown>;
+  camel: Record<string, unknown>;
+}
+
+const RESOURCES_KEYS: KeyRules = {
+  kind: "resources",
+  allowed: ["instance_count", "instance_type", "shm_size", "docker_args", "properties"],
+  unsupported: { locations: "resources.locations needs an api-version newer than 2022-10-01" },
+};
+
+export function readResources(reader: DocumentReader, p: YamlPath): ThreeForms | undefined {
+  const m = reader.mapping(p, RESOURCES_KEYS);
+  if (!m) return undefined;
+  const instanceCount = reader.integer([...p, "instance_count"], { min: 1 });
+  const instanceType = reader.string([...p, "instance_type"]);
+  const shmSize = reader.string([...p, "shm_size"]);
+  const dockerArgs = reader.string([...p, "docker_args"]);
+  const properties = reader.mapping([...p, "properties"]);
+  const snake = { instance_count: instanceCount, instance_type: instanceType, shm_size: shmSize, docker_args: dockerArgs, properties };
+  return {
+    yaml: snake,
+    snake,
+    camel: { instanceCount, instanceType, shmSize, dockerArgs, properties },
+  };
+}
+
+const DISTRIBUTION_TYPES: Readonly<Record<string, { rest: string; keys: string[] }>> = {
+  pytorch: { rest: "PyTorch", keys: ["process_count_per_instance"] },
+  mpi: { rest: "Mpi", keys: ["process_count_per_instance"] },
+  tensorflow: { rest: "TensorFlow", keys: ["worker_count", "parameter_server_count"] },
+};
+
+export function readDistribution(reader: DocumentReader, p: YamlPath): ThreeForms | undefined {
+  const m = reader.mapping(p);
+  if (!m) return undefined;
+  const type = reader.requireString([...p, "type"]).toLowerCase();
+  const info = DISTRIBUTION_TYPES[type];
+  if (!info) {
+    throw reader.error("InvalidValue", `Distribution type '${type}' at line ${reader.lineOf([...p, "type"])} is not supported (allowed: ${Object.keys(DISTRIBUTION_TYPES).join(", ")}).`, [...p, "type"]);
+  }
+  reader.checkKeys(p, m, { kind: `${type} distribution`, allowed: ["type", ...info.keys] });
+  const yaml: Record<string, unknown> = { type };
+  const snake: Record<string, unknown> = { distribution_type: info.rest };
+  const camel: Record<string, unknown> = { distributionType: info.rest };
+  for (const key of info.keys) {
+    const n = reader.integer([...p, key], { min: 0 });
+    if (n === undefined) continue;
+    yaml[key] = n;
+    snake[key] = n;
+    camel[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = n;
+  }
+  return { yaml, snake, camel };
+}
+
+export function readLimits(reader: DocumentReader, p: YamlPath): Omit<ThreeForms, "yaml"> | undefined {
+  const m = reader.mapping(p, { kind: "limits", allowed: ["timeout"] });
+  if (!m) return undefined;
+  const seconds = reader.number([...p, "timeout"]);
+  const timeout = seconds === undefined ? undefined : secondsToIsoDuration(seconds);
+  return { snake: { job_limits_type: "Command", timeout }, camel: { jobLimitsType: "Command", timeout } };
+}
+
+/**
+ * Checks that every `${{inputs.x}}` / `${{outputs.y}}` in `command` names a declared input/output. Those
+ * inside `$[[...]]` optional sections may name inputs that are not set.
+ */
+export function checkCommandPlaceholders(
+  reader: DocumentReader,
+  p: YamlPath,
+  command: string,
+  declared: { inputs: ReadonlySet<string>; outputs: ReadonlySet<string>; owner: string },
+): void {
+  const placeholder = /\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_.]+)\s*\}\}/g;
+  const optionalRanges: [number, number][] = [];
+  const optional = /\$\[\[[\s\S]*?\]\]/g;
+  for (let m = optional.exec(command); m; m = optional.exec(command)) optionalRanges.push([m.index, m.index + m[0].length]);
+  for (let m = placeholder.exec(command); m; m = placeholder.exec(command)) {
+    const [, kind, name] = m;
+    const set = kind === "inputs" ? declared.inputs : declared.outputs;
+    if (set.has(name)) continue;
+    const at = m.index;
+    if (kind === "inputs" && optionalRanges.some(([s, e]) => at > s && at < e)) continue;
+    throw reader.error(
+      "UnknownBinding",
+      `The command of ${declared.owner} at line ${reader.lineOf(p)} refers to \${{${kind}.${name}}}, but ${declared.owner} declares no ${kind === "inputs" ? "input" : "output"} '${name}' (declared: ${[...set].sort().join(", ") || "none"}).`,
+      p,
+    );
+  }
+}

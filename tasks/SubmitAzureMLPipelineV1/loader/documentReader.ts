@@ -1,0 +1,193 @@
+/**
+ * Typed, position-aware access to a parsed YAML document: every read names the key and the line when it
+ * fails, and every mapping is checked against an explicit allow-list (nothing is silently dropped).
+ */
+import { JobDefinitionError, type JobDefinitionErrorCode } from "./errors";
+import type { OverrideOrigins } from "./overrides";
+import type { YamlPath, YamlSource } from "./yamlSource";
+
+export type Scalar = string | number | boolean;
+
+/** Keys of one object kind: those read, and those recognised but refused with a reason. */
+export interface KeyRules {
+  /** A human name for the object, e.g. "pipeline job" or "command step". */
+  kind: string;
+  allowed: readonly string[];
+  /** Keys the CLI accepts but this task does not, with the reason. */
+  unsupported?: Readonly<Record<string, string>>;
+}
+
+const TRUTHY = new Set(["t", "true", "on", "y", "yes", "1"]);
+const FALSY = new Set(["f", "false", "off", "n", "no", "0"]);
+
+export class DocumentReader {
+  constructor(
+    readonly source: YamlSource,
+    readonly root: unknown,
+    private readonly origins?: OverrideOrigins,
+  ) {}
+
+  get filePath(): string {
+    return this.source.filePath;
+  }
+
+  /** `jobs.train.inputs.lr` */
+  static describe(path: YamlPath): string {
+    return path.length === 0 ? "the document" : path.map(String).join(".");
+  }
+
+  /** Builds an error located at `path` (or at the override that set it). */
+  error(code: JobDefinitionErrorCode, message: string, path: YamlPath): JobDefinitionError {
+    const origin = this.origins?.originOf(path);
+    if (origin) {
+      return new JobDefinitionError(code, `${message} (set by override line ${origin.lineNumber} '${origin.text}')`, {
+        location: { filePath: this.source.filePath },
+        keyPath: DocumentReader.describe(path),
+      });
+    }
+    return new JobDefinitionError(code, message, { location: this.source.locationOf(path), keyPath: DocumentReader.describe(path) });
+  }
+
+  /** The line of `path`'s key (or nearest ancestor), for messages. */
+  lineOf(path: YamlPath): number | undefined {
+    return this.source.locationOf(path).line;
+  }
+
+  get(path: YamlPath): unknown {
+    let node: unknown = this.root;
+    for (const segment of path) {
+      if (node === null || typeof node !== "object") return undefined;
+      node = Array.isArray(node) ? node[segment as number] : Object.prototype.hasOwnProperty.call(node, segment) ? (node as Record<string, unknown>)[segment as string] : undefined;
+    }
+    return node;
+  }
+
+  has(path: YamlPath): boolean {
+    const value = this.get(path);
+    return value !== undefined && value !== null;
+  }
+
+  /** A mapping (or absent/null → undefined), its keys checked against `rules`. */
+  mapping(path: YamlPath, rules?: KeyRules): Record<string, unknown> | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a mapping${rules ? ` (a ${rules.kind})` : ""}, not ${describeValue(value)}.`, path);
+    }
+    if (rules) this.checkKeys(path, value as Record<string, unknown>, rules);
+    return value as Record<string, unknown>;
+  }
+
+  requireMapping(path: YamlPath, rules?: KeyRules): Record<string, unknown> {
+    const m = this.mapping(path, rules);
+    if (!m) throw this.error("MissingKey", `Missing required key '${DocumentReader.describe(path)}'.`, path);
+    return m;
+  }
+
+  checkKeys(path: YamlPath, value: Record<string, unknown>, rules: KeyRules): void {
+    for (const key of Object.keys(value)) {
+      if (rules.allowed.includes(key)) continue;
+      const keyPath = [...path, key];
+      const reason = rules.unsupported?.[key];
+      const line = this.lineOf(keyPath);
+      const at = line === undefined ? "" : ` at line ${line}`;
+      const owner = path.length === 0 ? `the ${rules.kind}` : `${rules.kind} '${DocumentReader.describe(path)}'`;
+      if (reason !== undefined) {
+        throw this.error("Unsupported", `Key '${key}'${at} in ${owner} is not supported by this task: ${reason}`, keyPath);
+      }
+      throw this.error("UnknownKey", `Unknown key '${key}'${at} in ${owner} (allowed: ${[...rules.allowed].sort().join(", ")}).`, keyPath);
+    }
+  }
+
+  string(path: YamlPath, options: { required?: boolean; allowNumbers?: boolean } = {}): string | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) {
+      if (options.required) throw this.error("MissingKey", `Missing required key '${DocumentReader.describe(path)}'.`, path);
+      return undefined;
+    }
+    if (typeof value === "string") return value;
+    if (options.allowNumbers && (typeof value === "number" || typeof value === "boolean")) return this.scalarText(path);
+    throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a string, not ${describeValue(value)}.`, path);
+  }
+
+  requireString(path: YamlPath): string {
+    return this.string(path, { required: true })!;
+  }
+
+  /** Booleans; strings are coerced as marshmallow does (`true`, `yes`, `1`, …). */
+  boolean(path: YamlPath): boolean | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "boolean") return value;
+    if (typeof value === "number" && (value === 0 || value === 1)) return value === 1;
+    if (typeof value === "string") {
+      const v = value.trim().toLowerCase();
+      if (TRUTHY.has(v)) return true;
+      if (FALSY.has(v)) return false;
+    }
+    throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be true or false, not ${describeValue(value)}.`, path);
+  }
+
+  /** Integers; numeric strings (from overrides) are coerced. */
+  integer(path: YamlPath, options: { min?: number } = {}): number | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) return undefined;
+    const n = typeof value === "string" && /^[-+]?\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isInteger(n)) {
+      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be an integer, not ${describeValue(value)}.`, path);
+    }
+    if (options.min !== undefined && n < options.min) {
+      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be at least ${options.min}, not ${n}.`, path);
+    }
+    return n;
+  }
+
+  /** Numbers (seconds and the like); numeric strings are coerced. */
+  number(path: YamlPath): number | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) return undefined;
+    const n = typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isFinite(n)) {
+      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a number, not ${describeValue(value)}.`, path);
+    }
+    return n;
+  }
+
+  /** A mapping of names to scalars, sent as strings (tags, properties, environment variables). */
+  stringMap(path: YamlPath): Record<string, string> | undefined {
+    const m = this.mapping(path);
+    if (!m) return undefined;
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(m)) {
+      if (value === null || value === undefined) {
+        out[key] = "";
+      } else if (typeof value === "object") {
+        throw this.error("InvalidValue", `'${DocumentReader.describe([...path, key])}' must be a string, not ${describeValue(value)}.`, [...path, key]);
+      } else {
+        out[key] = typeof value === "string" ? value : this.scalarText([...path, key]);
+      }
+    }
+    return out;
+  }
+
+  /** A scalar as the YAML wrote it (for numbers and booleans given where strings are expected). */
+  scalarText(path: YamlPath): string {
+    const value = this.get(path);
+    const plain = this.source.exactPositionOf(path)?.plainScalar;
+    if (typeof value === "number" && plain !== undefined && !this.origins?.originOf(path)) return plain;
+    return String(value);
+  }
+
+  /** Whether the YAML wrote the value at `path` as a float literal (overridden values are strings). */
+  isFloatLiteral(path: YamlPath): boolean {
+    return !this.origins?.originOf(path) && this.source.isFloatLiteral(path);
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string '${value}'`;
+  return `${typeof value} ${String(value)}`;
+}

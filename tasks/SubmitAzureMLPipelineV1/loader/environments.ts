@@ -1,0 +1,115 @@
+/**
+ * `environment:` values: named/versioned/`@latest` references, registry and curated strings, and inline
+ * `{image, conda_file}` environments registered as `CliV2AnonymousEnvironment/<md5>` like the CLI does.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { dump } from "js-yaml";
+import { DocumentReader, type KeyRules } from "./documentReader";
+import type { IdValue, PlanBuilder } from "./planBuilder";
+import { md5Hex, pythonStrJoin } from "./pythonValues";
+import { parseAssetReference, ReferenceSyntaxError } from "./references";
+import { parseYamlSource, type YamlPath } from "./yamlSource";
+
+export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
+
+const INLINE_ENVIRONMENT_KEYS: KeyRules = {
+  kind: "inline environment",
+  allowed: ["image", "conda_file", "description", "tags", "os_type"],
+  unsupported: {
+    build: "Docker build contexts are not supported: build and push the image, then reference it with 'image'",
+    inference_config: "inference_config applies to deployments, not jobs",
+    name: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
+    version: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
+  },
+};
+
+export interface EnvironmentContext {
+  reader: DocumentReader;
+  baseDir: string;
+  plan: PlanBuilder;
+}
+
+/** Reads the `environment:` at `p` (required). */
+export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Promise<IdValue> {
+  const { reader, plan } = ctx;
+  const value = reader.get(p);
+  const location = reader.source.locationOf(p);
+  if (value === undefined || value === null) throw reader.error("MissingKey", `Missing required key '${DocumentReader.describe(p)}'.`, p);
+  if (typeof value === "string") {
+    let parsed;
+    try {
+      parsed = parseAssetReference(value, "environments");
+    } catch (error) {
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Environment at line ${reader.lineOf(p)}: ${error.message}`, p);
+      throw error;
+    }
+    if (parsed.form === "passthrough") {
+      return parsed.value.startsWith("/") ? { form: "armId", id: parsed.value } : { form: "verbatim", value: parsed.value };
+    }
+    if (parsed.form === "version") return plan.addReference("environments", parsed.name, { version: parsed.version, resolution: "static", location });
+    return plan.addReference("environments", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
+  }
+  reader.mapping(p, INLINE_ENVIRONMENT_KEYS);
+  const image = reader.string([...p, "image"]);
+  if (!image) throw reader.error("MissingKey", `Docker image or Dockerfile is required for environments: set 'image' in ${DocumentReader.describe(p)}.`, p);
+  const condaFile = await readCondaFile(ctx, [...p, "conda_file"]);
+  const osType = reader.string([...p, "os_type"]);
+  const version = anonymousEnvironmentVersion(image, condaFile);
+  const key = `${ANONYMOUS_ENVIRONMENT_NAME}/${version}`;
+  return plan.addEnvironment({
+    key,
+    name: ANONYMOUS_ENVIRONMENT_NAME,
+    version,
+    declaredAt: location,
+    body: {
+      properties: {
+        image,
+        condaFile,
+        isAnonymous: true,
+        osType: osType === undefined ? undefined : osType.toLowerCase() === "windows" ? "Windows" : "Linux",
+        description: reader.string([...p, "description"]),
+        tags: reader.stringMap([...p, "tags"]),
+      },
+    },
+  });
+}
+
+/** `conda_file:` a path (relative to the YAML) or an inline mapping → the conda YAML re-dumped with sorted keys. */
+async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<string | undefined> {
+  const { reader } = ctx;
+  const value = reader.get(p);
+  if (value === undefined || value === null) return undefined;
+  let conda: unknown;
+  if (typeof value === "string") {
+    const file = path.resolve(ctx.baseDir, value);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch {
+      throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
+    }
+    conda = parseYamlSource(text, file).value;
+  } else if (typeof value === "object" && !Array.isArray(value)) {
+    conda = value;
+  } else {
+    throw reader.error("InvalidValue", `'${DocumentReader.describe(p)}' must be a path to a conda file or a mapping.`, p);
+  }
+  return dumpCondaYaml(conda);
+}
+
+/** The conda specification as the CLI sends it: YAML with sorted keys, block style, unindented sequences (PyYAML's defaults). */
+export function dumpCondaYaml(conda: unknown): string {
+  return dump(conda, { sortKeys: true, seqNoIndent: true, lineWidth: 80 });
+}
+
+/**
+ * The CLI's anonymous environment version: `md5(image)`, then Python's `hash_str.join(md5(conda))`
+ * (the previous digest separates the characters of the next), then MD5 of the result.
+ */
+export function anonymousEnvironmentVersion(image: string, condaFile: string | undefined): string {
+  let hashStr = "";
+  hashStr = pythonStrJoin(hashStr, md5Hex(image));
+  if (condaFile !== undefined) hashStr = pythonStrJoin(hashStr, md5Hex(condaFile));
+  return md5Hex(hashStr);
+}

@@ -1,0 +1,297 @@
+/**
+ * Job inputs and outputs: reading them from YAML (literals, bindings, data with local/asset/URI paths)
+ * and writing them as the CLI sends them — camelCase `JobInput`/`JobOutput` at job level, snake_case
+ * dicts inside pipeline `jobs` nodes.
+ */
+import * as path from "node:path";
+import { datastoreUriOf } from "../../common/contentHash";
+import { DocumentReader, describeValue, type KeyRules } from "./documentReader";
+import type { YamlPath } from "./yamlSource";
+import { pythonStr } from "./pythonValues";
+import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
+import { isRemoteUri, parseAssetReference, ReferenceSyntaxError } from "./references";
+import type { IdPlaceholder } from "./placeholders";
+
+export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
+export const DATA_TYPES = ["uri_file", "uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model"] as const;
+const MODEL_TYPES = new Set(["custom_model", "mlflow_model", "triton_model"]);
+export type LiteralType = (typeof LITERAL_TYPES)[number];
+export type DataType = (typeof DATA_TYPES)[number];
+
+/** YAML input modes → REST `InputDeliveryMode`. */
+export const INPUT_MODES: Readonly<Record<string, string>> = {
+  ro_mount: "ReadOnlyMount",
+  mount: "ReadOnlyMount",
+  download: "Download",
+  direct: "Direct",
+  eval_mount: "EvalMount",
+  eval_download: "EvalDownload",
+};
+/** YAML output modes → REST `OutputDeliveryMode` (2022-10-01 has no `Direct`). */
+export const OUTPUT_MODES: Readonly<Record<string, string>> = {
+  rw_mount: "ReadWriteMount",
+  mount: "ReadWriteMount",
+  upload: "Upload",
+};
+
+export const NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const BINDING = /^\$\{\{\s*(.*?)\s*\}\}$/;
+
+/** `${{parent...}}`: sent as a literal string (with `mode` when given). */
+export interface BindingModel {
+  kind: "binding";
+  value: string;
+  mode?: string;
+  yamlMode?: string;
+  path: YamlPath;
+}
+
+export type InputModel =
+  | { kind: "literal"; value: string; literalType: LiteralType; description?: string }
+  | BindingModel
+  | { kind: "data"; type: DataType; uri: string | IdPlaceholder; mode?: string; yamlMode?: string; description?: string };
+
+export type OutputModel =
+  | BindingModel
+  | { kind: "data"; type: DataType; mode?: string; yamlMode?: string; uri?: string; description?: string };
+
+export interface IoContext {
+  reader: DocumentReader;
+  /** Folder local paths are relative to (the declaring YAML's). */
+  baseDir: string;
+  plan: PlanBuilder;
+  /** `job`: top-level inputs (bindings not allowed); `node`: a pipeline step's. */
+  level: "job" | "node";
+  abortSignal?: AbortSignal;
+}
+
+const DATA_INPUT_KEYS: KeyRules = {
+  kind: "input",
+  allowed: ["type", "path", "mode", "description", "datastore"],
+  unsupported: { optional: "optional inputs belong in a component definition", default: "give the value directly instead of a default" },
+};
+const OUTPUT_KEYS: KeyRules = {
+  kind: "output",
+  allowed: ["type", "mode", "path", "description"],
+  unsupported: { name: "registering outputs as assets (name/version) needs api-version 2023 or later", version: "registering outputs as assets (name/version) needs api-version 2023 or later" },
+};
+
+/** Reads `inputs` at `basePath` (a mapping of name → value). */
+export async function readInputs(ctx: IoContext, basePath: YamlPath): Promise<Map<string, InputModel>> {
+  const inputs = new Map<string, InputModel>();
+  const mapping = ctx.reader.mapping(basePath);
+  if (!mapping) return inputs;
+  for (const name of Object.keys(mapping)) {
+    const p = [...basePath, name];
+    if (!NAME_PATTERN.test(name) && !(ctx.level === "job" && /^[a-zA-Z_][a-zA-Z0-9_.]*$/.test(name))) {
+      throw ctx.reader.error("InvalidValue", `'${name}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    }
+    const model = await readInput(ctx, p);
+    if (model) inputs.set(name, model);
+  }
+  return inputs;
+}
+
+async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | undefined> {
+  const { reader } = ctx;
+  const value = reader.get(p);
+  // The CLI drops pipeline inputs whose value is None or "".
+  if (value === null || value === undefined || value === "") return undefined;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    if (typeof value === "string") {
+      const binding = readBinding(ctx, p, value, "input");
+      if (binding) return binding;
+    }
+    return literalInput(reader, p, value);
+  }
+  if (Array.isArray(value)) {
+    throw reader.error("InvalidValue", `Input '${DocumentReader.describe(p)}' must be a value or a mapping, not ${describeValue(value)}.`, p);
+  }
+  reader.mapping(p, DATA_INPUT_KEYS);
+  const type = readDataType(reader, [...p, "type"], "input") ?? "uri_folder";
+  const description = reader.string([...p, "description"]);
+  const yamlMode = reader.string([...p, "mode"]);
+  let mode: string | undefined;
+  if (yamlMode !== undefined) {
+    mode = INPUT_MODES[yamlMode];
+    if (!mode) {
+      throw reader.error("InvalidValue", `Input mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for inputs (allowed: ${Object.keys(INPUT_MODES).join(", ")}).`, [...p, "mode"]);
+    }
+  }
+  const pathValue = reader.string([...p, "path"], { required: true })!;
+  const binding = readBinding(ctx, [...p, "path"], pathValue, "input");
+  if (binding) return { ...binding, mode, yamlMode };
+  const uri = await resolveInputPath(ctx, [...p, "path"], pathValue, type, reader.string([...p, "datastore"]));
+  return { kind: "data", type, uri, mode, yamlMode, description };
+}
+
+function literalInput(reader: DocumentReader, p: YamlPath, value: string | number | boolean): InputModel {
+  const isFloat = typeof value === "number" && reader.isFloatLiteral(p);
+  const literalType: LiteralType =
+    typeof value === "boolean" ? "boolean" : typeof value === "number" ? (isFloat || !Number.isInteger(value) ? "number" : "integer") : "string";
+  return { kind: "literal", value: pythonStr(value, isFloat), literalType };
+}
+
+/** `${{parent.inputs.x}}` / `${{parent.jobs.a.outputs.b}}` (inputs) or `${{parent.outputs.y}}` (outputs). */
+function readBinding(ctx: IoContext, p: YamlPath, text: string, direction: "input" | "output"): BindingModel | undefined {
+  const m = BINDING.exec(text.trim());
+  if (!m) return undefined;
+  const { reader } = ctx;
+  const expr = m[1];
+  const line = reader.lineOf(p);
+  if (ctx.level === "job") {
+    if (direction === "input") return { kind: "binding", value: text, path: p }; // sent as a literal, as the CLI does
+    throw reader.error("InvalidValue", `Output '${DocumentReader.describe(p)}' at line ${line} cannot be a binding at job level.`, p);
+  }
+  if (/^(inputs|outputs)\./.test(expr)) {
+    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line} has changed to \${{parent.${expr}}}, please change to use new format.`, p);
+  }
+  if (direction === "input" && !/^parent\.(inputs|jobs)\./.test(expr)) {
+    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line}: a job input in a pipeline can bind only to a job output (\${{parent.jobs.<step>.outputs.<name>}}) or a pipeline input (\${{parent.inputs.<name>}}).`, p);
+  }
+  if (direction === "output" && !/^parent\.outputs\./.test(expr)) {
+    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line}: a step output can bind only to a pipeline output (\${{parent.outputs.<name>}}).`, p);
+  }
+  return { kind: "binding", value: `\${{${expr}}}`, path: p };
+}
+
+function readDataType(reader: DocumentReader, p: YamlPath, direction: "input" | "output"): DataType | undefined {
+  const type = reader.string(p);
+  if (type === undefined) return undefined;
+  if ((DATA_TYPES as readonly string[]).includes(type)) return type as DataType;
+  const line = reader.lineOf(p);
+  if ((LITERAL_TYPES as readonly string[]).includes(type)) {
+    throw reader.error("InvalidValue", `Type '${type}' at line ${line} is a literal type: give the ${direction}'s value directly (e.g. 'learning_rate: 0.01').`, p);
+  }
+  throw reader.error("InvalidValue", `Unknown ${direction} type '${type}' at line ${line} (allowed: ${DATA_TYPES.join(", ")}).`, p);
+}
+
+async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type: DataType, datastore: string | undefined): Promise<string | IdPlaceholder> {
+  const { reader, plan } = ctx;
+  const location = reader.source.locationOf(p);
+  if (isRemoteUri(value)) return value;
+  if (/^azureml:/i.test(value)) {
+    const kind = MODEL_TYPES.has(type) ? "models" : "data";
+    let parsed;
+    try {
+      parsed = parseAssetReference(value, kind);
+    } catch (error) {
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Input path at line ${reader.lineOf(p)}: ${error.message}`, p);
+      throw error;
+    }
+    if (parsed.form === "passthrough") return parsed.value;
+    const id: IdValue =
+      parsed.form === "version"
+        ? plan.addReference(kind, parsed.name, { version: parsed.version, resolution: "static", location })
+        : plan.addReference(kind, parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
+    return restId(id);
+  }
+  const local = path.resolve(ctx.baseDir, value.replace(/^file:/i, ""));
+  try {
+    const { isDirectory } = await statLocalPath(local);
+    if (type === "uri_file" && isDirectory) {
+      throw reader.error("InvalidValue", `There is no file on target path: ${local} (input type uri_file at line ${reader.lineOf(p)}).`, p);
+    }
+    if (type === "uri_folder" && !isDirectory) {
+      throw reader.error("InvalidValue", `There is no dir on target path: ${local} (input type uri_folder at line ${reader.lineOf(p)}).`, p);
+    }
+    const upload = await plan.addUpload(local, { kind: "data", datastoreName: datastore ?? "workspaceblobstore", location, abortSignal: ctx.abortSignal });
+    return datastoreUriOf({ blobPrefix: upload.blobPrefix, isDirectory: upload.isDirectory }, upload.datastoreName);
+  } catch (error) {
+    if (error instanceof LocalPathError) {
+      throw reader.error(error.errorCode, `${error.message} (path '${value}' at line ${reader.lineOf(p)})`, p);
+    }
+    throw error;
+  }
+}
+
+/** Reads `outputs` at `basePath`. */
+export function readOutputs(ctx: IoContext, basePath: YamlPath): Map<string, OutputModel> {
+  const outputs = new Map<string, OutputModel>();
+  const mapping = ctx.reader.mapping(basePath);
+  if (!mapping) return outputs;
+  for (const name of Object.keys(mapping)) {
+    const p = [...basePath, name];
+    if (!NAME_PATTERN.test(name)) {
+      throw ctx.reader.error("InvalidValue", `'${name}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    }
+    outputs.set(name, readOutput(ctx, p));
+  }
+  return outputs;
+}
+
+function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
+  const { reader } = ctx;
+  const value = reader.get(p);
+  if (value === null || value === undefined) return { kind: "data", type: "uri_folder" };
+  if (typeof value === "string") {
+    const binding = readBinding(ctx, p, value, "output");
+    if (binding) return binding;
+    throw reader.error("InvalidValue", `Output '${DocumentReader.describe(p)}' at line ${reader.lineOf(p)} must be a mapping (type, mode, path) or a \${{parent.outputs.<name>}} binding, not ${describeValue(value)}.`, p);
+  }
+  reader.mapping(p, OUTPUT_KEYS);
+  const type = readDataType(reader, [...p, "type"], "output") ?? "uri_folder";
+  const yamlMode = reader.string([...p, "mode"]);
+  let mode: string | undefined;
+  if (yamlMode !== undefined) {
+    mode = OUTPUT_MODES[yamlMode];
+    if (!mode) {
+      const extra = yamlMode === "direct" ? " ('direct' outputs need an api-version newer than 2022-10-01)" : "";
+      throw reader.error("InvalidValue", `Output mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for outputs (allowed: ${Object.keys(OUTPUT_MODES).join(", ")})${extra}.`, [...p, "mode"]);
+    }
+  }
+  const pathValue = reader.string([...p, "path"]);
+  if (pathValue !== undefined) {
+    const binding = readBinding(ctx, [...p, "path"], pathValue, "output");
+    if (binding) return { ...binding, mode, yamlMode };
+    if (!isRemoteUri(pathValue)) {
+      throw reader.error("InvalidValue", `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`, [...p, "path"]);
+    }
+  }
+  return { kind: "data", type, mode, yamlMode, uri: pathValue, description: reader.string([...p, "description"]) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST forms
+
+/** Job-level `JobInput` (camelCase, msrest-serialized). */
+export function restJobInput(input: InputModel): Record<string, unknown> {
+  switch (input.kind) {
+    case "literal":
+      return { jobInputType: "literal", value: input.value, description: input.description };
+    case "binding":
+      return { jobInputType: "literal", value: input.value };
+    case "data":
+      return { jobInputType: input.type, uri: input.uri, mode: input.mode, description: input.description };
+  }
+}
+
+/** Job-level `JobOutput`. */
+export function restJobOutput(output: OutputModel): Record<string, unknown> {
+  if (output.kind === "binding") throw new Error("Job-level outputs cannot be bindings.");
+  return { jobOutputType: output.type, mode: output.mode, uri: output.uri, description: output.description };
+}
+
+/** Input inside a pipeline node (snake_case `as_dict()` form). */
+export function nodeInput(input: InputModel): Record<string, unknown> {
+  switch (input.kind) {
+    case "literal":
+      return { job_input_type: "literal", value: input.value };
+    case "binding":
+      return { job_input_type: "literal", value: input.value, mode: input.mode };
+    case "data":
+      return { job_input_type: input.type, uri: input.uri, mode: input.mode };
+  }
+}
+
+/** Output inside a pipeline node: bindings as `{value, type: "literal"}`. */
+export function nodeOutput(output: OutputModel): Record<string, unknown> {
+  if (output.kind === "binding") return { value: output.value, type: "literal", mode: output.mode };
+  return { job_output_type: output.type, mode: output.mode, uri: output.uri };
+}
+
+export function mapEntries<V>(map: ReadonlyMap<string, V>, convert: (value: V) => Record<string, unknown>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [k, v] of map) out[k] = convert(v);
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * Local command component files (`component: ./train.yml`): loaded, validated, their `code` uploaded and
+ * environment resolved, and registered as an anonymous component (`azureml_anonymous/<hash>`) whose spec
+ * is the file's content with `code`/`environment` replaced by `azureml:` ARM ids and `_source: YAML.COMPONENT`.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { checkCommandPlaceholders, readCode, readDistribution, readResources } from "./commandParts";
+import { DocumentReader, type KeyRules } from "./documentReader";
+import { readEnvironment } from "./environments";
+import { DATA_TYPES, LITERAL_TYPES, NAME_PATTERN, OUTPUT_MODES } from "./jobIo";
+import { specRef, type IdValue, type PlanBuilder } from "./planBuilder";
+import { parseYamlSource } from "./yamlSource";
+
+export interface ComponentInputDeclaration {
+  type: string;
+  optional: boolean;
+  hasDefault: boolean;
+}
+
+export interface LocalComponent {
+  filePath: string;
+  name?: string;
+  inputs: ReadonlyMap<string, ComponentInputDeclaration>;
+  outputs: ReadonlyMap<string, { type: string }>;
+  componentId: IdValue;
+}
+
+const COMPONENT_KEYS: KeyRules = {
+  kind: "command component",
+  allowed: ["$schema", "type", "name", "version", "display_name", "description", "tags", "is_deterministic", "inputs", "outputs", "code", "environment", "command", "resources", "distribution"],
+  unsupported: {
+    additional_includes: "additional_includes is not supported: put the files in the code folder",
+    instance_count: "set resources.instance_count on the step instead",
+    properties: "component properties are not supported by this task",
+  },
+};
+const COMPONENT_INPUT_KEYS: KeyRules = { kind: "component input", allowed: ["type", "default", "optional", "description", "min", "max", "enum", "mode"] };
+const COMPONENT_OUTPUT_KEYS: KeyRules = { kind: "component output", allowed: ["type", "description", "mode"] };
+
+export interface LocalComponentContext {
+  plan: PlanBuilder;
+  cache: Map<string, Promise<LocalComponent>>;
+  abortSignal?: AbortSignal;
+}
+
+/** Loads (once per file) the component at `filePath`. Errors name the file and line. */
+export function loadLocalComponent(ctx: LocalComponentContext, filePath: string): Promise<LocalComponent> {
+  let loading = ctx.cache.get(filePath);
+  if (!loading) {
+    loading = readComponentFile(ctx, filePath);
+    ctx.cache.set(filePath, loading);
+  }
+  return loading;
+}
+
+async function readComponentFile(ctx: LocalComponentContext, filePath: string): Promise<LocalComponent> {
+  const text = await fs.readFile(filePath, "utf8");
+  const source = parseYamlSource(text, filePath);
+  const reader = new DocumentReader(source, source.value);
+  if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
+    throw reader.error("NotAMapping", `Component file ${filePath} must contain a mapping.`, []);
+  }
+  const doc = reader.requireMapping([], COMPONENT_KEYS);
+  const type = reader.string(["type"]) ?? "command";
+  if (type !== "command") {
+    throw reader.error("Unsupported", `Component type '${type}' at line ${reader.lineOf(["type"])} is not supported: only command components are.`, ["type"]);
+  }
+  const baseDir = path.dirname(filePath);
+  const name = reader.string(["name"]);
+  const command = reader.requireString(["command"]);
+
+  const inputs = new Map<string, ComponentInputDeclaration>();
+  for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
+    const p = ["inputs", inputName];
+    if (!NAME_PATTERN.test(inputName)) throw reader.error("InvalidValue", `'${inputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    reader.requireMapping(p, COMPONENT_INPUT_KEYS);
+    const inputType = reader.requireString([...p, "type"]);
+    if (![...LITERAL_TYPES, ...DATA_TYPES].includes(inputType as never)) {
+      throw reader.error("InvalidValue", `Unknown input type '${inputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${[...LITERAL_TYPES, ...DATA_TYPES].join(", ")}).`, [...p, "type"]);
+    }
+    inputs.set(inputName, { type: inputType, optional: reader.boolean([...p, "optional"]) ?? false, hasDefault: reader.has([...p, "default"]) });
+  }
+  const outputs = new Map<string, { type: string }>();
+  for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
+    const p = ["outputs", outputName];
+    if (!NAME_PATTERN.test(outputName)) throw reader.error("InvalidValue", `'${outputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    reader.mapping(p, COMPONENT_OUTPUT_KEYS);
+    const outputType = reader.string([...p, "type"]) ?? "uri_folder";
+    if (!DATA_TYPES.includes(outputType as never)) {
+      throw reader.error("InvalidValue", `Unknown output type '${outputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${DATA_TYPES.join(", ")}).`, [...p, "type"]);
+    }
+    const mode = reader.string([...p, "mode"]);
+    if (mode !== undefined && !OUTPUT_MODES[mode]) {
+      throw reader.error("InvalidValue", `Output mode '${mode}' at line ${reader.lineOf([...p, "mode"])} is not valid (allowed: ${Object.keys(OUTPUT_MODES).join(", ")}).`, [...p, "mode"]);
+    }
+    outputs.set(outputName, { type: outputType });
+  }
+  checkCommandPlaceholders(reader, ["command"], command, { inputs: new Set(inputs.keys()), outputs: new Set(outputs.keys()), owner: `component ${filePath}` });
+
+  const parts = { reader, baseDir, plan: ctx.plan, abortSignal: ctx.abortSignal };
+  const code = await readCode(parts, ["code"]);
+  const environment = await readEnvironment(parts, ["environment"]);
+  readResources(reader, ["resources"]);
+  readDistribution(reader, ["distribution"]);
+  reader.boolean(["is_deterministic"]);
+  const tags = reader.stringMap(["tags"]);
+  const description = reader.string(["description"]);
+
+  const spec: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === "$schema") continue;
+    spec[key] = value;
+  }
+  spec.type = "command";
+  if (code) spec.code = specRef(code);
+  spec.environment = specRef(environment);
+  if (spec.is_deterministic === undefined) spec.is_deterministic = true;
+  spec._source = "YAML.COMPONENT";
+
+  const componentId = ctx.plan.addComponent({ key: `file:${filePath}`, specTemplate: spec, description, tags });
+  return { filePath, name, inputs, outputs, componentId };
+}

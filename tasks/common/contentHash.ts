@@ -1,0 +1,221 @@
+/**
+ * The Azure ML CLI v2's hashes of a local file or folder, and the blobs it uploads for it.
+ *
+ * Two hashes, as azure-ai-ml computes them (`_asset_utils.get_object_hash` / `get_content_hash`):
+ * - **Upload hash** (names the blob folder, so the CLI and this task share uploads): MD5 seeded with the
+ *   ASCII bytes `Initialize for october 2021 AML CLI version`. A file: its bytes. A folder: the entries of
+ *   each directory sorted by lower-cased name, ignored entries skipped; for each entry its name (UTF-8),
+ *   then the file's bytes or, for a directory, the same walk recursively, in place. Symlinks are followed.
+ *   Blobs: `LocalUpload/<md5>/<folder name>/<relative path>` (a file: `LocalUpload/<md5>/<file name>`).
+ * - **Content hash** (`hash_sha256`, hash version `202208`, sent in CodeVersion properties): SHA-256 of the
+ *   file count (decimal), then for every file sorted by lower-cased relative path `#<relative path>#` and its
+ *   size (decimal), then every file's bytes in the same order. A single file: count 1 and its own name.
+ *
+ * Files are streamed in chunks: memory does not grow with file size.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { loadIgnoreRules, type IgnoreRules } from "./ignoreRules";
+
+/** The seed the CLI feeds to MD5 before anything else. */
+export const UPLOAD_HASH_SEED = "Initialize for october 2021 AML CLI version";
+/** Blob folder every local upload goes under. */
+export const LOCAL_UPLOAD_ROOT = "LocalUpload";
+/** `hash_version` of the SHA-256 content hash. */
+export const CONTENT_HASH_VERSION = "202208";
+
+const DEFAULT_CHUNK_SIZE_IN_BYTES = 1024 * 1024;
+
+/** One file to upload. */
+export interface UploadFile {
+  /** Absolute local path (symlinks not resolved: reading follows them). */
+  localPath: string;
+  /** Path relative to the uploaded folder, `/`-separated (the file name for a single file). */
+  relativePath: string;
+  sizeInBytes: number;
+  /** Full blob name in the datastore container. */
+  blobName: string;
+}
+
+/** A hashed local file or folder, ready to upload. */
+export interface LocalArtifact {
+  /** Absolute, resolved local path. */
+  localPath: string;
+  isDirectory: boolean;
+  /** Folder or file name used in blob names. */
+  baseName: string;
+  /** The CLI's upload hash (lower-case hex MD5). */
+  uploadHash: string;
+  /** SHA-256 content hash (lower-case hex), when requested. */
+  contentHash?: string;
+  /** `LocalUpload/<md5>/<name>`: the uploaded folder (or the single file's blob name). */
+  blobPrefix: string;
+  /** Files in upload order (code-point order of relative path, as the CLI sorts). */
+  files: UploadFile[];
+  /** The blob whose metadata marks a completed upload (`upload_status=completed`): the first file. */
+  indicatorBlobName: string;
+  totalSizeInBytes: number;
+  /** The ignore file applied, if any. */
+  ignoreFilePath?: string;
+}
+
+export interface HashLocalArtifactOptions {
+  /** Patterns appended after the folder's ignore file (e.g. `__pycache__` for code). */
+  extraIgnorePatterns?: readonly string[];
+  /** Also compute the SHA-256 content hash (reads the files a second time). */
+  computeContentHash?: boolean;
+  chunkSizeInBytes?: number;
+  abortSignal?: AbortSignal;
+}
+
+/** Error for a local path the CLI would refuse (missing, empty folder, unreadable). */
+export class LocalArtifactError extends Error {
+  readonly code: "PathNotFound" | "EmptyDirectory" | "UnsupportedEntry";
+  readonly localPath: string;
+  constructor(code: LocalArtifactError["code"], localPath: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LocalArtifactError";
+    this.code = code;
+    this.localPath = localPath;
+  }
+}
+
+/** Hashes a local file or folder the way the CLI does and lists the blobs to upload. */
+export async function hashLocalArtifact(localPath: string, options: HashLocalArtifactOptions = {}): Promise<LocalArtifact> {
+  const resolved = path.resolve(localPath);
+  let stat;
+  try {
+    stat = await fs.stat(resolved);
+  } catch (error) {
+    throw new LocalArtifactError("PathNotFound", resolved, `No such file or directory: ${resolved}`, { cause: error });
+  }
+  const chunkSize = options.chunkSizeInBytes ?? DEFAULT_CHUNK_SIZE_IN_BYTES;
+  const baseName = path.basename(resolved);
+  const md5 = createHash("md5").update(UPLOAD_HASH_SEED, "latin1");
+
+  if (stat.isFile()) {
+    await feedFile(md5, resolved, chunkSize, options.abortSignal);
+    const uploadHash = md5.digest("hex");
+    const blobName = `${LOCAL_UPLOAD_ROOT}/${uploadHash}/${baseName}`;
+    const files: UploadFile[] = [{ localPath: resolved, relativePath: baseName, sizeInBytes: stat.size, blobName }];
+    return {
+      localPath: resolved,
+      isDirectory: false,
+      baseName,
+      uploadHash,
+      contentHash: options.computeContentHash ? await contentHashOf(files, chunkSize, options.abortSignal) : undefined,
+      blobPrefix: blobName,
+      files,
+      indicatorBlobName: blobName,
+      totalSizeInBytes: stat.size,
+    };
+  }
+  if (!stat.isDirectory()) {
+    throw new LocalArtifactError("UnsupportedEntry", resolved, `${resolved} is neither a file nor a directory.`);
+  }
+
+  const rules = await loadIgnoreRules(resolved, { extraPatterns: options.extraIgnorePatterns });
+  const collected: Omit<UploadFile, "blobName">[] = [];
+  await walkDirectory({ root: resolved, relativeDir: "", md5, rules, chunkSize, collected, abortSignal: options.abortSignal });
+  if (collected.length === 0) {
+    throw new LocalArtifactError("EmptyDirectory", resolved, `Directory ${resolved} is empty. path or local_path must be a non-empty directory.`);
+  }
+  const uploadHash = md5.digest("hex");
+  const blobPrefix = `${LOCAL_UPLOAD_ROOT}/${uploadHash}/${baseName}`;
+  const files = collected
+    .sort((a, b) => compareCodePoints(a.relativePath, b.relativePath))
+    .map((f) => ({ ...f, blobName: `${blobPrefix}/${f.relativePath}` }));
+  return {
+    localPath: resolved,
+    isDirectory: true,
+    baseName,
+    uploadHash,
+    contentHash: options.computeContentHash ? await contentHashOf(files, chunkSize, options.abortSignal) : undefined,
+    blobPrefix,
+    files,
+    indicatorBlobName: files[0].blobName,
+    totalSizeInBytes: files.reduce((sum, f) => sum + f.sizeInBytes, 0),
+    ignoreFilePath: rules.ignoreFilePath,
+  };
+}
+
+interface WalkState {
+  root: string;
+  relativeDir: string;
+  md5: Hash;
+  rules: IgnoreRules;
+  chunkSize: number;
+  collected: Omit<UploadFile, "blobName">[];
+  abortSignal?: AbortSignal;
+}
+
+async function walkDirectory(state: WalkState): Promise<void> {
+  const dir = state.relativeDir ? path.join(state.root, ...state.relativeDir.split("/")) : state.root;
+  const names = await fs.readdir(dir);
+  names.sort((a, b) => compareCodePoints(a.toLowerCase(), b.toLowerCase()));
+  for (const name of names) {
+    state.abortSignal?.throwIfAborted();
+    const relativePath = state.relativeDir ? `${state.relativeDir}/${name}` : name;
+    if (state.rules.matches(relativePath)) continue;
+    state.md5.update(name, "utf8");
+    const full = path.join(dir, name);
+    let stat;
+    try {
+      stat = await fs.stat(full); // follows symlinks, as the CLI does
+    } catch {
+      continue; // a dangling symlink: the CLI hashes its name only and uploads nothing
+    }
+    if (stat.isFile()) {
+      await feedFile(state.md5, full, state.chunkSize, state.abortSignal);
+      state.collected.push({ localPath: full, relativePath, sizeInBytes: stat.size });
+    } else if (stat.isDirectory()) {
+      await walkDirectory({ ...state, relativeDir: relativePath });
+    }
+  }
+}
+
+async function contentHashOf(files: readonly Omit<UploadFile, "blobName">[], chunkSize: number, abortSignal?: AbortSignal): Promise<string> {
+  const sorted = [...files].sort((a, b) => compareCodePoints(a.relativePath.toLowerCase(), b.relativePath.toLowerCase()));
+  const sha = createHash("sha256");
+  sha.update(String(sorted.length), "utf8");
+  for (const f of sorted) {
+    sha.update(`#${f.relativePath}#`, "utf8");
+    sha.update(String(f.sizeInBytes), "utf8");
+  }
+  for (const f of sorted) await feedFile(sha, f.localPath, chunkSize, abortSignal);
+  return sha.digest("hex");
+}
+
+async function feedFile(hash: Hash, filePath: string, chunkSize: number, abortSignal?: AbortSignal): Promise<void> {
+  abortSignal?.throwIfAborted();
+  const stream = createReadStream(filePath, { highWaterMark: chunkSize, signal: abortSignal });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+}
+
+/** Compares strings by Unicode code point (Python's `str` ordering), not UTF-16 code unit. */
+export function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const x = ia.next();
+    const y = ib.next();
+    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
+    const cx = x.value.codePointAt(0)!;
+    const cy = y.value.codePointAt(0)!;
+    if (cx !== cy) return cx - cy;
+  }
+}
+
+/** `azureml://datastores/<ds>/paths/<blobPrefix>` with a trailing `/` for folders (what the CLI sends as a job input URI). */
+export function datastoreUriOf(artifact: Pick<LocalArtifact, "blobPrefix" | "isDirectory">, datastoreName: string): string {
+  return `azureml://datastores/${datastoreName}/paths/${artifact.blobPrefix}${artifact.isDirectory ? "/" : ""}`;
+}
+
+/**
+ * The path below the container that a CodeVersion's `codeUri` points at: the folder for a folder, the
+ * hash folder (`LocalUpload/<md5>`) for a single file.
+ */
+export function codeUriPathOf(artifact: Pick<LocalArtifact, "blobPrefix" | "isDirectory" | "uploadHash">): string {
+  return artifact.isDirectory ? artifact.blobPrefix : `${LOCAL_UPLOAD_ROOT}/${artifact.uploadHash}`;
+}
