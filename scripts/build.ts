@@ -274,7 +274,7 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   }
   const warnings = await esbuild.formatMessages(result.warnings, { kind: "warning", color: false });
 
-  const taskJsonCopy = { ...manifest, version };
+  const taskJsonCopy = { ...manifest, version, messages: mergeCommonMessages(manifest, repoRoot, taskJsonPath) };
   const iconSource = fs.existsSync(path.join(srcDir, "icon.png"))
     ? path.join(srcDir, "icon.png")
     : (options.defaultIconPath ?? path.join(repoRoot, "images", "default-task-icon.png"));
@@ -294,6 +294,26 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
     durationInMs: performance.now() - started,
     warnings,
   };
+}
+
+/** Path of the messages the shared code under tasks/common uses with loc(). */
+export function commonMessagesPath(repoRoot: string): string {
+  return path.join(repoRoot, "tasks", "common", "messages.json");
+}
+
+/**
+ * The task's own messages plus those of tasks/common (which every task's bundle may show), so
+ * each task.json lists only its own keys. A key in both is a mistake: the build says which.
+ */
+export function mergeCommonMessages(manifest: Record<string, unknown>, repoRoot: string, taskJsonPath: string): Record<string, string> {
+  const own = (manifest["messages"] ?? {}) as Record<string, string>;
+  const file = commonMessagesPath(repoRoot);
+  const common = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>) : {};
+  const clash = Object.keys(own).filter((key) => key in common);
+  if (clash.length > 0) {
+    throw new TaskBuildError(`${taskJsonPath}: messages ${clash.join(", ")} are already defined in ${file}; remove them from the task.`);
+  }
+  return { ...own, ...common };
 }
 
 /** Builds every task folder in parallel into an emptied `build/tasks`. */

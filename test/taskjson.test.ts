@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
-import { readPackageVersion, readTaskManifest } from "../scripts/build";
+import { commonMessagesPath, readPackageVersion, readTaskManifest } from "../scripts/build";
 import { findRepoRoot } from "../scripts/repoRoot";
 import {
   checkMessages,
@@ -22,6 +22,7 @@ import {
 const repoRoot = findRepoRoot(__dirname);
 const packageVersion = readPackageVersion(repoRoot);
 const schemaPath = path.resolve(repoRoot, "..", "shared", "reference", "tasks.schema.json");
+const commonMessages = JSON.parse(fs.readFileSync(commonMessagesPath(repoRoot), "utf8")) as Record<string, string>;
 const fixtureDir = path.join(repoRoot, "test", "harness", "fixtures", "EchoTaskV1");
 
 function taskFolders(): string[] {
@@ -99,12 +100,24 @@ describe("task.json", () => {
         });
 
         it("declares exactly the messages its sources use with loc()", () => {
+          // tasks/common keys live in tasks/common/messages.json (merged into every built task.json).
           const manifest = readTaskManifest(path.join(dir, "task.json"));
-          const problems = checkMessages(manifest["messages"] as Record<string, unknown>, locKeysUsed(taskSourceFiles(dir)));
-          assert.deepEqual(problems, []);
+          const commonDir = path.join(repoRoot, "tasks", "common") + path.sep;
+          const used = locKeysUsed(taskSourceFiles(dir).filter((file) => !file.startsWith(commonDir)));
+          for (const key of Object.keys(commonMessages)) used.delete(key);
+          assert.deepEqual(checkMessages(manifest["messages"] as Record<string, unknown>, used), []);
         });
       });
     }
+
+    it("tasks/common/messages.json holds exactly the keys the shared code uses", () => {
+      const commonDir = path.join(repoRoot, "tasks", "common");
+      const files = fs
+        .readdirSync(commonDir, { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
+        .map((file) => path.join(commonDir, file));
+      assert.deepEqual(checkMessages(commonMessages, locKeysUsed(files)), []);
+    });
 
     it("pass for the fixture task", () => {
       assert.deepEqual(checkTaskManifest(fixtureManifest(), { folder: "EchoTaskV1", packageVersion }), []);

@@ -1,0 +1,71 @@
+/**
+ * The agent's network settings (proxy with its bypass list, client certificate), read once at the
+ * entry and applied to every HTTP client the tasks make: Azure SDK clients and credentials through
+ * a pipeline policy, the storage and Azure DevOps clients through their own proxy options.
+ * (The agent itself makes Node trust its configured CA, through NODE_EXTRA_CA_CERTS.)
+ */
+import * as fs from "node:fs";
+import type { PipelinePolicy, ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
+import * as tl from "azure-pipelines-task-lib/task";
+
+export interface AgentNetwork {
+  proxy?: { url: string; username?: string; password?: string; bypass: RegExp[] };
+  clientCertificate?: { cert: string; key?: string; passphrase?: string };
+}
+
+/** Reads Agent.ProxyUrl / ProxyBypassList / ClientCert... through task-lib. */
+export function readAgentNetwork(): AgentNetwork {
+  const network: AgentNetwork = {};
+  const proxy = tl.getHttpProxyConfiguration();
+  if (proxy?.proxyUrl) {
+    if (proxy.proxyPassword) tl.setSecret(proxy.proxyPassword);
+    network.proxy = {
+      url: proxy.proxyUrl,
+      username: proxy.proxyUsername || undefined,
+      password: proxy.proxyPassword || undefined,
+      bypass: (proxy.proxyBypassHosts ?? []).map((pattern) => new RegExp(pattern, "i")),
+    };
+  }
+  const certs = tl.getHttpCertConfiguration();
+  if (certs?.certFile) {
+    network.clientCertificate = {
+      cert: fs.readFileSync(certs.certFile, "utf8"),
+      key: certs.keyFile ? fs.readFileSync(certs.keyFile, "utf8") : undefined,
+      passphrase: certs.passphrase || undefined,
+    };
+  }
+  return network;
+}
+
+/** The proxy for a request to `url`, or undefined when there is none or the bypass list matches. */
+export function proxyFor(network: AgentNetwork, url: string): ProxySettings | undefined {
+  const proxy = network.proxy;
+  if (!proxy || proxy.bypass.some((pattern) => pattern.test(url))) return undefined;
+  const parsed = new URL(proxy.url);
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+  return {
+    host: `${parsed.protocol}//${parsed.hostname}`,
+    port,
+    username: proxy.username ?? (decodeURIComponent(parsed.username) || undefined),
+    password: proxy.password ?? (decodeURIComponent(parsed.password) || undefined),
+  };
+}
+
+/** Options for Azure SDK clients and @azure/identity credentials. */
+export function sdkNetworkOptions(network: AgentNetwork): { additionalPolicies: { policy: PipelinePolicy; position: "perCall" }[]; tlsOptions?: TlsSettings } {
+  const policy: PipelinePolicy = {
+    name: "agentProxyPolicy",
+    sendRequest: (request, next) => {
+      const settings = proxyFor(network, request.url);
+      if (settings) request.proxySettings = settings;
+      return next(request);
+    },
+  };
+  const options: { additionalPolicies: { policy: PipelinePolicy; position: "perCall" }[]; tlsOptions?: TlsSettings } = {
+    additionalPolicies: network.proxy ? [{ policy, position: "perCall" }] : [],
+  };
+  if (network.clientCertificate) {
+    options.tlsOptions = { cert: network.clientCertificate.cert, key: network.clientCertificate.key, passphrase: network.clientCertificate.passphrase };
+  }
+  return options;
+}

@@ -1,0 +1,84 @@
+/**
+ * Service connection → TokenCredential: the one place that branches on the authentication scheme.
+ * Plain data in (read from the connection by connection.ts), a credential out.
+ */
+import type { TokenCredential } from "@azure/core-auth";
+import {
+  AzurePipelinesCredential,
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+} from "@azure/identity";
+import { WebApi, getBearerHandler } from "azure-devops-node-api";
+import * as tl from "azure-pipelines-task-lib/task";
+import { type AgentNetwork, sdkNetworkOptions } from "./agentNetwork";
+import type { CloudEndpoints } from "./cloud";
+import { InputError } from "./errors";
+
+/** The job's own connection to Azure DevOps, for the OIDC token of workload identity federation. */
+export interface DevOpsJob {
+  collectionUri?: string;
+  projectId?: string;
+  hostType?: string;
+  planId?: string;
+  jobId?: string;
+  /** `SYSTEM_OIDCREQUESTURI`, set by agents that support it (the library path). */
+  oidcRequestUri?: string;
+  systemAccessToken?: string;
+}
+
+export type ConnectionAuth =
+  | { scheme: "WorkloadIdentityFederation"; tenantId: string; clientId: string; serviceConnectionId: string; job: DevOpsJob }
+  | { scheme: "ServicePrincipal"; tenantId: string; clientId: string; clientSecret?: string; certificatePem?: string }
+  | { scheme: "ManagedServiceIdentity"; tenantId: string; clientId?: string };
+
+export const SUPPORTED_SCHEMES = ["WorkloadIdentityFederation", "ServicePrincipal", "ManagedServiceIdentity"] as const;
+
+export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: AgentNetwork, inputName: string): TokenCredential {
+  const options = {
+    authorityHost: cloud.authorityHost,
+    disableInstanceDiscovery: !cloud.isKnownAuthority,
+    ...sdkNetworkOptions(network),
+  };
+  switch (auth.scheme) {
+    case "ServicePrincipal":
+      if (auth.certificatePem) {
+        return new ClientCertificateCredential(auth.tenantId, auth.clientId, { certificate: auth.certificatePem }, options);
+      }
+      if (auth.clientSecret) {
+        return new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
+      }
+      throw new InputError(inputName, tl.loc("Common_ConnectionNoSecret", inputName));
+    case "ManagedServiceIdentity":
+      return new ManagedIdentityCredential({ ...(auth.clientId ? { clientId: auth.clientId } : {}), ...sdkNetworkOptions(network) });
+    case "WorkloadIdentityFederation": {
+      const { job } = auth;
+      if (!job.systemAccessToken) throw new InputError(inputName, tl.loc("Common_NoSystemAccessToken", inputName));
+      if (job.oidcRequestUri) {
+        // Fetches a fresh OIDC token for every new Entra ID token, so long waits refresh by themselves.
+        return new AzurePipelinesCredential(auth.tenantId, auth.clientId, auth.serviceConnectionId, job.systemAccessToken, options);
+      }
+      if (!job.collectionUri || !job.projectId || !job.hostType || !job.planId || !job.jobId) {
+        throw new InputError(inputName, tl.loc("Common_NoOidcContext", inputName));
+      }
+      return new ClientAssertionCredential(auth.tenantId, auth.clientId, () => requestOidcToken(auth.serviceConnectionId, job, network), options);
+    }
+  }
+}
+
+/** Asks Azure DevOps for an OIDC token for the service connection (the agent's createOidcToken route). */
+async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, network: AgentNetwork): Promise<string> {
+  const proxy = network.proxy;
+  const api = new WebApi(job.collectionUri!, getBearerHandler(job.systemAccessToken!), {
+    ...(proxy
+      ? { proxy: { proxyUrl: proxy.url, proxyUsername: proxy.username, proxyPassword: proxy.password, proxyBypassHosts: proxy.bypass.map((r) => r.source) } }
+      : {}),
+    allowRetries: true,
+    maxRetries: 3,
+  });
+  const taskApi = await api.getTaskApi();
+  const answer = await taskApi.createOidcToken({}, job.projectId!, job.hostType!, job.planId!, job.jobId!, serviceConnectionId);
+  if (!answer?.oidcToken) throw new Error(tl.loc("Common_NoOidcToken", serviceConnectionId));
+  return answer.oidcToken;
+}

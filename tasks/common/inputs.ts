@@ -1,0 +1,142 @@
+/**
+ * Typed task inputs. Only task entries call these; each throws InputError with a message that
+ * names the input and says what a valid value looks like.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tl from "azure-pipelines-task-lib/task";
+import * as yaml from "js-yaml";
+import { type AzureNameRule, checkAzureName } from "./azureNames";
+import { InputError } from "./errors";
+
+function raw(name: string): string | undefined {
+  const value = tl.getInput(name, false);
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+export function readString(name: string, options: { required: true }): string;
+export function readString(name: string, options?: { required?: boolean }): string | undefined;
+export function readString(name: string, options: { required?: boolean } = {}): string | undefined {
+  const value = raw(name);
+  if (value === undefined && options.required) throw new InputError(name, tl.loc("Common_InputRequired", name));
+  return value;
+}
+
+export function readBoolean(name: string, defaultValue: boolean): boolean {
+  const value = raw(name);
+  if (value === undefined) return defaultValue;
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw new InputError(name, tl.loc("Common_InputNotBoolean", name, value));
+}
+
+export function readInteger(name: string, options: { default: number; min: number; max: number }): number {
+  const value = raw(name);
+  if (value === undefined) return options.default;
+  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, tl.loc("Common_InputNotInteger", name, value, options.min, options.max));
+  const n = Number(value);
+  if (n < options.min || n > options.max) throw new InputError(name, tl.loc("Common_InputOutOfRange", name, value, options.min, options.max));
+  return n;
+}
+
+export function readEnum<T extends string>(name: string, values: readonly T[], defaultValue?: T): T {
+  const value = raw(name);
+  if (value === undefined) {
+    if (defaultValue !== undefined) return defaultValue;
+    throw new InputError(name, tl.loc("Common_InputRequired", name));
+  }
+  const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
+  if (!match) throw new InputError(name, tl.loc("Common_InputNotInList", name, value, values.join(", ")));
+  return match;
+}
+
+/**
+ * A JSON or YAML mapping given inline, or the path of a .json/.yml/.yaml file holding one.
+ * Undefined when the input is empty.
+ */
+export function readObject(name: string): Record<string, unknown> | undefined {
+  const value = raw(name);
+  if (value === undefined) return undefined;
+  let text = value;
+  let source = name;
+  if (/\.(json|ya?ml)$/i.test(value) && !/[\n{:]/.test(value)) {
+    const file = resolveInputPath(value);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InputError(name, tl.loc("Common_InputFileMissing", name, file));
+    text = fs.readFileSync(file, "utf8");
+    source = file;
+  }
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+  } catch (err) {
+    const mark = (err as { mark?: { line: number; column: number } }).mark;
+    const where = mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : "";
+    throw new InputError(name, tl.loc("Common_InputNotObject", name, `${source}${where}: ${(err as Error).message.split("\n")[0]}`));
+  }
+  if (parsed === null || parsed === undefined) return undefined;
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InputError(name, tl.loc("Common_InputNotObject", name, Array.isArray(parsed) ? "a list" : `the ${typeof parsed} ${JSON.stringify(parsed)}`));
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Tags and properties: a JSON/YAML object of scalars, or `key=value` lines. */
+export function readKeyValues(name: string): Record<string, string> {
+  const value = raw(name);
+  if (value === undefined) return {};
+  if (/^\s*[{]/.test(value) || (/:\s/.test(value) && !/=/.test(value))) {
+    const obj = readObject(name) ?? {};
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (v !== null && typeof v === "object") throw new InputError(name, tl.loc("Common_InputKeyValueNested", name, k));
+      out[k] = String(v ?? "");
+    }
+    return out;
+  }
+  const out: Record<string, string> = {};
+  for (const [i, line] of value.split(/\r?\n/).entries()) {
+    if (line.trim() === "" || line.trim().startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new InputError(name, tl.loc("Common_InputKeyValueLine", name, i + 1, line.trim()));
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * A file or folder that must exist, resolved against System.DefaultWorkingDirectory. Paths that
+ * leave that folder (and the agent's work folder) are refused.
+ */
+export function readPath(name: string, options: { required: true; kind?: "file" | "folder" | "any" }): string;
+export function readPath(name: string, options?: { required?: boolean; kind?: "file" | "folder" | "any" }): string | undefined;
+export function readPath(name: string, options: { required?: boolean; kind?: "file" | "folder" | "any" } = {}): string | undefined {
+  const value = readString(name, { required: options.required });
+  if (value === undefined) return undefined;
+  const file = resolveInputPath(value);
+  const roots = [tl.getVariable("System.DefaultWorkingDirectory"), tl.getVariable("Agent.BuildDirectory"), tl.getVariable("Agent.TempDirectory")]
+    .filter((r): r is string => !!r)
+    .map((r) => path.resolve(r));
+  if (roots.length > 0 && !roots.some((root) => file === root || file.startsWith(root + path.sep))) {
+    throw new InputError(name, tl.loc("Common_InputPathOutside", name, value, roots[0]));
+  }
+  if (!fs.existsSync(file)) throw new InputError(name, tl.loc("Common_InputPathMissing", name, file));
+  const stat = fs.statSync(file);
+  if (options.kind === "file" && !stat.isFile()) throw new InputError(name, tl.loc("Common_InputNotFile", name, file));
+  if (options.kind === "folder" && !stat.isDirectory()) throw new InputError(name, tl.loc("Common_InputNotFolder", name, file));
+  return file;
+}
+
+export function readAzureName(name: string, rule: AzureNameRule, options: { required: true }): string;
+export function readAzureName(name: string, rule: AzureNameRule, options?: { required?: boolean }): string | undefined;
+export function readAzureName(name: string, rule: AzureNameRule, options: { required?: boolean } = {}): string | undefined {
+  const value = readString(name, options);
+  if (value === undefined) return undefined;
+  const problem = checkAzureName(value, rule);
+  if (problem) throw new InputError(name, tl.loc("Common_InputBadName", name, value, rule.kind, problem));
+  return value;
+}
+
+function resolveInputPath(value: string): string {
+  const base = tl.getVariable("System.DefaultWorkingDirectory") || process.cwd();
+  return path.resolve(base, value);
+}

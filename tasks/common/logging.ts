@@ -1,0 +1,98 @@
+/**
+ * What a task prints: plain lines, debug lines, collapsible groups, tables, durations, the build
+ * summary, and output variables. Operations receive a `TaskLog` and never call task-lib themselves.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tl from "azure-pipelines-task-lib/task";
+
+export interface TaskLog {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+  group(title: string): void;
+  endGroup(): void;
+}
+
+/** The log the agent shows: stdout lines, `##[group]`, and task-lib's debug/warning commands. */
+export const agentLog: TaskLog = {
+  info: (message) => console.log(message),
+  debug: (message) => tl.debug(message),
+  warning: (message) => tl.warning(message),
+  group: (title) => console.log(`##[group]${title}`),
+  endGroup: () => console.log("##[endgroup]"),
+};
+
+/** A log that records lines (tests, and operations run outside the agent). */
+export class MemoryLog implements TaskLog {
+  readonly lines: string[] = [];
+  info(message: string): void {
+    this.lines.push(message);
+  }
+  debug(message: string): void {
+    this.lines.push(`debug: ${message}`);
+  }
+  warning(message: string): void {
+    this.lines.push(`warning: ${message}`);
+  }
+  group(title: string): void {
+    this.lines.push(`group: ${title}`);
+  }
+  endGroup(): void {
+    this.lines.push("endgroup");
+  }
+}
+
+/** A fixed-width text table for the log; cells are single-line. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const clean = (cell: string) => cell.replace(/\s*[\r\n]+\s*/g, " ");
+  const all = [headers, ...rows].map((row) => row.map(clean));
+  const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
+  const line = (row: string[]) => row.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
+}
+
+/** A Markdown table; pipes and line breaks in cells are escaped. */
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return [
+    `| ${headers.map(cell).join(" | ")} |`,
+    `|${headers.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
+  ].join("\n");
+}
+
+/** 950 → "950ms", 65_000 → "1m 05s", 3_723_000 → "1h 02m 03s". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return "";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+/**
+ * Writes `markdown` to a file under Agent.TempDirectory and attaches it to the build summary
+ * tab (the file name becomes the section title).
+ */
+export function uploadMarkdownSummary(title: string, markdown: string): void {
+  const dir = tl.getVariable("Agent.TempDirectory") || process.cwd();
+  const file = path.join(dir, `${title.replace(/[^\w .-]+/g, "_")}.md`);
+  fs.writeFileSync(file, markdown, "utf8");
+  tl.uploadSummary(file);
+}
+
+/** An output variable (`name` in the task's outputVariables, readable as `<step>.<name>`). */
+export function setOutput(name: string, value: string): void {
+  tl.setVariable(name, value, false, true);
+}
+
+/** A secret output variable: masked by the agent, never printed by the task. */
+export function setSecretOutput(name: string, value: string): void {
+  tl.setSecret(value);
+  tl.setVariable(name, value, true, true);
+}

@@ -1,0 +1,75 @@
+/**
+ * The one place a task's outcome becomes a task result: sets task-lib's resource file, turns
+ * the agent's SIGINT/SIGTERM (pipeline cancelled) into an AbortSignal, runs the task, and maps
+ * the error family (errors.ts) to Failed / Cancelled with one sentence.
+ */
+import * as path from "node:path";
+import * as tl from "azure-pipelines-task-lib/task";
+import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "./errors";
+import { agentLog, type TaskLog } from "./logging";
+
+export interface TaskContext {
+  /** Aborted when the pipeline is cancelled; its reason is a CancelledError. */
+  abortSignal: AbortSignal;
+  log: TaskLog;
+}
+
+/** After a cancel signal the task gets this long to clean up (cancel the remote run) before it exits. */
+export const CANCEL_GRACE_IN_MS = 8000;
+
+export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => Promise<void>): Promise<void> {
+  tl.setResourcePath(path.join(taskDir, "task.json"));
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    agentLog.info(tl.loc("Common_CancelRequested", signal));
+    controller.abort(new CancelledError(tl.loc("Common_Cancelled")));
+    // The agent kills the process soon after; make sure the result is written before then.
+    setTimeout(() => finish(new CancelledError(tl.loc("Common_Cancelled"))), CANCEL_GRACE_IN_MS).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let done = false;
+  const finish = (err?: unknown) => {
+    if (done) return;
+    done = true;
+    if (err === undefined) {
+      tl.setResult(tl.TaskResult.Succeeded, "");
+    } else {
+      reportFailure(err, controller.signal);
+    }
+    // Sockets kept alive by SDK clients must not hold the step open.
+    setTimeout(() => process.exit(), 1000).unref();
+  };
+
+  try {
+    await main({ abortSignal: controller.signal, log: agentLog });
+    finish();
+  } catch (err) {
+    finish(err);
+  }
+}
+
+function reportFailure(err: unknown, signal: AbortSignal): void {
+  if (err instanceof Error && err.stack) tl.debug(err.stack);
+  if (err instanceof Error && err.cause !== undefined) tl.debug(`cause: ${describeCause(err.cause)}`);
+  if (err instanceof CancelledError || (signal.aborted && !(err instanceof RemoteRunError))) {
+    const message = err instanceof CancelledError ? err.message : tl.loc("Common_Cancelled");
+    tl.setResult(tl.TaskResult.Cancelled, message);
+    return;
+  }
+  if (err instanceof InputError || err instanceof AzureOperationError || err instanceof RemoteRunError || err instanceof WaitTimeoutError) {
+    tl.setResult(tl.TaskResult.Failed, err.message);
+    return;
+  }
+  tl.setResult(tl.TaskResult.Failed, tl.loc("Common_UnexpectedError", errorText(err)));
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const extra = cause as Error & { code?: unknown; statusCode?: unknown };
+    return `${cause.name}: ${cause.message}${extra.code ? ` (code ${String(extra.code)})` : ""}${extra.statusCode ? ` (status ${String(extra.statusCode)})` : ""}`;
+  }
+  return String(cause);
+}

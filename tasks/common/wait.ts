@@ -1,0 +1,97 @@
+/**
+ * Waiting for a remote run: poll, back off up to a cap, honour the service's Retry-After, stop at
+ * an overall timeout, and stop at once when the pipeline is cancelled.
+ */
+import { CancelledError, WaitTimeoutError } from "./errors";
+
+export interface PollResult<T> {
+  done: boolean;
+  value: T;
+  /** The service asked to wait this long before the next request (Retry-After). */
+  retryAfterInMs?: number;
+}
+
+export interface WaitOptions {
+  /** First interval between polls. */
+  initialIntervalInMs: number;
+  /** Intervals grow by `backoffFactor` up to this cap. */
+  maxIntervalInMs: number;
+  /** Overall limit; 0 or Infinity = none. */
+  timeoutInMs: number;
+  abortSignal: AbortSignal;
+  /** Default 1.5. */
+  backoffFactor?: number;
+  /** Message of the WaitTimeoutError. */
+  timeoutMessage?: string;
+}
+
+/**
+ * Calls `poll` until it reports `done`, sleeping between calls. The poll gets a signal that is
+ * aborted on cancellation or when the timeout passes, so a stalled request does not outlive them.
+ * Throws WaitTimeoutError on timeout and CancelledError (the abort reason) on cancellation.
+ */
+export async function waitFor<T>(poll: (signal: AbortSignal) => Promise<PollResult<T>>, options: WaitOptions): Promise<T> {
+  const factor = options.backoffFactor ?? 1.5;
+  const limited = options.timeoutInMs > 0 && Number.isFinite(options.timeoutInMs);
+  const deadline = limited ? Date.now() + options.timeoutInMs : Infinity;
+  const timeoutError = () => new WaitTimeoutError(options.timeoutInMs, options.timeoutMessage ?? `Timed out after ${options.timeoutInMs} ms.`);
+  const timeoutSignal = limited ? AbortSignal.timeout(options.timeoutInMs) : undefined;
+  const signal = timeoutSignal ? AbortSignal.any([options.abortSignal, timeoutSignal]) : options.abortSignal;
+  let interval = Math.min(options.initialIntervalInMs, options.maxIntervalInMs);
+
+  for (;;) {
+    throwIfAborted(options.abortSignal);
+    let result: PollResult<T>;
+    try {
+      result = await poll(signal);
+    } catch (err) {
+      throwIfAborted(options.abortSignal);
+      if (timeoutSignal?.aborted || Date.now() >= deadline) throw timeoutError();
+      throw err;
+    }
+    if (result.done) return result.value;
+    const wait = Math.max(interval, result.retryAfterInMs ?? 0);
+    if (Date.now() + wait >= deadline) {
+      await sleep(Math.max(0, deadline - Date.now()), options.abortSignal);
+      throw timeoutError();
+    }
+    await sleep(wait, options.abortSignal);
+    interval = Math.min(options.maxIntervalInMs, Math.ceil(interval * factor));
+  }
+}
+
+/** Resolves after `ms`, or rejects with the abort reason (a CancelledError) when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortReason(signal));
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw abortReason(signal);
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new CancelledError("The operation was cancelled.");
+}
+
+/** Retry-After from an HTTP response's headers (`retry-after-ms`, or seconds or an HTTP date) in ms. */
+export function retryAfterInMs(headers: { get(name: string): string | undefined } | undefined): number | undefined {
+  const ms = headers?.get("retry-after-ms") ?? headers?.get("x-ms-retry-after-ms");
+  if (ms && Number.isFinite(Number(ms))) return Number(ms);
+  const value = headers?.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

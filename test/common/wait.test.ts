@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { CancelledError, WaitTimeoutError } from "../../tasks/common/errors";
+import { retryAfterInMs, sleep, waitFor } from "../../tasks/common/wait";
+
+const never = new AbortController().signal;
+
+describe("waitFor", () => {
+  it("polls until done, backing off up to the cap", async () => {
+    const times: number[] = [];
+    const value = await waitFor(
+      async () => {
+        times.push(Date.now());
+        return { done: times.length === 5, value: times.length };
+      },
+      { initialIntervalInMs: 10, maxIntervalInMs: 30, backoffFactor: 2, timeoutInMs: 5000, abortSignal: never },
+    );
+    assert.equal(value, 5);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.ok(gaps[0] >= 9 && gaps[0] < 25, `first gap ${gaps[0]}`);
+    assert.ok(gaps[1] >= 19, `second gap ${gaps[1]}`);
+    assert.ok(gaps[3] >= 29 && gaps[3] < 60, `capped gap ${gaps[3]}`);
+  });
+
+  it("waits at least what Retry-After asks", async () => {
+    const times: number[] = [];
+    await waitFor(
+      async () => {
+        times.push(Date.now());
+        return { done: times.length === 2, value: 0, retryAfterInMs: 120 };
+      },
+      { initialIntervalInMs: 5, maxIntervalInMs: 10, timeoutInMs: 5000, abortSignal: never },
+    );
+    assert.ok(times[1] - times[0] >= 115, `gap ${times[1] - times[0]}`);
+  });
+
+  it("stops at the timeout with WaitTimeoutError, also when a poll stalls", async () => {
+    const started = Date.now();
+    await assert.rejects(
+      waitFor(async () => ({ done: false, value: 0 }), { initialIntervalInMs: 20, maxIntervalInMs: 20, timeoutInMs: 100, abortSignal: never, timeoutMessage: "too slow" }),
+      (err: unknown) => err instanceof WaitTimeoutError && err.message === "too slow" && err.timeoutInMs === 100,
+    );
+    assert.ok(Date.now() - started < 400);
+    const stalled = Date.now();
+    await assert.rejects(
+      waitFor((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted request")))), {
+        initialIntervalInMs: 10,
+        maxIntervalInMs: 10,
+        timeoutInMs: 80,
+        abortSignal: never,
+      }),
+      WaitTimeoutError,
+    );
+    assert.ok(Date.now() - stalled < 400);
+  });
+
+  it("rejects with the cancellation reason as soon as the signal aborts", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new CancelledError("pipeline cancelled")), 50);
+    const started = Date.now();
+    await assert.rejects(
+      waitFor(async () => ({ done: false, value: 0 }), { initialIntervalInMs: 10_000, maxIntervalInMs: 10_000, timeoutInMs: 0, abortSignal: controller.signal }),
+      (err: unknown) => err instanceof CancelledError && err.message === "pipeline cancelled",
+    );
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it("passes poll errors through", async () => {
+    await assert.rejects(
+      waitFor(async () => Promise.reject(new Error("boom")), { initialIntervalInMs: 1, maxIntervalInMs: 1, timeoutInMs: 1000, abortSignal: never }),
+      /boom/,
+    );
+  });
+});
+
+describe("sleep and retryAfterInMs", () => {
+  it("sleep rejects at once on an aborted signal", async () => {
+    const c = new AbortController();
+    c.abort(new CancelledError("x"));
+    await assert.rejects(sleep(10_000, c.signal), CancelledError);
+  });
+
+  it("reads seconds, milliseconds and HTTP dates", () => {
+    const h = (values: Record<string, string>) => ({ get: (n: string) => values[n] });
+    assert.equal(retryAfterInMs(h({ "retry-after": "3" })), 3000);
+    assert.equal(retryAfterInMs(h({ "retry-after-ms": "250" })), 250);
+    assert.equal(retryAfterInMs(h({})), undefined);
+    const inFive = new Date(Date.now() + 5000).toUTCString();
+    const ms = retryAfterInMs(h({ "retry-after": inFive }))!;
+    assert.ok(ms > 3000 && ms <= 5000, String(ms));
+  });
+});
