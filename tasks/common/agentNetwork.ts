@@ -1,11 +1,11 @@
 /**
  * The agent's network settings (proxy with its bypass list, client certificate), read once at the
- * entry and applied to every HTTP client the tasks make: Azure SDK clients and credentials through
- * a pipeline policy, the storage and Azure DevOps clients through their own proxy options.
+ * entry and applied to every HTTP client the tasks make (Azure SDK clients, credentials, storage,
+ * Azure DevOps), each for the host it talks to.
  * (The agent itself makes Node trust its configured CA, through NODE_EXTRA_CA_CERTS.)
  */
 import * as fs from "node:fs";
-import type { PipelinePolicy, ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
+import type { ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
 import * as tl from "azure-pipelines-task-lib/task";
 
 export interface AgentNetwork {
@@ -51,19 +51,14 @@ export function proxyFor(network: AgentNetwork, url: string): ProxySettings | un
   };
 }
 
-/** Options for Azure SDK clients and @azure/identity credentials. */
-export function sdkNetworkOptions(network: AgentNetwork): { additionalPolicies: { policy: PipelinePolicy; position: "perCall" }[]; tlsOptions?: TlsSettings } {
-  const policy: PipelinePolicy = {
-    name: "agentProxyPolicy",
-    sendRequest: (request, next) => {
-      const settings = proxyFor(network, request.url);
-      if (settings) request.proxySettings = settings;
-      return next(request);
-    },
-  };
-  const options: { additionalPolicies: { policy: PipelinePolicy; position: "perCall" }[]; tlsOptions?: TlsSettings } = {
-    additionalPolicies: network.proxy ? [{ policy, position: "perCall" }] : [],
-  };
+/**
+ * Options for Azure SDK clients and @azure/identity credentials that talk to `url`'s host: the
+ * agent's proxy unless the bypass list matches that host, and the agent's client certificate.
+ */
+export function sdkNetworkOptions(network: AgentNetwork, url: string): { proxyOptions?: ProxySettings; tlsOptions?: TlsSettings } {
+  const options: { proxyOptions?: ProxySettings; tlsOptions?: TlsSettings } = {};
+  const proxy = proxyFor(network, url);
+  if (proxy) options.proxyOptions = proxy;
   if (network.clientCertificate) {
     options.tlsOptions = { cert: network.clientCertificate.cert, key: network.clientCertificate.key, passphrase: network.clientCertificate.passphrase };
   }

@@ -18,13 +18,12 @@ export interface ArmClientOptionsOverrides {
 }
 
 export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network">, overrides: ArmClientOptionsOverrides = {}) {
-  const network = sdkNetworkOptions(conn.network);
   return {
     endpoint: conn.cloud.armUrl,
     credentialScopes: [conn.cloud.armScope],
     retryOptions: { maxRetries: overrides.maxRetries ?? 8, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 },
     userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
-    ...network,
-    additionalPolicies: [...network.additionalPolicies, ...(overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const }))],
+    ...sdkNetworkOptions(conn.network, conn.cloud.armUrl),
+    additionalPolicies: (overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
   };
 }

@@ -33,7 +33,7 @@ export function describeArmError(err: unknown, context: ArmErrorContext = {}): s
   const facts = errorFacts(err);
   const what = context.resource ?? tl.loc("Common_TheResource");
   const name = (err as { name?: string })?.name;
-  if (name === "AuthenticationError" || name === "AggregateAuthenticationError" || name === "CredentialUnavailableError") {
+  if (name === "AuthenticationError" || name === "AggregateAuthenticationError" || name === "CredentialUnavailableError" || /AADSTS\d+/.test(facts.message)) {
     const description = (err as { errorResponse?: { errorDescription?: string } }).errorResponse?.errorDescription;
     return describeSignInError(description || facts.message);
   }
@@ -87,7 +87,9 @@ function describeSignInError(message: string): string {
         : code === "70021" || code === "700024" || code === "700211" || code === "700213"
           ? tl.loc("Common_FixFederation")
           : tl.loc("Common_FixConnection");
-  return tl.loc("Common_SignInFailed", firstLine(message), fix);
+  // MSAL's messages wrap the service's description in timestamps and trace ids: keep the description.
+  const description = /(AADSTS\d+:.*?)(?:\s+Trace ID:|\s+-\s+(?:Correlation|Trace)|\r?\n|$)/.exec(message)?.[1] ?? firstLine(message);
+  return tl.loc("Common_SignInFailed", description.trim(), fix);
 }
 
 function errorFacts(err: unknown): ErrorFacts {

@@ -39,7 +39,7 @@ export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, ne
   const options = {
     authorityHost: cloud.authorityHost,
     disableInstanceDiscovery: !cloud.isKnownAuthority,
-    ...sdkNetworkOptions(network),
+    ...sdkNetworkOptions(network, cloud.authorityHost),
   };
   switch (auth.scheme) {
     case "ServicePrincipal":
@@ -51,7 +51,10 @@ export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, ne
       }
       throw new InputError(inputName, tl.loc("Common_ConnectionNoSecret", inputName));
     case "ManagedServiceIdentity":
-      return new ManagedIdentityCredential({ ...(auth.clientId ? { clientId: auth.clientId } : {}), ...sdkNetworkOptions(network) });
+      return new ManagedIdentityCredential({
+        ...(auth.clientId ? { clientId: auth.clientId } : {}),
+        ...sdkNetworkOptions(network, process.env["IDENTITY_ENDPOINT"] || process.env["MSI_ENDPOINT"] || "http://169.254.169.254/"),
+      });
     case "WorkloadIdentityFederation": {
       const { job } = auth;
       if (!job.systemAccessToken) throw new InputError(inputName, tl.loc("Common_NoSystemAccessToken", inputName));

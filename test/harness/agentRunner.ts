@@ -33,6 +33,7 @@ import {
   type TaskResultName,
 } from "./commandRecorder";
 import { LineSplitter, parseLoggingCommand, type LoggingCommand } from "./loggingCommands";
+import { SecretLeakError, leakedSecrets } from "./secretScan";
 
 export type { ServiceConnection } from "./agentEnvironment";
 export { emulatorConnection, type ConnectionScheme, type EmulatorConnectionSource } from "./emulatorConnection";
@@ -60,6 +61,8 @@ export interface AgentRunOptions {
   cwd?: string;
   /** Default: <repo>/build/tasks. */
   taskRoot?: string;
+  /** Do not fail the run when its output holds a known secret (only for tests of the scanner). */
+  allowSecretsInOutput?: boolean;
   /** Aborting kills the task (SIGKILL); the promise still resolves with what was collected. */
   abortSignal?: AbortSignal;
 }
@@ -146,7 +149,14 @@ export async function runTask(options: AgentRunOptions): Promise<AgentRunResult>
       ...(options.caCertPath ? { NODE_EXTRA_CA_CERTS: options.caCertPath } : {}),
       ...options.env,
     };
-    return await spawnTask({ entry, cwd: options.cwd ?? taskDir, env, options });
+    const result = await spawnTask({ entry, cwd: options.cwd ?? taskDir, env, options });
+    const leaks = leakedSecrets(result.stdout + "\n" + result.stderr, [env["ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN"] ?? ""]);
+    if (leaks.length > 0 && !options.allowSecretsInOutput) {
+      throw new SecretLeakError(
+        `${options.task} printed ${leaks.length} secret(s) outside task.setsecret / secret variables (starting ${leaks.map((s) => JSON.stringify(s.slice(0, 4) + "...")).join(", ")}).`,
+      );
+    }
+    return result;
   } finally {
     await fs.promises.rm(runRoot, { recursive: true, force: true });
   }
