@@ -9,6 +9,8 @@ export interface ArmErrorContext {
   /** What the call was about, as a user names it: "factory 'mlops-adf'". */
   resource?: string;
   resourceGroupName?: string;
+  /** The role a 403 should name, when the task needs one role for all its calls (reads included). */
+  role?: string;
 }
 
 interface ErrorFacts {
@@ -49,7 +51,7 @@ export function describeArmError(err: unknown, context: ArmErrorContext = {}): s
       return tl.loc("Common_Unauthorized", facts.code ?? "401", facts.message);
     case 403: {
       const m = /perform action '([^']+)' over scope '([^']+)'/i.exec(facts.message);
-      if (m) return tl.loc("Common_Forbidden", m[1], m[2], roleForAction(m[1]));
+      if (m) return tl.loc("Common_Forbidden", m[1], m[2], context.role ?? roleForAction(m[1]));
       return tl.loc("Common_ForbiddenOther", what, facts.message);
     }
     case 404:

@@ -1,0 +1,11 @@
+/**
+ * Every call this task makes, reads included, needs the same role, so a 403 names "Data Factory
+ * Contributor" rather than the narrowest role for the one action that was refused.
+ */
+import { asAzureOperationError, type ArmErrorContext } from "../common/armErrors";
+
+export const REQUIRED_ROLE = "Data Factory Contributor";
+
+export function adfError(err: unknown, context: ArmErrorContext): Error {
+  return asAzureOperationError(err, { ...context, role: REQUIRED_ROLE });
+}

@@ -1,0 +1,44 @@
+/**
+ * TriggerADFPipeline entry: inputs → request, the service connection → Data Factory clients,
+ * run the operation, and turn what it reports into output variables and the build summary.
+ */
+import { DataFactoryManagementClient } from "@azure/arm-datafactory";
+import * as tl from "azure-pipelines-task-lib/task";
+import { armClientOptions } from "../common/armClients";
+import { getAzureConnection } from "../common/connection";
+import { setOutput, uploadMarkdownSummary } from "../common/logging";
+import { runTaskEntry } from "../common/taskEntry";
+import { readRequest } from "./readRequest";
+import { triggerPipeline } from "./runPipeline";
+
+void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
+  const request = readRequest();
+  let reportedStatus: string | undefined;
+  const reportStatus = (status: string) => {
+    if (status === reportedStatus) return;
+    reportedStatus = status;
+    setOutput("RunStatus", status);
+  };
+  const conn = getAzureConnection("azureSubscription");
+  // createRun is not idempotent: its client never retries (startRun.ts decides what is safe).
+  const client = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn));
+  const startClient = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn, { maxRetries: 0 }));
+  await triggerPipeline(request, {
+    client,
+    startClient,
+    subscriptionId: conn.subscriptionId,
+    adfStudioUrl: conn.cloud.adfStudioUrl,
+    log,
+    loc: tl.loc,
+    abortSignal,
+    events: {
+      started: ({ runId, runUrl }) => {
+        setOutput("RunId", runId);
+        setOutput("RunUrl", runUrl);
+        reportStatus("Queued");
+      },
+      statusChanged: reportStatus,
+      finished: (report, markdown) => uploadMarkdownSummary(tl.loc("SummaryTitle", report.pipelineName, report.runId), markdown),
+    },
+  });
+});

@@ -1,0 +1,48 @@
+/** Task inputs → TriggerRequest (entry side: reads task-lib inputs). */
+import * as tl from "azure-pipelines-task-lib/task";
+import { InputError } from "../common/errors";
+import { readBoolean, readEnum, readInteger, readObject, readString } from "../common/inputs";
+import { FAIL_ON_STATUS, type RerunRequest, type TriggerRequest } from "./request";
+
+const MAX_TIMEOUT_IN_MINUTES = 7 * 24 * 60;
+
+export function readRequest(): TriggerRequest {
+  const rerun = readRerun();
+  const waitForCompletion = readBoolean("waitForCompletion", true);
+  return {
+    resourceGroupName: readString("resourceGroupName", { required: true }),
+    factoryName: readString("factoryName", { required: true }),
+    pipelineName: readString("pipelineName", { required: true }),
+    parameters: readObject("parameters") ?? {},
+    ...(rerun ? { rerun } : {}),
+    waitForCompletion,
+    pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000,
+    timeoutInMs: readTimeoutInMs("timeoutInMinutes", 60),
+    cancelOnStop: readBoolean("cancelOnStop", true),
+    failOnStatus: readEnum("failOnStatus", FAIL_ON_STATUS, "failedOrCancelled"),
+  };
+}
+
+function readRerun(): RerunRequest | undefined {
+  const referencePipelineRunId = readString("referencePipelineRunId");
+  const startFromFailure = readBoolean("startFromFailure", false);
+  const startActivityName = readString("startActivityName");
+  if (!referencePipelineRunId) {
+    if (startFromFailure || startActivityName) {
+      throw new InputError("referencePipelineRunId", tl.loc("RerunNeedsReference", startFromFailure ? "startFromFailure" : "startActivityName"));
+    }
+    return undefined;
+  }
+  return { referencePipelineRunId, startFromFailure, ...(startActivityName ? { startActivityName } : {}) };
+}
+
+/** Minutes, decimals allowed (0.5 = 30 s); 0 = no limit. */
+function readTimeoutInMs(name: string, defaultMinutes: number): number {
+  const value = readString(name);
+  if (value === undefined) return defaultMinutes * 60_000;
+  const minutes = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(minutes) || minutes > MAX_TIMEOUT_IN_MINUTES) {
+    throw new InputError(name, tl.loc("TimeoutInvalid", name, MAX_TIMEOUT_IN_MINUTES, value));
+  }
+  return Math.round(minutes * 60_000);
+}

@@ -1,0 +1,25 @@
+/** The typed request the entry builds from the task inputs. */
+import type { PipelineRef } from "./runRef";
+
+/** Which final run statuses fail the task. */
+export const FAIL_ON_STATUS = ["failedOrCancelled", "failed", "never"] as const;
+export type FailOnStatus = (typeof FAIL_ON_STATUS)[number];
+
+export interface RerunRequest {
+  referencePipelineRunId: string;
+  startFromFailure: boolean;
+  startActivityName?: string;
+}
+
+export interface TriggerRequest extends PipelineRef {
+  /** Parameter values as given (empty when none). */
+  parameters: Record<string, unknown>;
+  rerun?: RerunRequest;
+  waitForCompletion: boolean;
+  /** The longest pause between status requests. */
+  pollingIntervalInMs: number;
+  /** 0 = no limit. */
+  timeoutInMs: number;
+  cancelOnStop: boolean;
+  failOnStatus: FailOnStatus;
+}
