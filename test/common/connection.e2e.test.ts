@@ -1,5 +1,5 @@
 /**
- * The shared core end to end: a fixture task (test/harness/fixtures/ConnectionProbeV1) built like
+ * The shared core end to end: a fixture task (test/common/fixtures/ConnectionProbeV1) built like
  * the real ones and run as the agent runs it, signing in with each service connection scheme
  * against the emulator, through the agent's proxy, failing with the documented sentences, and
  * ending on timeout and cancellation.
@@ -23,7 +23,7 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
 
   before(async () => {
     taskRoot = await fs.promises.mkdtemp(path.join(os.tmpdir(), "connection-probe-"));
-    await buildTask(path.join(findRepoRoot(__dirname), "test", "harness", "fixtures", FIXTURE), path.join(taskRoot, FIXTURE));
+    await buildTask(path.join(findRepoRoot(__dirname), "test", "common", "fixtures", FIXTURE), path.join(taskRoot, FIXTURE));
     emu = await startEmulator({ azurite: false, tokenLifetimeSeconds: 2 });
   });
   after(async () => {
