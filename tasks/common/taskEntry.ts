@@ -17,7 +17,12 @@ export interface TaskContext {
 /** After a cancel signal the task gets this long to clean up (cancel the remote run) before it exits. */
 export const CANCEL_GRACE_IN_MS = 8000;
 
-export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => Promise<void>): Promise<void> {
+/** What a task that did not throw may report: success with a warning-level issue. */
+export interface TaskOutcome {
+  succeededWithIssues?: string;
+}
+
+export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => Promise<TaskOutcome | void>): Promise<void> {
   tl.setResourcePath(path.join(taskDir, "task.json"));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -31,11 +36,12 @@ export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => 
   process.on("SIGTERM", onSignal);
 
   let done = false;
-  const finish = (err?: unknown) => {
+  const finish = (err?: unknown, outcome?: TaskOutcome | void) => {
     if (done) return;
     done = true;
     if (err === undefined) {
-      tl.setResult(tl.TaskResult.Succeeded, "");
+      if (outcome?.succeededWithIssues) tl.setResult(tl.TaskResult.SucceededWithIssues, outcome.succeededWithIssues);
+      else tl.setResult(tl.TaskResult.Succeeded, "");
     } else {
       reportFailure(err, controller.signal);
     }
@@ -44,8 +50,7 @@ export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => 
   };
 
   try {
-    await main({ abortSignal: controller.signal, log: agentLog });
-    finish();
+    finish(undefined, await main({ abortSignal: controller.signal, log: agentLog }));
   } catch (err) {
     finish(err);
   }

@@ -59,7 +59,7 @@ export interface AgentRunOptions {
   interrupt?: { signal: "SIGINT" | "SIGTERM"; when?: RegExp; afterMs?: number };
   /** Default: the task folder (as the agent does). */
   cwd?: string;
-  /** Default: <repo>/build/tasks. */
+  /** Default: $MLOPS_TASK_ROOT (another built copy, e.g. an unpacked .vsix), else <repo>/build/tasks. */
   taskRoot?: string;
   /** Do not fail the run when its output holds a known secret (only for tests of the scanner). */
   allowSecretsInOutput?: boolean;
@@ -124,7 +124,7 @@ function agentResult(
 
 /** Runs `<taskRoot>/<task>/index.js` as the agent does and collects what it reported. */
 export async function runTask(options: AgentRunOptions): Promise<AgentRunResult> {
-  const taskRoot = options.taskRoot ?? path.join(findRepoRoot(__dirname), "build", "tasks");
+  const taskRoot = options.taskRoot ?? (process.env["MLOPS_TASK_ROOT"] || path.join(findRepoRoot(__dirname), "build", "tasks"));
   const taskDir = path.join(taskRoot, options.task);
   const entry = path.join(taskDir, "index.js");
   if (!fs.existsSync(entry)) {

@@ -133,6 +133,15 @@ describe("Machine Learning emulator routes", function () {
       assert.equal(missing.status, 404);
       assert.match(missing.body.error.message, /best_model:9/);
     });
+    it("answers 412 to a create-only PUT (If-None-Match: *) of an existing version and keeps it", async () => {
+      const body = modelBody("azureml://datastores/workspaceblobstore/paths/m/1");
+      assert.equal((await h.call("PUT", `${WS}/models/guarded/versions/1`, { body, headers: { "If-None-Match": "*" } })).status, 201);
+      const again = await h.call("PUT", `${WS}/models/guarded/versions/1`, { body: modelBody("azureml://datastores/workspaceblobstore/paths/m/2"), headers: { "If-None-Match": "*" } });
+      assert.equal(again.status, 412);
+      assert.equal(again.body.error.code, "PreconditionFailed");
+      assert.equal((await h.call("GET", `${WS}/models/guarded/versions/1`)).body.properties.modelUri, "azureml://datastores/workspaceblobstore/paths/m/1");
+    });
+
     it("pages version lists through nextLink", async () => {
       ml.setPageSize(2);
       for (const v of ["1", "2", "3"]) await h.call("PUT", `${WS}/codes/src/versions/${v}`, { body: { properties: { codeUri: `https://x/c/${v}` } } });

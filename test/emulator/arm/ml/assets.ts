@@ -10,7 +10,7 @@
  * Containers appear implicitly with their first version (the CLI never PUTs model containers).
  */
 import type { EmuRequest, EmuResponse, Schema } from "../../framework";
-import { checkBody } from "../../framework";
+import { armError, checkBody } from "../../framework";
 import type { WorkspaceRef } from "./common";
 import { PROVIDER, bodyObject, clone, compareVersions, isRecord, jsonEqual, notFound, ok, page, parseChildId, stampSystemData, userError, workspaceResourceId } from "./common";
 import {
@@ -295,6 +295,10 @@ function registerKind(ml: MlService, kind: AssetKind): void {
     if (invalid) return invalid;
     if (kind === "environments" && isCuratedEnvironmentName(req.params.name)) {
       return userError(400, `Environment name '${req.params.name}' is reserved: names starting with 'AzureML-' belong to curated environments.`, "name");
+    }
+    // If-None-Match: * (create only): an existing version is 412, never overwritten (HTTP/ARM semantics).
+    if (req.headers["if-none-match"] === "*" && ws.assets[kind].get(req.params.name.toLowerCase())?.versions.has(req.params.version)) {
+      return armError(412, "PreconditionFailed", `${info.label} version '${req.params.name}:${req.params.version}' already exists.`);
     }
     const props = clone(bodyObject(req)!.properties as Record<string, unknown>);
     delete props.environmentType;

@@ -1,0 +1,74 @@
+/**
+ * The Kubernetes compute the endpoint runs on: used as it is when the cluster is already attached
+ * under this name, attached otherwise (`az ml compute attach --type Kubernetes`: PUT computes/<name>
+ * with computeType Kubernetes, the cluster id and the namespace; LRO).
+ */
+import type { ComputeResource, Kubernetes } from "@azure/arm-machinelearning";
+import { AzureOperationError } from "../common/errors";
+import { azureCall, pollOptions, statusOf } from "./azureCall";
+import type { DeployContext } from "./context";
+import { workspaceId } from "./references";
+
+export interface ComputeRequest {
+  computeName: string;
+  clusterId: string;
+  /** Kubernetes namespace for the endpoints (used when attaching). */
+  namespace: string;
+  /** The workspace's location. */
+  location: string;
+}
+
+/** Returns the compute's ARM id once it is attached and Succeeded. */
+export async function ensureKubernetesCompute(ctx: DeployContext, req: ComputeRequest): Promise<string> {
+  const { ml, workspace: ws, loc, log } = ctx;
+  const what = `compute '${req.computeName}' of workspace '${ws.workspaceName}'`;
+  const context = { resource: what, resourceGroupName: ws.resourceGroupName };
+  const existing = await azureCall(ctx, context, async () => {
+    try {
+      return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, req.computeName, { abortSignal: ctx.abortSignal });
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  });
+  const id = `${workspaceId(ws)}/computes/${req.computeName}`;
+  if (existing) {
+    checkExisting(ctx, existing, req);
+    log.info(loc("ComputeAttached", req.computeName, req.clusterId.split("/").pop()));
+    return existing.id ?? id;
+  }
+
+  log.info(loc("ComputeAttaching", req.clusterId.split("/").pop(), req.computeName, req.namespace));
+  const body: ComputeResource = {
+    location: req.location,
+    identity: { type: "SystemAssigned" },
+    properties: { computeType: "Kubernetes", resourceId: req.clusterId, properties: { namespace: req.namespace } } as Kubernetes,
+  };
+  const attached = await azureCall(ctx, context, () =>
+    ml.computeOperations.beginCreateOrUpdateAndWait(ws.resourceGroupName, ws.workspaceName, req.computeName, body, pollOptions(ctx)),
+  ).catch((err: unknown) => {
+    if (err instanceof AzureOperationError) throw new AzureOperationError(loc("ComputeAttachFailed", req.computeName, err.message), { code: err.code, statusCode: err.statusCode, requestId: err.requestId, cause: err });
+    throw err;
+  });
+  const state = attached.properties?.provisioningState;
+  if (state !== undefined && state !== "Succeeded") {
+    const errors = (attached.properties?.provisioningErrors ?? []).map((e) => e.error?.message).filter(Boolean).join(" ");
+    throw new AzureOperationError(loc("ComputeAttachFailed", req.computeName, `${state}. ${errors}`.trim()));
+  }
+  log.info(loc("ComputeAttachDone", req.computeName));
+  return attached.id ?? id;
+}
+
+function checkExisting(ctx: DeployContext, compute: ComputeResource, req: ComputeRequest): void {
+  const props = compute.properties;
+  if (props?.computeType !== "Kubernetes") {
+    throw new AzureOperationError(ctx.loc("ComputeWrongType", req.computeName, props?.computeType ?? "unknown"));
+  }
+  if (props.resourceId && props.resourceId.toLowerCase() !== req.clusterId.toLowerCase()) {
+    throw new AzureOperationError(ctx.loc("ComputeOtherCluster", req.computeName, props.resourceId, req.clusterId));
+  }
+  if (props.provisioningState !== "Succeeded") {
+    const errors = (props.provisioningErrors ?? []).map((e) => e.error?.message).filter(Boolean).join(" ");
+    throw new AzureOperationError(ctx.loc("ComputeNotReady", req.computeName, props.provisioningState ?? "Unknown", errors || "-"));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The scoring code as the CLI registers it: the local folder is hashed and uploaded to the
+ * workspace's default datastore under `LocalUpload/<md5>/<folder>` (skipped when that content is
+ * already there), then registered as an anonymous code version whose `codeUri` is the uploaded
+ * folder, with the CLI's SHA-256 content hash in its properties. A code reference
+ * (`azureml:<name>:<version>` or an id) is used as it is.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONTENT_HASH_VERSION, LocalArtifactError, codeUriPathOf, hashLocalArtifact } from "../common/contentHash";
+import { markIndicator, resolveDatastore, uploadArtifact } from "../common/datastore";
+import { InputError } from "../common/errors";
+import { COMPONENT_CODE_ALWAYS_IGNORED } from "../common/ignoreRules";
+import { azureCall } from "./azureCall";
+import type { DeployContext } from "./context";
+import type { CodeSpec } from "./endpointSpec";
+import { AssetReferenceError, parseAssetReference, versionId } from "./references";
+
+/** Returns the code version's ARM id. */
+export async function resolveCode(ctx: DeployContext, code: CodeSpec): Promise<string> {
+  if (code.kind === "reference") {
+    try {
+      const ref = parseAssetReference(code.value, "codes");
+      if (ref.form === "id") return versionId(ref.scope, "codes", ref.name, ref.version);
+      if (ref.version === undefined) throw new AssetReferenceError(`'${code.value}': give the code version (azureml:<name>:<version>).`);
+      return versionId(ctx.workspace, "codes", ref.name, ref.version);
+    } catch (err) {
+      if (err instanceof AssetReferenceError) throw new InputError("deploymentFile", err.message);
+      throw err;
+    }
+  }
+  return registerLocalCode(ctx, code.path, code.scoringScript);
+}
+
+async function registerLocalCode(ctx: DeployContext, folder: string, scoringScript: string): Promise<string> {
+  const { ml, workspace: ws, loc, log } = ctx;
+  if (!fs.existsSync(path.join(folder, scoringScript))) {
+    throw new InputError("scoringScript", loc("ScoringScriptMissing", scoringScript, folder));
+  }
+  let artifact;
+  try {
+    artifact = await hashLocalArtifact(folder, { extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED, computeContentHash: true, abortSignal: ctx.abortSignal });
+  } catch (err) {
+    if (err instanceof LocalArtifactError) throw new InputError("codePath", loc("CodeFolderUnusable", folder, err.message));
+    throw err;
+  }
+  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+  const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
+  const version = "1";
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const codeUri = `${target.containerUrl.replace(/\/+$/, "")}/${codeUriPathOf(artifact)}`;
+  const created = await azureCall(ctx, { resource: `code version '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, () =>
+    ml.codeVersions.createOrUpdate(
+      ws.resourceGroupName,
+      ws.workspaceName,
+      name,
+      version,
+      { properties: { codeUri, isAnonymous: true, properties: { hash_sha256: artifact.contentHash ?? "", hash_version: CONTENT_HASH_VERSION } } },
+      { abortSignal: ctx.abortSignal },
+    ),
+  );
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  log.info(upload.uploaded ? loc("CodeUploaded", folder, `${name}:${version}`) : loc("CodeReused", folder, `${name}:${version}`));
+  return created.id ?? versionId(ws, "codes", name, version);
+}
+
+/** A stable anonymous name for uploaded content (UUID-shaped, from the datastore path). */
+export function codeAssetName(datastoreName: string, blobPrefix: string): string {
+  const hex = createHash("md5").update(`${datastoreName}/${blobPrefix}`, "utf8").digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

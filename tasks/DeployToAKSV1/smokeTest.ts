@@ -1,0 +1,92 @@
+/**
+ * The smoke test: POST a request body to the scoring URI with the endpoint's key or token, aimed
+ * at the new deployment with `azureml-model-deployment` (so it reaches it whatever its traffic
+ * share), and fail unless the answer is 2xx. One request, no retries: what it reports is what a
+ * client would have seen.
+ */
+import type { HttpClient, ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { RemoteRunError } from "../common/errors";
+import { formatDuration, type TaskLog } from "../common/logging";
+import type { Loc } from "./context";
+import { neutralize } from "./deploy";
+
+export interface SmokeTestRequest {
+  scoringUri: string;
+  deploymentName: string;
+  /** Request body (JSON text, sent as is). */
+  body: string;
+  /** Key or token. */
+  credential: string;
+  timeoutInMs: number;
+}
+
+export interface SmokeTestNetwork {
+  /** The agent's proxy for the scoring URI and client certificate (common/agentNetwork sdkNetworkOptions). */
+  proxyOptions?: ProxySettings;
+  tlsOptions?: TlsSettings;
+  /** Default: core-rest-pipeline's Node client. */
+  httpClient?: HttpClient;
+}
+
+export interface SmokeTestResult {
+  status: number;
+  durationInMs: number;
+  /** The start of the answer, for the log. */
+  preview: string;
+}
+
+const PREVIEW_CHARS = 500;
+
+export async function runSmokeTest(
+  req: SmokeTestRequest,
+  deps: { network: SmokeTestNetwork; log: TaskLog; loc: Loc; abortSignal: AbortSignal },
+): Promise<SmokeTestResult> {
+  const { loc, log } = deps;
+  const pipeline = createPipelineFromOptions({
+    retryOptions: { maxRetries: 0 },
+    ...(deps.network.proxyOptions ? { proxyOptions: deps.network.proxyOptions } : {}),
+    ...(deps.network.tlsOptions ? { tlsOptions: deps.network.tlsOptions } : {}),
+  });
+  const request = createPipelineRequest({
+    url: req.scoringUri,
+    method: "POST",
+    body: req.body,
+    headers: createHttpHeaders({
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${req.credential}`,
+      "azureml-model-deployment": req.deploymentName,
+    }),
+    timeout: req.timeoutInMs,
+    abortSignal: deps.abortSignal,
+    allowInsecureConnection: req.scoringUri.startsWith("http://"),
+  });
+  log.info(loc("SmokeTestSending", req.scoringUri, req.deploymentName, req.body.length));
+  const started = Date.now();
+  let status: number;
+  let text: string;
+  try {
+    const response = await pipeline.sendRequest(deps.network.httpClient ?? createDefaultHttpClient(), request);
+    status = response.status;
+    text = response.bodyAsText ?? "";
+  } catch (err) {
+    deps.abortSignal.throwIfAborted();
+    throw new RemoteRunError(loc("SmokeTestNoAnswer", req.scoringUri, (err as Error).message), { cause: err });
+  }
+  const durationInMs = Date.now() - started;
+  const preview = neutralize(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text).replace(/\r?\n/g, " ");
+  if (status < 200 || status > 299) {
+    throw new RemoteRunError(loc("SmokeTestFailed", req.deploymentName, status, errorMessageOf(text) ?? preview));
+  }
+  log.info(loc("SmokeTestPassed", req.deploymentName, status, formatDuration(durationInMs), preview));
+  return { status, durationInMs, preview };
+}
+
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string }; message?: string };
+    return parsed.error?.message ?? parsed.message;
+  } catch {
+    return undefined;
+  }
+}

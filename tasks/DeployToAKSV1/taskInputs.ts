@@ -1,0 +1,107 @@
+/**
+ * The task's inputs, read once through the shared readers into a typed, validated request.
+ * Only the entry calls this.
+ */
+import * as fs from "node:fs";
+import * as tl from "azure-pipelines-task-lib/task";
+import { NAME_RULES } from "../common/azureNames";
+import { InputError } from "../common/errors";
+import { readAzureName, readBoolean, readEnum, readInteger, readPath, readString } from "../common/inputs";
+import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
+import type { DeployRequest } from "./operation";
+import type { WorkspaceScope } from "./references";
+import { SpecError, readYamlDocument } from "./yamlFields";
+
+export interface TaskInputs {
+  /** Without the subscription (it comes from the connection). */
+  workspace: Omit<WorkspaceScope, "subscriptionId">;
+  request: DeployRequest;
+  timeoutInMs: number;
+  pollIntervalInMs: number;
+}
+
+export function readTaskInputs(): TaskInputs {
+  const resourceGroupName = readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true });
+  const workspaceName = readAzureName("workspaceName", NAME_RULES.workspace, { required: true });
+  const aksResourceGroupName = readAzureName("aksResourceGroupName", NAME_RULES.resourceGroup) ?? resourceGroupName;
+  const aksClusterName = readAzureName("aksClusterName", NAME_RULES.aksCluster, { required: true });
+
+  const overrides: SpecOverrides = {};
+  const set = <K extends keyof SpecOverrides>(key: K, value: SpecOverrides[K] | undefined) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set("endpointName", readString("endpointName"));
+  set("deploymentName", readString("deploymentName"));
+  set("computeName", readString("computeName"));
+  if (readString("authMode")) set("authMode", readEnum("authMode", ["key", "aml_token"] as const));
+  set("model", readString("model"));
+  set("environment", readString("environment"));
+  set("codePath", filePathInput("codePath", "folder"));
+  set("scoringScript", readString("scoringScript"));
+  set("instanceType", readString("instanceType"));
+  if (readString("instanceCount")) set("instanceCount", readInteger("instanceCount", { default: 1, min: 1, max: 100 }));
+  if (readString("requestTimeoutMs")) set("requestTimeoutMs", readInteger("requestTimeoutMs", { default: 5000, min: 1, max: 300_000 }));
+
+  const fromFiles = readEnum("specSource", ["inputs", "yamlFiles"] as const, "inputs") === "yamlFiles";
+  const endpointFile = fromFiles ? filePathInput("endpointFile", "file") : undefined;
+  const deploymentFile = fromFiles ? filePathInput("deploymentFile", "file") : undefined;
+  let spec;
+  try {
+    spec = buildDeploySpec({
+      ...(endpointFile ? { endpointFile: readYamlDocument(endpointFile, "endpointFile") } : {}),
+      ...(deploymentFile ? { deploymentFile: readYamlDocument(deploymentFile, "deploymentFile") } : {}),
+      overrides,
+    });
+  } catch (err) {
+    if (err instanceof SpecError) throw new InputError(err.inputName, err.message);
+    throw err;
+  }
+
+  const smokeTestFile = filePathInput("smokeTestFile", "file");
+  const timeoutInMinutes = readTimeoutInMinutes();
+  let smokeTest: DeployRequest["smokeTest"];
+  if (smokeTestFile) {
+    const body = fs.readFileSync(smokeTestFile, "utf8");
+    try {
+      JSON.parse(body);
+    } catch (err) {
+      throw new InputError("smokeTestFile", tl.loc("SmokeTestFileNotJson", smokeTestFile, (err as Error).message));
+    }
+    smokeTest = { body, timeoutInMs: readInteger("smokeTestTimeoutSeconds", { default: 60, min: 1, max: 600 }) * 1000 };
+  }
+
+  return {
+    workspace: { resourceGroupName, workspaceName },
+    request: {
+      cluster: { resourceGroupName: aksResourceGroupName, clusterName: aksClusterName },
+      namespace: readKubernetesNamespace(),
+      spec,
+      trafficPercent: readInteger("trafficPercent", { default: 100, min: 0, max: 100 }),
+      ...(smokeTest ? { smokeTest } : {}),
+      rollbackOnFailure: readBoolean("rollbackOnFailure", true),
+    },
+    timeoutInMs: timeoutInMinutes * 60_000,
+    pollIntervalInMs: readInteger("pollingIntervalSeconds", { default: 5, min: 1, max: 300 }) * 1000,
+  };
+}
+
+function readKubernetesNamespace(): string {
+  const value = readString("namespace") ?? "default";
+  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) throw new InputError("namespace", tl.loc("NamespaceInvalid", value));
+  return value;
+}
+
+/** A filePath input: the agent passes the sources folder for an empty one (tl.filePathSupplied tells them apart). */
+function filePathInput(name: string, kind: "file" | "folder"): string | undefined {
+  if (!tl.filePathSupplied(name)) return undefined;
+  return readPath(name, { kind });
+}
+
+/** Minutes, fractions allowed (0.5 = 30 s), up to a day. */
+function readTimeoutInMinutes(): number {
+  const value = readString("timeoutInMinutes");
+  if (value === undefined) return 60;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new InputError("timeoutInMinutes", tl.loc("TimeoutInvalid", value));
+  return minutes;
+}

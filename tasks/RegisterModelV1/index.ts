@@ -1,0 +1,98 @@
+/**
+ * RegisterModel entry: reads the inputs into a typed request, runs the operation, sets the
+ * output variables. Everything else lives in registerModel.ts and the modules it uses.
+ */
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import * as tl from "azure-pipelines-task-lib/task";
+import { armClientOptions } from "../common/armClients";
+import { NAME_RULES } from "../common/azureNames";
+import { getAzureConnection } from "../common/connection";
+import { resolveDatastore } from "../common/datastore";
+import { InputError } from "../common/errors";
+import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
+import { formatTable, setOutput } from "../common/logging";
+import { runTaskEntry, type TaskContext } from "../common/taskEntry";
+import type { BuildInfo } from "./lineage";
+import { MODEL_NAME_RULE, MODEL_TYPES, MODEL_VERSION_PATTERN, OUTPUT_NAME_PATTERN } from "./modelRules";
+import { registerModel, type ModelSource, type RegisterModelRequest } from "./registerModel";
+
+/** The output variable of SubmitAzureMLPipeline read when `jobName` is empty. */
+const SUBMIT_JOB_NAME_VARIABLE = "JobName";
+
+function readSource(): ModelSource {
+  const kind = readEnum("modelSource", ["local", "jobOutput"] as const, "local");
+  if (kind === "local") return { kind, path: readPath("modelPath", { required: true, kind: "any" }) };
+  const jobName = readAzureName("jobName", NAME_RULES.job) ?? readJobNameVariable();
+  const outputName = readString("outputName", { required: true });
+  if (!OUTPUT_NAME_PATTERN.test(outputName)) throw new InputError("outputName", tl.loc("InvalidOutputName", outputName));
+  return { kind, jobName, outputName };
+}
+
+function readJobNameVariable(): string {
+  const value = tl.getVariable(SUBMIT_JOB_NAME_VARIABLE)?.trim();
+  if (!value) throw new InputError("jobName", tl.loc("JobNameMissing", SUBMIT_JOB_NAME_VARIABLE));
+  tl.debug(`jobName is empty: using the variable ${SUBMIT_JOB_NAME_VARIABLE}=${value}`);
+  return value;
+}
+
+function readVersion(): string | undefined {
+  const version = readString("version");
+  if (version !== undefined && !MODEL_VERSION_PATTERN.test(version)) throw new InputError("version", tl.loc("InvalidVersion", version));
+  return version;
+}
+
+function readBuildInfo(): BuildInfo {
+  const v = (name: string) => tl.getVariable(name) || undefined;
+  return {
+    buildId: v("Build.BuildId"),
+    buildNumber: v("Build.BuildNumber"),
+    definitionName: v("Build.DefinitionName"),
+    repositoryName: v("Build.Repository.Name"),
+    sourceVersion: v("Build.SourceVersion"),
+    sourceBranch: v("Build.SourceBranch"),
+    collectionUri: v("System.CollectionUri") ?? v("System.TeamFoundationCollectionUri"),
+    teamProject: v("System.TeamProject"),
+  };
+}
+
+function readRequest(): RegisterModelRequest {
+  return {
+    resourceGroupName: readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true }),
+    workspaceName: readAzureName("workspaceName", NAME_RULES.workspace, { required: true }),
+    modelName: readAzureName("modelName", MODEL_NAME_RULE, { required: true }),
+    modelType: readEnum("modelType", MODEL_TYPES, "custom_model"),
+    source: readSource(),
+    version: readVersion(),
+    description: readString("description"),
+    tags: readKeyValues("tags"),
+    properties: readKeyValues("properties"),
+    skipIfUnchanged: readBoolean("skipIfUnchanged", false),
+    build: readBuildInfo(),
+  };
+}
+
+async function main({ abortSignal, log }: TaskContext): Promise<void> {
+  const request = readRequest();
+  const conn = getAzureConnection("azureSubscription");
+  const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
+  const result = await registerModel(request, {
+    ml,
+    subscriptionId: conn.subscriptionId,
+    datastore: () => resolveDatastore(ml, { resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName }, conn, abortSignal),
+    log,
+    abortSignal,
+    loc: tl.loc,
+  });
+  log.info(
+    formatTable(
+      [tl.loc("ColumnModel"), tl.loc("ColumnVersion"), tl.loc("ColumnStatus"), tl.loc("ColumnUri")],
+      [[result.name, result.version, result.skipped ? tl.loc("StatusUnchanged") : tl.loc("StatusRegistered"), result.modelUri]],
+    ),
+  );
+  setOutput("ModelName", result.name);
+  setOutput("ModelVersion", result.version);
+  setOutput("ModelId", result.modelId);
+  setOutput("ModelUri", result.modelUri);
+}
+
+void runTaskEntry(__dirname, main);

@@ -1,0 +1,30 @@
+/** {@link ArtifactStore} over the workspace's datastores (tasks/common/datastore.ts), one target per datastore. */
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { AzureConnection } from "../common/connection";
+import { resolveDatastore, uploadArtifact, type DatastoreTarget } from "../common/datastore";
+import type { TaskLog } from "../common/logging";
+import type { ArtifactStore } from "./artifactStore";
+import type { WorkspaceTarget } from "./request";
+
+export function datastoreArtifactStore(
+  ml: AzureMachineLearningWorkspaces,
+  workspace: WorkspaceTarget,
+  conn: Pick<AzureConnection, "credential" | "network">,
+  options: { abortSignal: AbortSignal; log: TaskLog },
+): ArtifactStore {
+  const targets = new Map<string, Promise<DatastoreTarget>>();
+  const target = (datastoreName: string): Promise<DatastoreTarget> => {
+    let t = targets.get(datastoreName);
+    if (!t) {
+      t = resolveDatastore(ml, { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, datastoreName }, conn, options.abortSignal);
+      targets.set(datastoreName, t);
+      t.catch(() => targets.delete(datastoreName));
+    }
+    return t;
+  };
+  return {
+    containerUrl: async (datastoreName) => (await target(datastoreName)).containerUrl,
+    upload: async (datastoreName, artifact, asset) =>
+      uploadArtifact(await target(datastoreName), artifact, { abortSignal: options.abortSignal, log: options.log, assetName: asset?.name, assetVersion: asset?.version }),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * SubmitAzureMLPipeline entry: inputs → request, the service connection → Azure ML client and datastore
+ * uploader, run the operation (run.ts), and turn what it reports into output variables, the build summary
+ * and the task result.
+ */
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import * as tl from "azure-pipelines-task-lib/task";
+import { armClientOptions } from "../common/armClients";
+import { getAzureConnection } from "../common/connection";
+import { RemoteRunError } from "../common/errors";
+import { setOutput, uploadMarkdownSummary } from "../common/logging";
+import { runTaskEntry } from "../common/taskEntry";
+import { datastoreArtifactStore } from "./datastoreArtifactStore";
+import { jobsClient } from "./jobsRest";
+import { readRequest } from "./readRequest";
+import { runSubmitPipeline } from "./run";
+
+void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
+  const conn = getAzureConnection("azureSubscription");
+  const { request, pollingIntervalInMs } = readRequest(conn.subscriptionId);
+  const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
+  const store = datastoreArtifactStore(ml, request.workspace, conn, { abortSignal, log });
+  const result = await runSubmitPipeline(request, {
+    ml,
+    jobs: jobsClient(ml, conn.cloud.armUrl),
+    store,
+    log,
+    loc: tl.loc,
+    abortSignal,
+    mlStudioUrl: conn.cloud.mlStudioUrl,
+    pollingIntervalInMs,
+    onJob: ({ jobName, studioUrl }) => {
+      setOutput("JobName", jobName);
+      setOutput("StudioUrl", studioUrl);
+    },
+  });
+  setOutput("JobName", result.jobName);
+  setOutput("JobStatus", result.status);
+  for (const [name, uri] of Object.entries(result.outputs)) setOutput(`Output_${name}`, uri);
+  if (result.summary) uploadMarkdownSummary(tl.loc("SummaryFileTitle", result.jobName), result.summary);
+  if (result.verdict.result === "Failed") throw new RemoteRunError(result.verdict.message);
+  if (result.verdict.result === "SucceededWithIssues") {
+    log.warning(result.verdict.message);
+    return { succeededWithIssues: result.verdict.message };
+  }
+  return undefined;
+});

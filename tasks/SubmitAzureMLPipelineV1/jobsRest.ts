@@ -1,0 +1,83 @@
+/**
+ * `GET`/`PUT W/jobs/{name}` as plain JSON through the SDK client's own pipeline (credential, retries,
+ * proxy, user agent). @azure/arm-machinelearning 2.1.1 cannot be used for job bodies: its serializer looks
+ * up `JobInput.uri_folder` / `JobOutput.custom_model`... discriminators it registers only as
+ * `AssetJobInput.*` / `AssetJobOutput.*`, so it silently drops `uri` and `mode` of every data input and
+ * output (and the deserializer drops the output URIs the service answers with).
+ */
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import type { WorkspaceTarget } from "./request";
+
+export const JOBS_API_VERSION = "2022-10-01";
+
+/** A job as the service answers (`properties` left as JSON). */
+export interface JobResource {
+  id?: string;
+  name?: string;
+  properties: JobProperties;
+}
+
+export interface JobProperties {
+  jobType?: string;
+  status?: string;
+  displayName?: string;
+  experimentName?: string;
+  properties?: Record<string, string | null>;
+  settings?: Record<string, unknown>;
+  jobs?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, { uri?: string | null; jobOutputType?: string; mode?: string } | null>;
+  services?: Record<string, { endpoint?: string | null } | null>;
+  [key: string]: unknown;
+}
+
+function jobUrl(armUrl: string, ws: WorkspaceTarget, jobName: string): string {
+  return `${armUrl.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
+}
+
+async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", url: string, body: unknown, abortSignal: AbortSignal): Promise<JobResource> {
+  const request = createPipelineRequest({
+    url,
+    method,
+    abortSignal,
+    headers: createHttpHeaders({ accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) }),
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const response = await ml.sendRequest(request);
+  const text = response.bodyAsText ?? "";
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (response.status >= 400) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new RestError(error?.message ?? `${method} ${new URL(url).pathname} answered ${response.status}`, {
+      code: error?.code,
+      statusCode: response.status,
+      request,
+      response,
+    });
+  }
+  const job = parsed as JobResource | undefined;
+  if (!job || typeof job !== "object" || typeof job.properties !== "object") {
+    throw new RestError(`${method} ${new URL(url).pathname} answered ${response.status} without a job`, { statusCode: response.status, request, response });
+  }
+  return job;
+}
+
+/** GET / PUT of jobs, as JSON. */
+export interface JobsClient {
+  get(ws: WorkspaceTarget, jobName: string, abortSignal: AbortSignal): Promise<JobResource>;
+  put(ws: WorkspaceTarget, jobName: string, body: unknown, abortSignal: AbortSignal): Promise<JobResource>;
+}
+
+/** @param armUrl the ARM endpoint the client was built for (CloudEndpoints.armUrl). */
+export function jobsClient(ml: AzureMachineLearningWorkspaces, armUrl: string): JobsClient {
+  return {
+    get: (ws, jobName, abortSignal) => send(ml, "GET", jobUrl(armUrl, ws, jobName), undefined, abortSignal),
+    put: (ws, jobName, body, abortSignal) => send(ml, "PUT", jobUrl(armUrl, ws, jobName), body, abortSignal),
+  };
+}

@@ -1,0 +1,86 @@
+/** Task inputs and predefined variables → SubmitPipelineRequest (entry side: reads task-lib). */
+import * as path from "node:path";
+import * as tl from "azure-pipelines-task-lib/task";
+import { NAME_RULES } from "../common/azureNames";
+import { InputError } from "../common/errors";
+import { readAzureName, readBoolean, readInteger, readKeyValues, readPath, readString } from "../common/inputs";
+import { stepJobName } from "./jobName";
+import { defaultExperimentName } from "./loader";
+import type { SubmitPipelineRequest } from "./request";
+
+const MAX_TIMEOUT_IN_MINUTES = 30 * 24 * 60;
+
+export interface EntryRequest {
+  request: SubmitPipelineRequest;
+  pollingIntervalInMs: number;
+}
+
+export function readRequest(subscriptionId: string): EntryRequest {
+  const jobFile = readPath("jobFile", { required: true, kind: "file" });
+  const request: SubmitPipelineRequest = {
+    workspace: {
+      subscriptionId,
+      resourceGroupName: readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true }),
+      workspaceName: readAzureName("workspaceName", NAME_RULES.workspace, { required: true }),
+    },
+    jobFile,
+    overrides: readString("overrides"),
+    jobName: readAzureName("jobName", NAME_RULES.job),
+    defaultJobName: stepJobName({
+      collection: variable("System.CollectionId") ?? variable("System.CollectionUri"),
+      projectId: variable("System.TeamProjectId"),
+      buildId: variable("Build.BuildId"),
+      releaseId: variable("Release.ReleaseId"),
+      releaseEnvironmentId: variable("Release.EnvironmentId"),
+      stageName: variable("System.StageName"),
+      phaseName: variable("System.PhaseName"),
+      jobName: variable("System.JobName") ?? variable("Agent.JobName"),
+      taskInstanceId: variable("System.TaskInstanceId"),
+      taskInstanceName: variable("System.TaskInstanceName"),
+    }),
+    experimentName: readString("experimentName"),
+    defaultExperimentName: experimentFromDefinition(variable("Build.DefinitionName")) ?? defaultExperimentName(path.dirname(jobFile)),
+    displayName: readString("displayName"),
+    tags: readKeyValues("tags"),
+    defaultProperties: gitProperties(),
+    validateOnly: readBoolean("validateOnly", false),
+    waitForCompletion: readBoolean("waitForCompletion", true),
+    timeoutInMs: readTimeoutInMs("timeoutInMinutes", 60),
+    cancelOnStop: readBoolean("cancelOnStop", true),
+  };
+  return { request, pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000 };
+}
+
+function variable(name: string): string | undefined {
+  const value = tl.getVariable(name);
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/** The pipeline's name as an experiment name (letters, digits, `_`, `-`), when there is one. */
+function experimentFromDefinition(definitionName: string | undefined): string | undefined {
+  const name = definitionName?.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
+  return name ? name.slice(0, 255) : undefined;
+}
+
+/** What the CLI reads from `git` in its working folder, from the build's variables instead. */
+function gitProperties(): Record<string, string> | undefined {
+  const properties: Record<string, string> = {};
+  const repo = variable("Build.Repository.Uri");
+  const branch = variable("Build.SourceBranchName");
+  const commit = variable("Build.SourceVersion");
+  if (repo) properties["mlflow.source.git.repoURL"] = repo;
+  if (branch) properties["mlflow.source.git.branch"] = branch;
+  if (commit) properties["mlflow.source.git.commit"] = commit;
+  return Object.keys(properties).length > 0 ? properties : undefined;
+}
+
+/** Minutes, decimals allowed (0.5 = 30 s); 0 = no limit. */
+function readTimeoutInMs(name: string, defaultMinutes: number): number {
+  const value = readString(name);
+  if (value === undefined) return defaultMinutes * 60_000;
+  const minutes = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(minutes) || minutes > MAX_TIMEOUT_IN_MINUTES) {
+    throw new InputError(name, tl.loc("TimeoutInvalid", name, MAX_TIMEOUT_IN_MINUTES, value));
+  }
+  return Math.round(minutes * 60_000);
+}

@@ -1,0 +1,47 @@
+/**
+ * The typed request the entry builds from the task inputs, and what the operation hands back.
+ * Nothing here reads task inputs: the entry does (index.ts).
+ */
+
+/** Formats a message of task.json `messages` (the entry passes `tl.loc`). */
+export type Loc = (key: string, ...params: unknown[]) => string;
+
+export interface WorkspaceTarget {
+  subscriptionId: string;
+  resourceGroupName: string;
+  workspaceName: string;
+}
+
+export interface SubmitPipelineRequest {
+  workspace: WorkspaceTarget;
+  /** Absolute path of the CLI v2 job YAML. */
+  jobFile: string;
+  /** `--set`-style overrides, one `key.path=value` a line. */
+  overrides?: string;
+  /** Job name from the input (wins over the YAML's `name:`). */
+  jobName?: string;
+  /** Name to use when neither the input nor the YAML names the job (derived from the build: see jobName.ts). */
+  defaultJobName?: string;
+  experimentName?: string;
+  /** Experiment when neither the input nor the YAML names one. */
+  defaultExperimentName?: string;
+  displayName?: string;
+  /** Merged over the YAML's tags. */
+  tags?: Record<string, string>;
+  /** Added to the job's `properties` when the YAML sets none (the CLI adds git properties this way). */
+  defaultProperties?: Record<string, string>;
+  /** Load, resolve and check every reference; upload, register and submit nothing. */
+  validateOnly: boolean;
+  waitForCompletion: boolean;
+  /** Time to wait for the job to end. */
+  timeoutInMs: number;
+  /** Cancel the job when the pipeline is cancelled or the wait times out. */
+  cancelOnStop: boolean;
+}
+
+/** Terminal and non-terminal job statuses (JobStatus of 2022-10-01). */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["Completed", "Failed", "Canceled", "NotResponding"]);
+
+export function isTerminalStatus(status: string | undefined): boolean {
+  return status !== undefined && TERMINAL_STATUSES.has(status);
+}

@@ -1,0 +1,153 @@
+/**
+ * The operation (submit → watch → verdict) in-process, with the real @azure/arm-machinelearning client
+ * over the ML emulator's routes (routerHarness) and an in-memory datastore.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import type { TokenCredential } from "@azure/core-auth";
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
+import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
+import { InputError, WaitTimeoutError } from "../common/errors";
+import { MemoryLog } from "../common/logging";
+import type { ArtifactStore } from "./artifactStore";
+import { jobsClient } from "./jobsRest";
+import { taskLoc } from "./loc.testing";
+import type { SubmitPipelineRequest } from "./request";
+import { runSubmitPipeline, type RunDependencies } from "./run";
+
+const SUB = "00000000-0000-0000-0000-0000000000cc";
+const RG = "ml_rg";
+const WSN = "ml_workspace";
+const WS = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.MachineLearningServices/workspaces/${WSN}`;
+const SAMPLES = path.resolve(__dirname, "..", "..", "..", "samples", "pipelines");
+const credential: TokenCredential = { getToken: async () => ({ token: "in-process", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+
+/** Blob uploads kept in memory: the first upload of a blob prefix sends it, later ones find the indicator. */
+class MemoryStore implements ArtifactStore {
+  readonly sent: string[] = [];
+  private readonly done = new Set<string>();
+  async containerUrl(datastoreName: string): Promise<string> {
+    if (datastoreName !== "workspaceblobstore") throw new Error(`no datastore ${datastoreName}`);
+    return "https://acct.blob.core.windows.net/azureml-blobstore";
+  }
+  async upload(datastoreName: string, artifact: { blobPrefix: string; files: unknown[]; totalSizeInBytes: number }) {
+    const key = `${datastoreName}/${artifact.blobPrefix}`;
+    const uploaded = !this.done.has(key);
+    if (uploaded) this.sent.push(key);
+    this.done.add(key);
+    return { uploaded, files: artifact.files.length, bytes: artifact.totalSizeInBytes };
+  }
+}
+
+describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => {
+  let h: RouterHarness;
+  let ml: MachineLearningEmulator;
+  let requests: { method: string; path: string; body?: any }[];
+  let store: MemoryStore;
+  let deps: RunDependencies;
+  let log: MemoryLog;
+
+  const request = (overrides: Partial<SubmitPipelineRequest> = {}): SubmitPipelineRequest => ({
+    workspace: { subscriptionId: SUB, resourceGroupName: RG, workspaceName: WSN },
+    jobFile: path.join(SAMPLES, "local-data.yml"),
+    defaultJobName: "azdo_b42_000000000001",
+    validateOnly: false,
+    waitForCompletion: true,
+    timeoutInMs: 20_000,
+    cancelOnStop: true,
+    ...overrides,
+  });
+
+  beforeEach(() => {
+    h = new RouterHarness({ timeScale: 1000 });
+    ml = new MachineLearningEmulator();
+    h.use(ml);
+    ml.seedDefaults(SUB, RG);
+    requests = [];
+    const inner = h.httpClient();
+    const recording: HttpClient = {
+      sendRequest: async (req) => {
+        requests.push({ method: req.method, path: new URL(req.url).pathname, body: typeof req.body === "string" ? JSON.parse(req.body) : undefined });
+        return inner.sendRequest(req);
+      },
+    };
+    const client = new AzureMachineLearningWorkspaces(credential, SUB, { endpoint: h.baseUrl, httpClient: recording, retryOptions: { maxRetries: 0 } });
+    store = new MemoryStore();
+    log = new MemoryLog();
+    deps = { ml: client, jobs: jobsClient(client, h.baseUrl), store, log, loc: taskLoc(), abortSignal: new AbortController().signal, mlStudioUrl: "https://ml.azure.com", pollingIntervalInMs: 10 };
+  });
+  afterEach(() => {
+    ml.dispose();
+    h.dispose();
+  });
+
+  const jobPuts = () => requests.filter((r) => r.method === "PUT" && /\/jobs\//.test(r.path));
+
+  it("submits with data input URIs intact (not through the SDK's job serializer) and follows the steps to the end", async () => {
+    const result = await runSubmitPipeline(request(), deps);
+    assert.equal(result.mode, "submitted");
+    assert.equal(result.status, "Completed");
+    assert.deepEqual(result.verdict, { result: "Succeeded" });
+    assert.equal(result.studioUrl, `https://ml.azure.com/runs/azdo_b42_000000000001?wsid=${WS}`);
+    const body = jobPuts()[0].body.properties;
+    assert.match(body.inputs.sample_data.uri, /^azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{32}\/training\.csv$/);
+    assert.equal(body.inputs.sample_data.mode, "Download");
+    assert.equal(store.sent.length, 2, "the CSV and the code folder");
+    const code = requests.find((r) => r.method === "PUT" && /\/codes\//.test(r.path))!;
+    assert.match(code.body.properties.codeUri, /^https:\/\/acct\.blob\.core\.windows\.net\/azureml-blobstore\/LocalUpload\/[0-9a-f]{32}\/train$/);
+    assert.equal(ml.job("azdo_b42_000000000001")?.status, "Completed");
+    assert.ok(log.lines.some((l) => /train: Completed/.test(l)), log.lines.join("\n"));
+  });
+
+  it("attaches to an existing job of that name: nothing uploaded, registered or submitted", async () => {
+    await runSubmitPipeline(request(), deps);
+    const before = requests.filter((r) => r.method === "PUT").length;
+    const sent = store.sent.length;
+    const again = await runSubmitPipeline(request(), deps);
+    assert.equal(again.mode, "attached");
+    assert.equal(again.status, "Completed");
+    assert.equal(requests.filter((r) => r.method === "PUT").length, before);
+    assert.equal(store.sent.length, sent);
+  });
+
+  it("a new job with unchanged code sends no blobs and reuses the same code version", async () => {
+    await runSubmitPipeline(request(), deps);
+    const codePaths = () => requests.filter((r) => r.method === "PUT" && /\/codes\//.test(r.path)).map((r) => r.path);
+    const first = codePaths();
+    await runSubmitPipeline(request({ defaultJobName: "azdo_b43_000000000001" }), deps);
+    assert.equal(store.sent.length, 2, "no new uploads");
+    assert.deepEqual(codePaths(), [...first, ...first]);
+  });
+
+  it("waitForCompletion off: submits and reports the status it has now", async () => {
+    ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
+    const result = await runSubmitPipeline(request({ waitForCompletion: false }), deps);
+    assert.equal(result.mode, "submitted");
+    assert.ok(["NotStarted", "Running"].includes(result.status), result.status);
+    assert.deepEqual(result.verdict, { result: "Succeeded" });
+    assert.ok(log.lines.some((l) => /Not waiting for job 'azdo_b42_000000000001'/.test(l)));
+  });
+
+  it("validateOnly: references resolved, nothing sent", async () => {
+    const result = await runSubmitPipeline(request({ validateOnly: true, jobFile: path.join(SAMPLES, "local-components.yml") }), deps);
+    assert.equal(result.mode, "validated");
+    assert.deepEqual(requests.filter((r) => r.method !== "GET"), []);
+    assert.deepEqual(store.sent, []);
+    assert.ok(requests.some((r) => r.method === "GET" && r.path.endsWith("/computes/gpu-cluster")));
+  });
+
+  it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {
+    await assert.rejects(runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps), (e: unknown) => e instanceof InputError && e.inputName === "jobFile" && /compute 'nope'.*local-data\.yml:7/.test(e.message));
+    await assert.rejects(runSubmitPipeline(request({ overrides: "compute" }), deps), (e: unknown) => e instanceof InputError && e.inputName === "overrides");
+    assert.deepEqual(jobPuts(), []);
+  });
+
+  it("on timeout the job is cancelled (cancelOnStop) and the wait error is thrown", async () => {
+    ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
+    await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200 }), deps), (e: unknown) => e instanceof WaitTimeoutError && /did not end within timeoutInMinutes/.test(e.message));
+    assert.ok(requests.some((r) => r.method === "POST" && r.path.endsWith("/jobs/azdo_b42_000000000001/cancel")));
+    await h.until(() => ml.job("azdo_b42_000000000001")!.status, (s) => s === "Canceled");
+  });
+});

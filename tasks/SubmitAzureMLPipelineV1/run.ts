@@ -1,0 +1,98 @@
+/**
+ * The task's operation: submit (or attach to, or only validate) the job, then follow it to the end and
+ * judge it. On pipeline cancellation or timeout the remote job is cancelled when `cancelOnStop` says so.
+ */
+import { CancelledError, WaitTimeoutError } from "../common/errors";
+import { formatDuration } from "../common/logging";
+import { JobState } from "./jobState";
+import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict, type Verdict } from "./report";
+import type { SubmitPipelineRequest } from "./request";
+import { submitJob, type SubmitDependencies, type SubmitOutcome } from "./submit";
+import { refresh, watchJob } from "./watch";
+
+export interface RunDependencies extends SubmitDependencies {
+  /** The cloud's Azure ML studio URL (CloudEndpoints.mlStudioUrl). */
+  mlStudioUrl: string;
+  /** Longest pause between status polls. */
+  pollingIntervalInMs: number;
+  /** Called as soon as the job's name and link are known (before waiting), so outputs exist even if the wait fails. */
+  onJob?: (job: { jobName: string; studioUrl: string }) => void;
+  /** How long a cancel request may take when the task is stopping. */
+  cancelTimeoutInMs?: number;
+  now?: () => number;
+}
+
+export interface RunResult {
+  jobName: string;
+  mode: SubmitOutcome["mode"];
+  /** Last known status ("Validated" when only validated). */
+  status: string;
+  studioUrl?: string;
+  /** Output name → URI. */
+  outputs: Record<string, string>;
+  verdict: Verdict;
+  /** Markdown for the build summary (absent when only validated). */
+  summary?: string;
+}
+
+export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: RunDependencies): Promise<RunResult> {
+  const { log, loc } = deps;
+  const outcome = await submitJob(request, deps);
+  const { jobName } = outcome;
+  if (outcome.mode === "validated") {
+    return { jobName, mode: outcome.mode, status: "Validated", outputs: {}, verdict: { result: "Succeeded" } };
+  }
+  const link = studioUrl(deps.mlStudioUrl, outcome.workspaceId, jobName);
+  log.info(loc("StudioLink", link));
+  deps.onJob?.({ jobName, studioUrl: link });
+
+  let state: JobState;
+  if (!request.waitForCompletion) {
+    state = new JobState(jobName, deps.now);
+    await refresh(state, { ml: deps.ml, jobs: deps.jobs, workspace: request.workspace }, deps.abortSignal);
+    log.info(loc("NotWaiting", jobName, state.status));
+    const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
+    return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs: outputUris(state), verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
+  }
+
+  try {
+    state = await watchJob(jobName, {
+      ml: deps.ml,
+      jobs: deps.jobs,
+      workspace: request.workspace,
+      log,
+      loc,
+      abortSignal: deps.abortSignal,
+      timeoutInMs: request.timeoutInMs,
+      pollingIntervalInMs: deps.pollingIntervalInMs,
+      now: deps.now,
+    });
+  } catch (error) {
+    if (error instanceof WaitTimeoutError || error instanceof CancelledError) {
+      if (request.cancelOnStop) await cancelJob(request, deps, jobName);
+      else log.info(loc("LeftRunning", jobName));
+    }
+    throw error;
+  }
+
+  const table = stepTable(state);
+  if (table) log.info(`\n${table}\n`);
+  const judged = verdict(state, loc);
+  const outputs = outputUris(state);
+  for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", name, uri));
+  const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
+  log.info(loc("JobEnded", jobName, state.status, took || "-"));
+  return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
+}
+
+/** Asks the service to cancel the job (does not wait for Canceled: the task is stopping). */
+async function cancelJob(request: SubmitPipelineRequest, deps: RunDependencies, jobName: string): Promise<void> {
+  const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
+  deps.log.info(deps.loc("CancellingJob", jobName));
+  try {
+    await deps.ml.jobs.beginCancel(rg, wsName, jobName, { abortSignal: AbortSignal.timeout(deps.cancelTimeoutInMs ?? 6000) });
+    deps.log.info(deps.loc("CancelRequested", jobName));
+  } catch (error) {
+    deps.log.warning(deps.loc("CancelFailed", jobName, error instanceof Error ? error.message : String(error)));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Submits a CLI v2 job YAML as `az ml job create --file … --set …` would — or attaches to the job when
+ * one of that name exists already (a retried run of the same step), or only validates it.
+ *
+ *   load (overrides) → workspace → existing job? attach : resolve references → [validateOnly: stop]
+ *   → upload / register code, environments, components → PUT jobs/<name>
+ */
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { asAzureOperationError } from "../common/armErrors";
+import { InputError } from "../common/errors";
+import type { TaskLog } from "../common/logging";
+import type { ArtifactStore } from "./artifactStore";
+import type { JobResource, JobsClient } from "./jobsRest";
+import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPlan } from "./loader";
+import { plannedCodeIds, registerAssets } from "./registerAssets";
+import type { Loc, SubmitPipelineRequest } from "./request";
+import { resolveReferences } from "./resolveReferences";
+import { isNotFound } from "./workspaceAssets";
+
+export interface SubmitDependencies {
+  ml: AzureMachineLearningWorkspaces;
+  /** Job GET/PUT as JSON (the SDK's job serializer drops data input URIs: see jobsRest.ts). */
+  jobs: JobsClient;
+  store: ArtifactStore;
+  log: TaskLog;
+  loc: Loc;
+  abortSignal: AbortSignal;
+}
+
+export interface SubmitOutcome {
+  jobName: string;
+  /** ARM id of the workspace (Studio's `wsid`). */
+  workspaceId: string;
+  plan: JobPlan;
+  /** "submitted": PUT now; "attached": the job existed; "validated": validateOnly, nothing sent. */
+  mode: "submitted" | "attached" | "validated";
+  /** The job as the service answered (absent when only validated). */
+  job?: JobResource;
+  /** The body sent (or that would be sent, when only validated). */
+  body?: JobBody;
+}
+
+export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDependencies): Promise<SubmitOutcome> {
+  const { ml, log, loc, abortSignal } = deps;
+  const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
+
+  const plan = await loadPlan(request, abortSignal);
+  for (const warning of plan.warnings) log.warning(warning);
+  log.info(loc("Loaded", plan.filePath, plan.kind, plan.uploads.length, plan.references.length));
+
+  const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
+    throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
+  });
+  const workspaceId = workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
+  const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
+
+  if (!request.validateOnly) {
+    const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+    if (existing) {
+      log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
+      return { jobName, workspaceId, plan, mode: "attached", job: existing };
+    }
+  }
+
+  const referenceIds = await resolveReferences(plan, { ml, workspace: request.workspace, workspaceId, log, loc, abortSignal });
+
+  if (request.validateOnly) {
+    // The datastores local files would go to must exist too; nothing is uploaded.
+    for (const datastore of new Set(plan.uploads.map((u) => u.datastoreName))) await deps.store.containerUrl(datastore);
+    const body = buildBody(plan, request, jobName, { workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds });
+    log.debug(`Job body: ${JSON.stringify(body)}`);
+    log.info(loc("Validated", plan.filePath, plan.uploads.length, plan.componentVersions({ workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds }).length));
+    return { jobName, workspaceId, plan, mode: "validated", body };
+  }
+
+  const { resolved } = await registerAssets(plan, { ml, store: deps.store, workspace: request.workspace, workspaceId, referenceIds, log, loc, abortSignal });
+  const body = buildBody(plan, request, jobName, resolved);
+  log.debug(`Job body: ${JSON.stringify(body)}`);
+  try {
+    const job = await deps.jobs.put(request.workspace, jobName, body, abortSignal);
+    log.info(loc("Submitted", jobName, job.properties.status ?? "NotStarted"));
+    return { jobName, workspaceId, plan, mode: "submitted", job, body };
+  } catch (error) {
+    // Another attempt of this step may have submitted it meanwhile: attach to that one.
+    if ((error as { statusCode?: number }).statusCode === 409) {
+      const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+      if (existing) {
+        log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
+        return { jobName, workspaceId, plan, mode: "attached", job: existing, body };
+      }
+    }
+    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+  }
+}
+
+async function loadPlan(request: SubmitPipelineRequest, abortSignal: AbortSignal): Promise<JobPlan> {
+  try {
+    return await loadJob(request.jobFile, { overrides: request.overrides, abortSignal });
+  } catch (error) {
+    if (error instanceof JobDefinitionError) throw new InputError(error.code === "BadOverride" ? "overrides" : "jobFile", error.message);
+    throw error;
+  }
+}
+
+function buildBody(plan: JobPlan, request: SubmitPipelineRequest, jobName: string, resolved: Parameters<JobPlan["buildJobBody"]>[0]): JobBody {
+  const body = plan.buildJobBody(resolved, {
+    jobName,
+    defaultExperimentName: request.defaultExperimentName,
+    defaultProperties: request.defaultProperties,
+  });
+  const props = body.properties;
+  if (request.experimentName) props.experimentName = request.experimentName;
+  if (request.displayName) props.displayName = request.displayName;
+  if (request.tags && Object.keys(request.tags).length > 0) props.tags = { ...(props.tags ?? {}), ...request.tags };
+  return body;
+}
+
+async function getJob(jobs: JobsClient, request: SubmitPipelineRequest, jobName: string, abortSignal: AbortSignal): Promise<JobResource | undefined> {
+  const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
+  try {
+    return await jobs.get(request.workspace, jobName, abortSignal);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Shared setup of the DeployToAKS task tests: the demo's samples copied into the agent's working
+ * folder, registered models, and running the built task as the agent does.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findRepoRoot } from "../../../scripts/repoRoot";
+import type { Emulator } from "../../emulator";
+import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult } from "../../harness/agentRunner";
+import { commandProperty, parseLoggingCommand } from "../../harness/loggingCommands";
+
+export const ENDPOINT = "model-service";
+export const COMPUTE = "k8s-compute";
+
+/** A working folder holding samples/deploy (the pipeline's checked-out sources). */
+export function workFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "deploy-aks-"));
+  cpSync(join(findRepoRoot(__dirname), "samples", "deploy"), dir, { recursive: true });
+  return dir;
+}
+
+/** Registers best_model versions 1..n (as the RegisterModel task would have). */
+export function seedModels(emu: Emulator, versions = 2): void {
+  for (let v = 1; v <= versions; v++) {
+    emu.ml.seedAsset("models", "best_model", String(v), { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/models/best_model/${v}/`, description: `churn model ${v}`, tags: {} });
+  }
+}
+
+export function modelId(emu: Emulator, version: number): string {
+  return `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/ml_workspace/models/best_model/versions/${version}`;
+}
+
+/** Inputs of a deployment defined by task inputs only. */
+export function baseInputs(deploymentName: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    resourceGroupName: "ml_rg",
+    workspaceName: "ml_workspace",
+    aksClusterName: "aks-cluster",
+    computeName: COMPUTE,
+    endpointName: ENDPOINT,
+    deploymentName,
+    model: "best_model:1",
+    environment: "azureml:AzureML-sklearn-1.5:1",
+    codePath: "src",
+    scoringScript: "score.py",
+    pollingIntervalSeconds: "1",
+    ...extra,
+  };
+}
+
+export async function runDeploy(
+  emu: Emulator,
+  inputs: Record<string, string>,
+  options: { workDir: string } & Partial<Pick<AgentRunOptions, "interrupt" | "timeoutInMs">>,
+): Promise<AgentRunResult> {
+  const { connection, env } = emulatorConnection(emu, "federated");
+  const r = await runTask({
+    task: "DeployToAKSV1",
+    inputs: { azureSubscription: connection.id, ...inputs },
+    connection,
+    env,
+    caCertPath: emu.caCertPath,
+    variables: { "System.DefaultWorkingDirectory": options.workDir },
+    timeoutInMs: options.timeoutInMs ?? 60_000,
+    ...(options.interrupt ? { interrupt: options.interrupt } : {}),
+  });
+  assertNoSecrets(emu, r);
+  return r;
+}
+
+/**
+ * No key, token or client secret the emulator knows appears in what the task printed. The only
+ * lines that may carry one are the commands that hand secrets to the agent (task.setsecret and a
+ * secret task.setvariable): the agent consumes them and never shows them.
+ */
+export function assertNoSecrets(emu: Emulator, r: AgentRunResult): void {
+  const handedToAgent = (line: string) => {
+    const c = parseLoggingCommand(line);
+    return !!c && c.area === "task" && (c.action === "setsecret" || (c.action === "setvariable" && /^true$/i.test(commandProperty(c, "issecret") ?? "")));
+  };
+  const output = (r.stdout + "\n" + r.stderr).split(/\r?\n/).filter((line) => !handedToAgent(line)).join("\n");
+  for (const secret of emu.secrets()) {
+    if (secret.length >= 8) assert.ok(!output.includes(secret), `a secret (${secret.slice(0, 3)}…) appears in the task output`);
+  }
+}
+
+/** Every PUT/DELETE the emulator received under the workspace or the cluster. */
+export function changes(emu: Emulator): string[] {
+  return emu.requests
+    .all()
+    .filter((r) => r.method === "PUT" || r.method === "DELETE" || r.method === "PATCH")
+    .map((r) => `${r.method} ${r.path}`);
+}
