@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
 import { InputError } from "../common/errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readPath, readString } from "../common/inputs";
+import { readAzureName, readBoolean, readEnum, readInteger, readMinutesAsMs, readPath, readString } from "../common/inputs";
 import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
 import type { WorkspaceScope } from "./references";
@@ -58,7 +58,7 @@ export function readTaskInputs(): TaskInputs {
   }
 
   const smokeTestFile = filePathInput("smokeTestFile", "file");
-  const timeoutInMinutes = readTimeoutInMinutes();
+  const timeoutInMs = readMinutesAsMs("timeoutInMinutes", { default: 60, max: 1440, zeroMeansNoLimit: false });
   let smokeTest: DeployRequest["smokeTest"];
   if (smokeTestFile) {
     const body = fs.readFileSync(smokeTestFile, "utf8");
@@ -80,7 +80,7 @@ export function readTaskInputs(): TaskInputs {
       ...(smokeTest ? { smokeTest } : {}),
       rollbackOnFailure: readBoolean("rollbackOnFailure", true),
     },
-    timeoutInMs: timeoutInMinutes * 60_000,
+    timeoutInMs,
     pollIntervalInMs: readInteger("pollingIntervalSeconds", { default: 5, min: 1, max: 300 }) * 1000,
   };
 }
@@ -97,11 +97,3 @@ function filePathInput(name: string, kind: "file" | "folder"): string | undefine
   return readPath(name, { kind });
 }
 
-/** Minutes, fractions allowed (0.5 = 30 s), up to a day. */
-function readTimeoutInMinutes(): number {
-  const value = readString("timeoutInMinutes");
-  if (value === undefined) return 60;
-  const minutes = Number(value);
-  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new InputError("timeoutInMinutes", tl.loc("TimeoutInvalid", value));
-  return minutes;
-}

@@ -2,8 +2,7 @@
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
-import { InputError } from "../common/errors";
-import { readAzureName, readBoolean, readInteger, readKeyValues, readPath, readString } from "../common/inputs";
+import { readAzureName, readBoolean, readInteger, readKeyValues, readMinutesAsMs, readPath, readString } from "../common/inputs";
 import { stepJobName } from "./jobName";
 import { defaultExperimentName } from "./loader";
 import type { SubmitPipelineRequest } from "./request";
@@ -45,7 +44,7 @@ export function readRequest(subscriptionId: string): EntryRequest {
     defaultProperties: gitProperties(),
     validateOnly: readBoolean("validateOnly", false),
     waitForCompletion: readBoolean("waitForCompletion", true),
-    timeoutInMs: readTimeoutInMs("timeoutInMinutes", 60),
+    timeoutInMs: readMinutesAsMs("timeoutInMinutes", { default: 60, max: MAX_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
     cancelOnStop: readBoolean("cancelOnStop", true),
   };
   return { request, pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000 };
@@ -74,13 +73,3 @@ function gitProperties(): Record<string, string> | undefined {
   return Object.keys(properties).length > 0 ? properties : undefined;
 }
 
-/** Minutes, decimals allowed (0.5 = 30 s); 0 = no limit. */
-function readTimeoutInMs(name: string, defaultMinutes: number): number {
-  const value = readString(name);
-  if (value === undefined) return defaultMinutes * 60_000;
-  const minutes = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(minutes) || minutes > MAX_TIMEOUT_IN_MINUTES) {
-    throw new InputError(name, tl.loc("TimeoutInvalid", name, MAX_TIMEOUT_IN_MINUTES, value));
-  }
-  return Math.round(minutes * 60_000);
-}

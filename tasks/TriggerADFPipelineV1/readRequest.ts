@@ -1,7 +1,7 @@
 /** Task inputs → TriggerRequest (entry side: reads task-lib inputs). */
 import * as tl from "azure-pipelines-task-lib/task";
 import { InputError } from "../common/errors";
-import { readBoolean, readEnum, readInteger, readObject, readString } from "../common/inputs";
+import { readBoolean, readEnum, readInteger, readMinutesAsMs, readObject, readString } from "../common/inputs";
 import { FAIL_ON_STATUS, type RerunRequest, type TriggerRequest } from "./request";
 
 const MAX_TIMEOUT_IN_MINUTES = 7 * 24 * 60;
@@ -17,7 +17,7 @@ export function readRequest(): TriggerRequest {
     ...(rerun ? { rerun } : {}),
     waitForCompletion,
     pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000,
-    timeoutInMs: readTimeoutInMs("timeoutInMinutes", 60),
+    timeoutInMs: readMinutesAsMs("timeoutInMinutes", { default: 60, max: MAX_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
     cancelOnStop: readBoolean("cancelOnStop", true),
     failOnStatus: readEnum("failOnStatus", FAIL_ON_STATUS, "failedOrCancelled"),
   };
@@ -36,13 +36,3 @@ function readRerun(): RerunRequest | undefined {
   return { referencePipelineRunId, startFromFailure, ...(startActivityName ? { startActivityName } : {}) };
 }
 
-/** Minutes, decimals allowed (0.5 = 30 s); 0 = no limit. */
-function readTimeoutInMs(name: string, defaultMinutes: number): number {
-  const value = readString(name);
-  if (value === undefined) return defaultMinutes * 60_000;
-  const minutes = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(minutes) || minutes > MAX_TIMEOUT_IN_MINUTES) {
-    throw new InputError(name, tl.loc("TimeoutInvalid", name, MAX_TIMEOUT_IN_MINUTES, value));
-  }
-  return Math.round(minutes * 60_000);
-}

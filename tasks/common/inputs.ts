@@ -39,6 +39,24 @@ export function readInteger(name: string, options: { default: number; min: numbe
   return n;
 }
 
+/**
+ * A duration in minutes, fractions allowed (0.5 = 30 s), as milliseconds. With `zeroMeansNoLimit`,
+ * 0 is accepted and returned as 0 (no limit); otherwise it must be greater than 0.
+ */
+export function readMinutesAsMs(name: string, options: { default: number; max: number; zeroMeansNoLimit: boolean }): number {
+  const value = raw(name);
+  if (value === undefined) return options.default * 60_000;
+  const minutes = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  const tooSmall = options.zeroMeansNoLimit ? minutes < 0 : !(minutes > 0);
+  if (!Number.isFinite(minutes) || tooSmall || minutes > options.max) {
+    const message = options.zeroMeansNoLimit
+      ? tl.loc("Common_InputNotMinutesOrZero", name, options.max, value)
+      : tl.loc("Common_InputNotMinutes", name, options.max, value);
+    throw new InputError(name, message);
+  }
+  return Math.round(minutes * 60_000);
+}
+
 export function readEnum<T extends string>(name: string, values: readonly T[], defaultValue?: T): T {
   const value = raw(name);
   if (value === undefined) {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { NAME_RULES } from "../../tasks/common/azureNames";
 import { InputError } from "../../tasks/common/errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readObject, readPath, readString } from "../../tasks/common/inputs";
+import { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readMinutesAsMs, readObject, readPath, readString } from "../../tasks/common/inputs";
 import { setTaskEnvironment, useCommonMessages } from "./taskLibContext";
 
 function inputError(name: string, pattern: RegExp) {
@@ -40,6 +40,19 @@ describe("task inputs", () => {
     assert.throws(() => readInteger("text", { default: 1, min: 1, max: 60 }), inputError("text", /whole number/));
     assert.equal(readEnum("mode", ["local", "jobOutput"] as const), "jobOutput");
     assert.throws(() => readEnum("bad", ["local", "jobOutput"] as const), inputError("bad", /one of: local, jobOutput/));
+  });
+
+  it("reads minutes with fractions as milliseconds, with or without 0 as no limit", () => {
+    setTaskEnvironment({ half: "0.5", zero: "0", neg: "-1", text: "soon", big: "2000" }, vars());
+    const noLimit = { default: 60, max: 1440, zeroMeansNoLimit: true };
+    const positive = { default: 60, max: 1440, zeroMeansNoLimit: false };
+    assert.equal(readMinutesAsMs("half", positive), 30_000);
+    assert.equal(readMinutesAsMs("absent", positive), 3_600_000);
+    assert.equal(readMinutesAsMs("zero", noLimit), 0);
+    assert.throws(() => readMinutesAsMs("zero", positive), inputError("zero", /greater than 0 and at most 1440/));
+    assert.throws(() => readMinutesAsMs("neg", noLimit), inputError("neg", /from 0 to 1440 .*0 = no limit.*not '-1'/));
+    assert.throws(() => readMinutesAsMs("text", noLimit), inputError("text", /not 'soon'/));
+    assert.throws(() => readMinutesAsMs("big", positive), inputError("big", /at most 1440/));
   });
 
   it("reads objects as JSON, YAML or a file, and refuses other shapes with the line", () => {
