@@ -92,6 +92,19 @@ describe("emulator: ARM front door (tokens, RBAC, errors, request ids)", functio
     );
   });
 
+  it("lists and gets resource groups (the classic editor's pick list); a missing one is 404", async () => {
+    const headers = { authorization: `Bearer ${await armToken(emu, credential(emu, "secret"))}` };
+    const base = `/subscriptions/${emu.subscriptionId}/resourcegroups`;
+    const list = await raw(emu, "GET", `${base}?api-version=2021-04-01`, { headers });
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.json.value.map((g: { name: string }) => g.name), [emu.resourceGroupName]);
+    const one = await raw(emu, "GET", `${base}/${emu.resourceGroupName}?api-version=2021-04-01`, { headers });
+    assert.equal(one.json.id, `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroupName}`);
+    const missing = await raw(emu, "GET", `${base}/nope?api-version=2021-04-01`, { headers });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.error.code, "ResourceGroupNotFound");
+  });
+
   it("400 for a malformed JSON body, a nonconforming body, and a missing or unsupported api-version", async () => {
     const token = await armToken(emu, credential(emu, "secret"));
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };

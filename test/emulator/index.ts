@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { registerSecretSource } from "../harness/secretScan";
 import { AksEmulator } from "./arm/aks";
+import { ResourcesEmulator } from "./arm/resources";
 import { DataFactoryEmulator } from "./arm/datafactory";
 import { MachineLearningEmulator } from "./arm/machinelearning";
 import { startAzurite, type AzuriteProcess } from "./azurite";
@@ -129,7 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   ml.setBlobCaCertPem(tls.certPem);
   const datafactory = new DataFactoryEmulator();
   const aks = new AksEmulator();
-  const modules: EmulatorModule[] = [aks, datafactory, ml];
+  const modules: EmulatorModule[] = [new ResourcesEmulator(), aks, datafactory, ml];
   const ctx: EmulatorContext = { router, world, clock, operations, baseUrl: () => baseUrl, blob: () => azurite?.account };
   for (const m of modules) m.register(ctx);
 

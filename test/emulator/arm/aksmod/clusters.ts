@@ -11,7 +11,7 @@ import { clusterCaPem, kubeconfigYaml } from "./kubeconfig";
 
 export const CS_PROVIDER = "Microsoft.ContainerService";
 /** What @azure/arm-containerservice 25.x knows (it sends 2026-04-01) and the examples' version. */
-export const AKS_API_VERSIONS = ["2025-10-01", "2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-08-01"];
+export const AKS_API_VERSIONS = ["2024-05-01", "2025-10-01", "2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-08-01"];
 export const CLUSTER_PATTERN = "/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.ContainerService/managedClusters/:resourceName";
 
 export type PowerState = "Running" | "Stopped";
