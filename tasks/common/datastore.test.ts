@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { useCommonMessages } from "../../test/common/taskLibContext";
 import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
 import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
 import { hashLocalArtifact } from "./contentHash";
@@ -61,6 +62,7 @@ async function sha256OfFile(path: string): Promise<string> {
 }
 
 describe("datastore", function () {
+  before(useCommonMessages);
   this.timeout(120000);
   let azurite: { child: ChildProcess; port: number };
   let dir: string;

@@ -27,6 +27,7 @@ import type { LocalArtifact, UploadFile } from "./contentHash";
 import { AzureOperationError, CancelledError } from "./errors";
 import type { TaskLog } from "./logging";
 import { type AgentNetwork, proxyFor } from "./agentNetwork";
+import * as tl from "azure-pipelines-task-lib/task";
 
 /** The blob container behind a datastore, with what it takes to write to it. */
 export interface DatastoreTarget {
@@ -68,7 +69,7 @@ export async function resolveDatastore(
     } else {
       const found = await firstDefault(ml, ref, abortSignal);
       if (!found) {
-        throw new AzureOperationError(`Workspace '${ref.workspaceName}' has no default datastore; set one in Azure ML studio (Data > Datastores).`);
+        throw new AzureOperationError(tl.loc("Common_NoDefaultDatastore", ref.workspaceName));
       }
       ds = found;
     }
@@ -80,7 +81,7 @@ export async function resolveDatastore(
   const props = ds.properties as Partial<AzureBlobDatastore>;
   if (props.datastoreType !== "AzureBlob" || !props.accountName || !props.containerName) {
     throw new AzureOperationError(
-      `Datastore '${name}' of workspace '${ref.workspaceName}' is of type ${String(props.datastoreType)}; uploads need an Azure Blob datastore (datastoreType AzureBlob with an account and a container).`,
+      tl.loc("Common_DatastoreNotBlob", name, ref.workspaceName, String(props.datastoreType)),
     );
   }
   const containerUrl = blobContainerUrl({ accountName: props.accountName, endpoint: props.endpoint, protocol: props.protocol, containerName: props.containerName });
@@ -180,17 +181,17 @@ const MiB = 1024 * 1024;
 export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArtifact, options: UploadArtifactOptions): Promise<UploadArtifactResult> {
   const { abortSignal, log } = options;
   const container = containerClientOf(target);
-  const where = `container '${target.containerName}' of storage account '${target.accountName}' (datastore '${target.datastoreName}')`;
+  const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
   const indicator = container.getBlockBlobClient(artifact.indicatorBlobName);
   const existing = await guard(() => indicatorMetadata(indicator, abortSignal), where, abortSignal);
   if (existing?.[UPLOAD_STATUS_KEY] === UPLOAD_STATUS_COMPLETED) {
-    log.info(`${artifact.baseName} is already uploaded to ${target.datastoreName}/${artifact.blobPrefix} (same content hash): nothing to upload.`);
+    log.info(tl.loc("Common_AlreadyUploaded", artifact.baseName, target.datastoreName, artifact.blobPrefix));
     return { uploaded: false, files: artifact.files.length, bytes: artifact.totalSizeInBytes, indicatorMetadata: existing };
   }
 
   const started = Date.now();
   const progress = new UploadProgress(artifact, options, log);
-  log.info(`Uploading ${artifact.files.length} file(s), ${formatBytes(artifact.totalSizeInBytes)}, to ${target.datastoreName}/${artifact.blobPrefix}`);
+  log.info(tl.loc("Common_Uploading", artifact.files.length, formatBytes(artifact.totalSizeInBytes), target.datastoreName, artifact.blobPrefix));
   const blockSize = options.blockSizeInBytes ?? 8 * MiB;
   const queue = [...artifact.files];
   const worker = async () => {
@@ -206,13 +207,13 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
   const metadata = { [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: options.assetName ?? artifact.uploadHash, version: options.assetVersion ?? "1" };
   await guard(() => indicator.setMetadata(metadata, { abortSignal }), where, abortSignal);
   progress.done();
-  log.info(`Uploaded ${artifact.files.length} file(s), ${formatBytes(artifact.totalSizeInBytes)}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log.info(tl.loc("Common_Uploaded", artifact.files.length, formatBytes(artifact.totalSizeInBytes), ((Date.now() - started) / 1000).toFixed(1)));
   return { uploaded: true, files: artifact.files.length, bytes: artifact.totalSizeInBytes, indicatorMetadata: metadata };
 }
 
 /** Rewrites the indicator blob's `name`/`version` metadata (the CLI does it once the version is known). */
 export async function markIndicator(target: DatastoreTarget, artifact: LocalArtifact, asset: { name: string; version: string }, abortSignal: AbortSignal): Promise<void> {
-  const where = `container '${target.containerName}' of storage account '${target.accountName}' (datastore '${target.datastoreName}')`;
+  const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
   const indicator = containerClientOf(target).getBlockBlobClient(artifact.indicatorBlobName);
   await guard(() => indicator.setMetadata({ [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: asset.name, version: asset.version }, { abortSignal }), where, abortSignal);
 }
@@ -266,7 +267,7 @@ async function guard<T>(fn: () => Promise<T>, where: string, abortSignal: AbortS
   try {
     return await fn();
   } catch (err) {
-    if (abortSignal.aborted) throw abortSignal.reason instanceof Error ? abortSignal.reason : new CancelledError("The upload was cancelled.");
+    if (abortSignal.aborted) throw abortSignal.reason instanceof Error ? abortSignal.reason : new CancelledError(tl.loc("Common_UploadCancelled"));
     if (err instanceof AzureOperationError || err instanceof CancelledError) throw err;
     throw storageError(err, where);
   }
@@ -278,11 +279,11 @@ export function storageError(err: unknown, where: string): AzureOperationError {
   const requestId = e.response?.headers?.get("x-ms-request-id");
   let message: string;
   if (status === 403 || e.code === "AuthorizationPermissionMismatch" || e.code === "AuthenticationFailed") {
-    message = `Access to ${where} was denied (${e.code ?? status}). For an identity-based datastore, assign the service connection's identity the 'Storage Blob Data Contributor' role on the storage account; otherwise check the datastore's credentials.`;
+    message = tl.loc("Common_StorageDenied", where, e.code ?? status);
   } else if (status === 404 && e.code === "ContainerNotFound") {
-    message = `The blob container of ${where} does not exist.`;
+    message = tl.loc("Common_ContainerNotFound", where);
   } else {
-    message = `Uploading to ${where} failed: ${e.code ? `${e.code}: ` : ""}${firstLine(e.message ?? String(err))}`;
+    message = tl.loc("Common_UploadFailed", where, `${e.code ? `${e.code}: ` : ""}${firstLine(e.message ?? String(err))}`);
   }
   return new AzureOperationError(message, { code: e.code, statusCode: status, requestId, cause: err });
 }
@@ -344,7 +345,7 @@ class UploadProgress {
     const total = this.artifact.totalSizeInBytes;
     const pct = total > 0 ? Math.floor((this.bytes / total) * 100) : Math.floor((this.files / this.artifact.files.length) * 100);
     const seconds = (Date.now() - this.started) / 1000;
-    const rate = seconds > 0 ? ` at ${formatBytes(this.bytes / seconds)}/s` : "";
-    this.log.info(`Upload progress: ${pct}% (${formatBytes(this.bytes)} of ${formatBytes(total)}, ${this.files} of ${this.artifact.files.length} files)${rate}`);
+    const rate = seconds > 0 ? formatBytes(this.bytes / seconds) : "-";
+    this.log.info(tl.loc("Common_UploadProgress", pct, formatBytes(this.bytes), formatBytes(total), this.files, this.artifact.files.length, rate));
   }
 }
