@@ -28,7 +28,7 @@ export async function prepareLocalModel(localPath: string, modelType: ModelType,
   }
   let artifact: LocalArtifact;
   try {
-    artifact = await hashLocalArtifact(localPath, { computeContentHash: true, abortSignal: options.abortSignal });
+    artifact = await hashLocalArtifact(localPath, { abortSignal: options.abortSignal });
   } catch (err) {
     if (err instanceof LocalArtifactError) {
       if (err.code === "EmptyDirectory") throw new InputError(MODEL_PATH_INPUT, loc("ModelPathEmpty", localPath));

@@ -5,7 +5,7 @@
  * content is not registered again. All checks that need no upload run before anything is sent.
  */
 import type { AzureMachineLearningWorkspaces, ModelVersion } from "@azure/arm-machinelearning";
-import { CONTENT_HASH_VERSION, type LocalArtifact } from "../common/contentHash";
+import type { LocalArtifact } from "../common/contentHash";
 import { type DatastoreTarget, formatBytes, markIndicator, uploadArtifact } from "../common/datastore";
 import { errorText } from "../common/errors";
 import type { TaskLog } from "../common/logging";
@@ -58,9 +58,11 @@ export interface RegisterModelResult {
   uploaded?: boolean;
 }
 
-/** SHA-256 content hash properties (as the CLI writes them on code versions). */
-export const HASH_PROPERTY = "hash_sha256";
-export const HASH_VERSION_PROPERTY = "hash_version";
+/**
+ * The upload hash (MD5 over names and contents, as the CLI computes it for the LocalUpload/<hash>
+ * path): the same hash is the same content, so skipIfUnchanged needs no second read of the files.
+ */
+export const HASH_PROPERTY = "mlops.uploadHash";
 
 type Prepared = { kind: "local"; artifact: LocalArtifact } | { kind: "jobOutput"; output: ResolvedJobOutput };
 
@@ -91,8 +93,7 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     const result = await uploadArtifact(target, artifact, { abortSignal: deps.abortSignal, log, concurrency: deps.uploadConcurrency, assetName: request.modelName });
     uploaded = result.uploaded;
     modelUri = uploadedModelUri({ subscriptionId: deps.subscriptionId, resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName, datastoreName: target.datastoreName }, artifact);
-    hashProps[HASH_PROPERTY] = artifact.contentHash ?? "";
-    hashProps[HASH_VERSION_PROPERTY] = CONTENT_HASH_VERSION;
+    hashProps[HASH_PROPERTY] = artifact.uploadHash;
   } else {
     modelUri = prepared.output.modelUri;
   }
@@ -135,10 +136,10 @@ async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps): 
   return { kind: "jobOutput", output };
 }
 
-/** Same content and type: the local content hash, or the same job output URI. */
+/** Same content and type: the same upload hash, or the same job output URI. */
 export function sameContent(latest: ModelVersion, prepared: Prepared, modelType: ModelType): boolean {
   const p = latest.properties;
   if ((p.modelType ?? "").toLowerCase() !== modelType.toLowerCase()) return false;
-  if (prepared.kind === "local") return !!prepared.artifact.contentHash && p.properties?.[HASH_PROPERTY] === prepared.artifact.contentHash;
+  if (prepared.kind === "local") return p.properties?.[HASH_PROPERTY] === prepared.artifact.uploadHash;
   return (p.modelUri ?? "").replace(/\/+$/, "") === prepared.output.modelUri;
 }

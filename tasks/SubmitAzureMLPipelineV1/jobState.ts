@@ -53,6 +53,8 @@ export class JobState {
   startedAtMs?: number;
   endedAtMs?: number;
   readonly steps = new Map<string, StepState>();
+  /** Where nextOpenSteps resumes. */
+  private turn = 0;
 
   constructor(
     readonly jobName: string,
@@ -66,6 +68,15 @@ export class JobState {
   /** Steps that may still change (their child job is worth another GET). */
   openSteps(): StepState[] {
     return [...this.steps.values()].filter((s) => !isTerminalStatus(s.status));
+  }
+
+  /** Up to `count` open steps, taking turns across calls so every step is read in time. */
+  nextOpenSteps(count: number): StepState[] {
+    const open = this.openSteps();
+    if (open.length <= count) return open;
+    const start = this.turn % open.length;
+    this.turn += count;
+    return [...open.slice(start), ...open.slice(0, start)].slice(0, count);
   }
 
   /** Adds the pipeline's nodes as NotStarted steps (before the first GET of the children). */

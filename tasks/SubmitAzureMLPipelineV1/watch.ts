@@ -10,7 +10,7 @@ import { asAzureOperationError } from "../common/armErrors";
 import { formatDuration, type TaskLog } from "../common/logging";
 import { waitFor } from "../common/wait";
 import { JobState, type StatusChange } from "./jobState";
-import type { Loc, WorkspaceTarget } from "./request";
+import { isTerminalStatus, type Loc, type WorkspaceTarget } from "./request";
 import { isNotFound } from "./workspaceAssets";
 
 export interface WatchOptions {
@@ -35,7 +35,7 @@ export async function watchJob(jobName: string, options: WatchOptions): Promise<
   const started = (options.now ?? Date.now)();
   await waitFor(
     async (signal) => {
-      const changes = await refresh(state, options, signal);
+      const changes = await refresh(state, options, signal, STEPS_PER_POLL);
       if (changes.length > 0) options.log.info(changeLine(changes, jobName, (options.now ?? Date.now)() - started));
       return { done: state.isTerminal, value: state };
     },
@@ -50,8 +50,20 @@ export async function watchJob(jobName: string, options: WatchOptions): Promise<
   return state;
 }
 
-/** One GET of the job and of its open steps; updates `state` and returns the changes. */
-export async function refresh(state: JobState, options: Pick<WatchOptions, "ml" | "jobs" | "workspace">, signal: AbortSignal): Promise<StatusChange[]> {
+/**
+ * While the job runs, each poll reads the job and at most this many of its open steps, in turn,
+ * so a long pipeline costs a few status requests a minute whatever its number of steps; once
+ * the job has ended, every open step is read for the final table.
+ */
+export const STEPS_PER_POLL = 1;
+
+/** One GET of the job and of its open steps (see STEPS_PER_POLL); updates `state` and returns the changes. */
+export async function refresh(
+  state: JobState,
+  options: Pick<WatchOptions, "ml" | "jobs" | "workspace">,
+  signal: AbortSignal,
+  stepsPerPoll = Number.POSITIVE_INFINITY,
+): Promise<StatusChange[]> {
   const { ml, jobs, workspace } = options;
   const rg = workspace.resourceGroupName;
   const wsName = workspace.workspaceName;
@@ -63,7 +75,7 @@ export async function refresh(state: JobState, options: Pick<WatchOptions, "ml" 
     throw asAzureOperationError(error, context);
   }
   state.learnNodes(job);
-  const open = state.openSteps();
+  const open = isTerminalStatus(job.properties.status) ? state.openSteps() : state.nextOpenSteps(stepsPerPoll);
   const children = new Map<string, JobResource | undefined>();
   let missing = false;
   await Promise.all(

@@ -95,7 +95,7 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
   const md5 = createHash("md5").update(UPLOAD_HASH_SEED, "latin1");
 
   if (stat.isFile()) {
-    await feedFile(md5, resolved, chunkSize, options.abortSignal);
+    await feedFile(md5, resolved, stat.size, chunkSize, options.abortSignal);
     const uploadHash = md5.digest("hex");
     const blobName = `${LOCAL_UPLOAD_ROOT}/${uploadHash}/${baseName}`;
     const files: UploadFile[] = [{ localPath: resolved, relativePath: baseName, sizeInBytes: stat.size, blobName }];
@@ -167,7 +167,7 @@ async function walkDirectory(state: WalkState): Promise<void> {
       continue; // a dangling symlink: the CLI hashes its name only and uploads nothing
     }
     if (stat.isFile()) {
-      await feedFile(state.md5, full, state.chunkSize, state.abortSignal);
+      await feedFile(state.md5, full, stat.size, state.chunkSize, state.abortSignal);
       state.collected.push({ localPath: full, relativePath, sizeInBytes: stat.size });
     } else if (stat.isDirectory()) {
       await walkDirectory({ ...state, relativeDir: relativePath });
@@ -183,12 +183,17 @@ async function contentHashOf(files: readonly Omit<UploadFile, "blobName">[], chu
     sha.update(`#${f.relativePath}#`, "utf8");
     sha.update(String(f.sizeInBytes), "utf8");
   }
-  for (const f of sorted) await feedFile(sha, f.localPath, chunkSize, abortSignal);
+  for (const f of sorted) await feedFile(sha, f.localPath, f.sizeInBytes, chunkSize, abortSignal);
   return sha.digest("hex");
 }
 
-async function feedFile(hash: Hash, filePath: string, chunkSize: number, abortSignal?: AbortSignal): Promise<void> {
+async function feedFile(hash: Hash, filePath: string, sizeInBytes: number, chunkSize: number, abortSignal?: AbortSignal): Promise<void> {
   abortSignal?.throwIfAborted();
+  // Small files in one read: a stream per file costs more than the hashing (folders of many files).
+  if (sizeInBytes <= chunkSize) {
+    hash.update(await fs.readFile(filePath, { signal: abortSignal }));
+    return;
+  }
   const stream = createReadStream(filePath, { highWaterMark: chunkSize, signal: abortSignal });
   for await (const chunk of stream) hash.update(chunk as Buffer);
 }

@@ -207,8 +207,11 @@ describe("datastore", function () {
       const artifact = await hashLocalArtifact(model);
       const { target, container } = await newTarget();
       const controller = new AbortController();
-      const log = { info: () => undefined, debug: (m: string) => (m.startsWith("uploaded") ? controller.abort(new Error("stop")) : undefined), warning: () => undefined, group: () => undefined, endGroup: () => undefined };
-      await assert.rejects(uploadArtifact(target, artifact, { abortSignal: controller.signal, log, concurrency: 2 }));
+      const upload = uploadArtifact(target, artifact, { abortSignal: controller.signal, log: new MemoryLog(), concurrency: 2 });
+      // Abort once the first files have landed.
+      while ((await blobNames(container)).length === 0) await new Promise((r) => setTimeout(r, 2));
+      controller.abort(new Error("stop"));
+      await assert.rejects(upload);
       const indicator = await container.getBlobClient(artifact.indicatorBlobName).getProperties().catch(() => undefined);
       assert.notEqual(indicator?.metadata?.upload_status, "completed");
       assert.ok((await blobNames(container)).length < 200, "the upload stopped early");

@@ -198,7 +198,6 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
     for (let file = queue.shift(); file; file = queue.shift()) {
       abortSignal.throwIfAborted();
       await uploadOne(container, file, { abortSignal, blockSize, blockConcurrency: options.blockConcurrency ?? 4, progress });
-      log.debug(`uploaded ${file.blobName} (${file.sizeInBytes} bytes)`);
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, artifact.files.length)) }, worker);

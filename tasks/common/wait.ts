@@ -1,6 +1,7 @@
 /**
- * Waiting for a remote run: poll, back off up to a cap, honour the service's Retry-After, stop at
- * an overall timeout, and stop at once when the pipeline is cancelled.
+ * Waiting for a remote run: poll at an interval that grows with the time waited (up to a cap),
+ * honour the service's Retry-After, stop at an overall timeout, and stop at once when the
+ * pipeline is cancelled.
  */
 import { CancelledError, WaitTimeoutError } from "./errors";
 
@@ -12,15 +13,19 @@ export interface PollResult<T> {
 }
 
 export interface WaitOptions {
-  /** First interval between polls. */
+  /** Shortest interval between polls (the first ones). */
   initialIntervalInMs: number;
-  /** Intervals grow by `backoffFactor` up to this cap. */
+  /** Intervals grow with the time waited up to this cap. */
   maxIntervalInMs: number;
   /** Overall limit; 0 or Infinity = none. */
   timeoutInMs: number;
   abortSignal: AbortSignal;
-  /** Default 1.5. */
-  backoffFactor?: number;
+  /**
+   * The interval is this share of the time waited so far (default 0.05), between the initial
+   * interval and the cap: the end of a run is seen within 5% of its duration (or the initial
+   * interval), and a long run costs few requests.
+   */
+  elapsedFraction?: number;
   /** Message of the WaitTimeoutError. */
   timeoutMessage?: string;
 }
@@ -31,13 +36,13 @@ export interface WaitOptions {
  * Throws WaitTimeoutError on timeout and CancelledError (the abort reason) on cancellation.
  */
 export async function waitFor<T>(poll: (signal: AbortSignal) => Promise<PollResult<T>>, options: WaitOptions): Promise<T> {
-  const factor = options.backoffFactor ?? 1.5;
+  const fraction = options.elapsedFraction ?? 0.05;
+  const started = Date.now();
   const limited = options.timeoutInMs > 0 && Number.isFinite(options.timeoutInMs);
   const deadline = limited ? Date.now() + options.timeoutInMs : Infinity;
   const timeoutError = () => new WaitTimeoutError(options.timeoutInMs, options.timeoutMessage ?? `Timed out after ${options.timeoutInMs} ms.`);
   const timeoutSignal = limited ? AbortSignal.timeout(options.timeoutInMs) : undefined;
   const signal = timeoutSignal ? AbortSignal.any([options.abortSignal, timeoutSignal]) : options.abortSignal;
-  let interval = Math.min(options.initialIntervalInMs, options.maxIntervalInMs);
 
   for (;;) {
     throwIfAborted(options.abortSignal);
@@ -50,13 +55,13 @@ export async function waitFor<T>(poll: (signal: AbortSignal) => Promise<PollResu
       throw err;
     }
     if (result.done) return result.value;
+    const interval = Math.min(options.maxIntervalInMs, Math.max(options.initialIntervalInMs, (Date.now() - started) * fraction));
     const wait = Math.max(interval, result.retryAfterInMs ?? 0);
     if (Date.now() + wait >= deadline) {
       await sleep(Math.max(0, deadline - Date.now()), options.abortSignal);
       throw timeoutError();
     }
     await sleep(wait, options.abortSignal);
-    interval = Math.min(options.maxIntervalInMs, Math.ceil(interval * factor));
   }
 }
 

@@ -5,20 +5,23 @@ import { retryAfterInMs, sleep, waitFor } from "../../tasks/common/wait";
 const never = new AbortController().signal;
 
 describe("waitFor", () => {
-  it("polls until done, backing off up to the cap", async () => {
+  it("polls until done at an interval that grows with the time waited, up to the cap", async () => {
     const times: number[] = [];
+    const started = Date.now();
     const value = await waitFor(
       async () => {
         times.push(Date.now());
-        return { done: times.length === 5, value: times.length };
+        return { done: times.length === 10, value: times.length };
       },
-      { initialIntervalInMs: 10, maxIntervalInMs: 30, backoffFactor: 2, timeoutInMs: 5000, abortSignal: never },
+      { initialIntervalInMs: 10, maxIntervalInMs: 60, elapsedFraction: 0.5, timeoutInMs: 5000, abortSignal: never },
     );
-    assert.equal(value, 5);
-    const gaps = times.slice(1).map((t, i) => t - times[i]);
-    assert.ok(gaps[0] >= 9 && gaps[0] < 25, `first gap ${gaps[0]}`);
-    assert.ok(gaps[1] >= 19, `second gap ${gaps[1]}`);
-    assert.ok(gaps[3] >= 29 && gaps[3] < 60, `capped gap ${gaps[3]}`);
+    assert.equal(value, 10);
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i] - times[i - 1];
+      const expected = Math.min(60, Math.max(10, (times[i - 1] - started) * 0.5));
+      assert.ok(gap >= expected - 2 && gap < expected + 40, `gap ${i}: ${gap} ms, expected about ${expected} ms`);
+    }
+    assert.ok(times[9] - times[8] >= 58, "the cap is reached");
   });
 
   it("waits at least what Retry-After asks", async () => {

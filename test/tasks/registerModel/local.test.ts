@@ -62,7 +62,7 @@ describe("RegisterModel task: local files", function () {
     assert.equal(p.properties["devops.repository"], "mlops-project");
     assert.equal(p.properties["devops.sourceVersion"], "3f786850e387550fdab836ed7e6dc881de23001b");
     assert.match(p.properties["devops.buildUrl"], /\/mlops\/_build\/results\?buildId=42$/);
-    assert.match(p.properties.hash_sha256, /^[0-9a-f]{64}$/);
+    assert.match(p.properties["mlops.uploadHash"], /^[0-9a-f]{32}$/);
     const puts = modelVersionPuts(emu, "credit-model");
     assert.equal(puts.length, 1);
     for (const secret of emu.secrets()) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no key or token in the log");
