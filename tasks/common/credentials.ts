@@ -10,7 +10,6 @@ import {
   ClientSecretCredential,
   ManagedIdentityCredential,
 } from "@azure/identity";
-import { WebApi, getBearerHandler } from "azure-devops-node-api";
 import * as tl from "azure-pipelines-task-lib/task";
 import { type AgentNetwork, sdkNetworkOptions } from "./agentNetwork";
 import type { CloudEndpoints } from "./cloud";
@@ -70,17 +69,24 @@ export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, ne
   }
 }
 
-/** Asks Azure DevOps for an OIDC token for the service connection (the agent's createOidcToken route). */
+/**
+ * Asks Azure DevOps for an OIDC token for the service connection (the agent's createOidcToken
+ * route). Only the task client is loaded, and only here: the whole azure-devops-node-api is
+ * large, and agents that set SYSTEM_OIDCREQUESTURI never need it.
+ */
 async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, network: AgentNetwork): Promise<string> {
+  const [{ TaskApi }, { BearerCredentialHandler }] = await Promise.all([
+    import("azure-devops-node-api/TaskApi.js"),
+    import("azure-devops-node-api/handlers/bearertoken.js"),
+  ]);
   const proxy = network.proxy;
-  const api = new WebApi(job.collectionUri!, getBearerHandler(job.systemAccessToken!), {
+  const taskApi = new TaskApi(job.collectionUri!, [new BearerCredentialHandler(job.systemAccessToken!, false)], {
     ...(proxy
       ? { proxy: { proxyUrl: proxy.url, proxyUsername: proxy.username, proxyPassword: proxy.password, proxyBypassHosts: proxy.bypass.map((r) => r.source) } }
       : {}),
     allowRetries: true,
     maxRetries: 3,
   });
-  const taskApi = await api.getTaskApi();
   const answer = await taskApi.createOidcToken({}, job.projectId!, job.hostType!, job.planId!, job.jobId!, serviceConnectionId);
   if (!answer?.oidcToken) throw new Error(tl.loc("Common_NoOidcToken", serviceConnectionId));
   return answer.oidcToken;
