@@ -57,9 +57,10 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
   );
   const location = workspace.location ?? cluster.location ?? "";
 
-  const computeId = await ensureKubernetesCompute(ctx, { computeName: spec.endpoint.computeName, clusterId: cluster.id, namespace: req.namespace, location });
+  // References are checked (and anonymous assets registered, content-addressed) before the first change that matters.
   const environmentId = spec.deployment.environment ? await resolveEnvironment(ctx, spec.deployment.environment, spec.deployment.environment.kind === "reference" ? "environment" : "deploymentFile") : undefined;
   const codeId = spec.deployment.code ? await resolveCode(ctx, spec.deployment.code) : undefined;
+  const computeId = await ensureKubernetesCompute(ctx, { computeName: spec.endpoint.computeName, clusterId: cluster.id, namespace: req.namespace, location });
 
   const { endpoint, traffic: previousTraffic } = await ensureEndpoint(ctx, spec.endpoint, { location, computeId });
   const body = deploymentBody(spec.deployment, { location, modelId: model.id, ...(environmentId ? { environmentId } : {}), ...(codeId ? { codeId } : {}) });

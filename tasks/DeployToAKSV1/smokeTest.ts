@@ -1,8 +1,9 @@
 /**
  * The smoke test: POST a request body to the scoring URI with the endpoint's key or token, aimed
  * at the new deployment with `azureml-model-deployment` (so it reaches it whatever its traffic
- * share), and fail unless the answer is 2xx. One request, no retries: what it reports is what a
- * client would have seen.
+ * share), and fail unless the answer is 2xx. Throttling (429/503 with Retry-After), 5xx answers
+ * and dropped connections are retried a few times within the smoke test's timeout, as a client
+ * of the endpoint would; an answer that stays wrong fails the test.
  */
 import type { HttpClient, ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
 import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest } from "@azure/core-rest-pipeline";
@@ -44,7 +45,7 @@ export async function runSmokeTest(
 ): Promise<SmokeTestResult> {
   const { loc, log } = deps;
   const pipeline = createPipelineFromOptions({
-    retryOptions: { maxRetries: 0 },
+    retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 5000 },
     ...(deps.network.proxyOptions ? { proxyOptions: deps.network.proxyOptions } : {}),
     ...(deps.network.tlsOptions ? { tlsOptions: deps.network.tlsOptions } : {}),
   });
@@ -58,7 +59,8 @@ export async function runSmokeTest(
       "azureml-model-deployment": req.deploymentName,
     }),
     timeout: req.timeoutInMs,
-    abortSignal: deps.abortSignal,
+    // Retries included, the test ends within its timeout.
+    abortSignal: AbortSignal.any([deps.abortSignal, AbortSignal.timeout(req.timeoutInMs)]),
     allowInsecureConnection: req.scoringUri.startsWith("http://"),
   });
   log.info(loc("SmokeTestSending", req.scoringUri, req.deploymentName, req.body.length));

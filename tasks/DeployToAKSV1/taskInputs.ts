@@ -53,7 +53,7 @@ export function readTaskInputs(): TaskInputs {
       overrides,
     });
   } catch (err) {
-    if (err instanceof SpecError) throw new InputError(err.inputName, err.message);
+    if (err instanceof SpecError) throw new InputError(err.inputName, tl.loc("SpecInvalid", err.inputName, err.message));
     throw err;
   }
 

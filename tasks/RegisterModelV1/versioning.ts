@@ -128,7 +128,9 @@ async function tryPut(s: ModelScope, version: string, body: ModelVersion, regist
   } catch (err) {
     if (isConflict(err)) {
       s.log.debug(`PUT model ${s.modelName}:${version} conflicted: ${(err as Error).message}`);
-      return undefined;
+      // The SDK may have resent a PUT whose first answer was lost: then the version is ours.
+      const existing = await getVersion(s, version);
+      return existing?.properties.properties?.[LINEAGE_KEYS.registrationId] === registrationId ? existing : undefined;
     }
     throw asAzureOperationError(err, armContext(s, version));
   }

@@ -23,9 +23,11 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   // createRun is not idempotent: its client never retries (startRun.ts decides what is safe).
   const client = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const startClient = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn, { maxRetries: 0 }));
+  const pollClient = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn, { maxRetries: 2 }));
   await triggerPipeline(request, {
     client,
     startClient,
+    pollClient,
     subscriptionId: conn.subscriptionId,
     adfStudioUrl: conn.cloud.adfStudioUrl,
     log,

@@ -1,7 +1,8 @@
 /** Task inputs → TriggerRequest (entry side: reads task-lib inputs). */
 import * as tl from "azure-pipelines-task-lib/task";
 import { InputError } from "../common/errors";
-import { readBoolean, readEnum, readInteger, readMinutesAsMs, readObject, readString } from "../common/inputs";
+import { NAME_RULES } from "../common/azureNames";
+import { readAzureName, readBoolean, readEnum, readInteger, readMinutesAsMs, readObject, readString } from "../common/inputs";
 import { FAIL_ON_STATUS, type RerunRequest, type TriggerRequest } from "./request";
 
 const MAX_TIMEOUT_IN_MINUTES = 7 * 24 * 60;
@@ -10,9 +11,9 @@ export function readRequest(): TriggerRequest {
   const rerun = readRerun();
   const waitForCompletion = readBoolean("waitForCompletion", true);
   return {
-    resourceGroupName: readString("resourceGroupName", { required: true }),
-    factoryName: readString("factoryName", { required: true }),
-    pipelineName: readString("pipelineName", { required: true }),
+    resourceGroupName: readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true }),
+    factoryName: readAzureName("factoryName", NAME_RULES.dataFactory, { required: true }),
+    pipelineName: readAzureName("pipelineName", NAME_RULES.adfPipeline, { required: true }),
     parameters: readObject("parameters") ?? {},
     ...(rerun ? { rerun } : {}),
     waitForCompletion,

@@ -176,11 +176,22 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
     assert.ok(log.lines.some((l) => /warning: Found run .* started by this task/.test(l)));
   });
 
-  it("fails clearly, without a second createRun, when the answer is lost and no run exists", async () => {
+  it("sends createRun again when lookups show the lost request never reached Data Factory", async () => {
+    let failed = 0;
+    hooks.push({ match: /^POST .*\/createRun/, hook: async (req, send) => (failed++ < 1 ? response(req, 500) : send()) });
+    const result = await triggerPipeline(request(), deps());
+    assert.equal(result.status, "Succeeded");
+    assert.equal(createRuns().length, 2);
+    assert.equal(adf.runs().length, 1, "exactly one run");
+    assert.ok(log.lines.some((l) => /warning: No run of pipeline .* Sending it again/.test(l)));
+  });
+
+  it("fails clearly after three lost answers with no run in the factory", async () => {
     hooks.push({ match: /^POST .*\/createRun/, hook: async (req) => response(req, 500) });
     await assert.rejects(triggerPipeline(request(), deps()), (e: Error) => e instanceof AzureOperationError && /no run started by this task was found/.test(e.message));
-    assert.equal(createRuns().length, 1);
-    assert.ok(calls.filter((c) => c.includes("/queryPipelineRuns")).length >= 2);
+    assert.equal(createRuns().length, 3);
+    assert.equal(adf.runs().length, 0);
+    assert.ok(calls.filter((c) => c.includes("/queryPipelineRuns")).length >= 6);
   });
 
   it("sends a throttled createRun again after Retry-After (ARM did not take it)", async () => {

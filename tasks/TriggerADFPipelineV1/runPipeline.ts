@@ -31,6 +31,8 @@ export interface TriggerDeps {
   client: DataFactoryManagementClient;
   /** Same connection, SDK retries off: used for createRun only. */
   startClient: DataFactoryManagementClient;
+  /** Same connection, few SDK retries, for status polls: the wait loop rides out failures itself (default: client). */
+  pollClient?: DataFactoryManagementClient;
   subscriptionId: string;
   adfStudioUrl: string;
   log: TaskLog;
@@ -87,7 +89,7 @@ export async function triggerPipeline(request: TriggerRequest, deps: TriggerDeps
 
   let final: PipelineRun;
   try {
-    final = await waitForRun(client, run, {
+    final = await waitForRun(deps.pollClient ?? client, run, {
       pollingIntervalInMs: request.pollingIntervalInMs,
       timeoutInMs: request.timeoutInMs,
       abortSignal,

@@ -4,7 +4,9 @@
  * it) is sent again after Retry-After, and when the answer is lost (a 5xx, a dropped
  * connection) the run is looked for in the factory — runs of this pipeline, started manually
  * in a window around the request, with the parameters this task sent — and followed when
- * exactly one is found. Otherwise the task fails and says how to check.
+ * exactly one is found. When several lookups find none, the request never reached Data Factory
+ * and is sent again (a few times at most); more than one match, or still none, fails the task
+ * and says how to check.
  */
 import type { DataFactoryManagementClient, PipelineRun, PipelinesCreateRunOptionalParams } from "@azure/arm-datafactory";
 import { adfError } from "./adfErrors";
@@ -44,6 +46,8 @@ export interface StartedRun {
 }
 
 const MAX_THROTTLED_ATTEMPTS = 6;
+/** createRun requests sent in all when the answers are lost and no run shows up. */
+const MAX_LOST_ANSWERS = 3;
 /** Clock skew allowance between the agent and the service when matching run start times. */
 const SKEW_IN_MS = 2 * 60 * 1000;
 
@@ -57,6 +61,7 @@ export async function startRun(target: PipelineRef, options: StartRunOptions, de
   if (options.rerun) Object.assign(request, setOptionsOnly(options.rerun));
   else request.parameters = options.parameters;
 
+  let lostAnswers = 0;
   for (let attempt = 1; ; attempt++) {
     const sentAt = Date.now();
     try {
@@ -73,7 +78,12 @@ export async function startRun(target: PipelineRef, options: StartRunOptions, de
       }
       if (!mayHaveStarted(err)) throw adfError(err, context);
       log.warning(loc("CreateRunAnswerLost", target.pipelineName, errorText(err)));
-      return await findStartedRun(target, options, deps, sentAt, err);
+      const found = await findStartedRun(target, options, deps, sentAt, err);
+      if (found.run) return found.run;
+      if (++lostAnswers >= MAX_LOST_ANSWERS) {
+        throw new AzureOperationError(loc("CreateRunNotFound", target.pipelineName, target.factoryName, found.reason), { cause: err });
+      }
+      log.warning(loc("CreateRunResending", target.pipelineName));
     }
   }
 }
@@ -85,7 +95,14 @@ export function mayHaveStarted(err: unknown): boolean {
   return (err as { name?: string }).name !== "AbortError";
 }
 
-async function findStartedRun(target: PipelineRef, options: StartRunOptions, deps: StartRunDeps, sentAt: number, cause: unknown): Promise<StartedRun> {
+/** The run this task started, or why none was found (it never reached Data Factory). */
+async function findStartedRun(
+  target: PipelineRef,
+  options: StartRunOptions,
+  deps: StartRunDeps,
+  sentAt: number,
+  cause: unknown,
+): Promise<{ run?: StartedRun; reason: string }> {
   const { loc, log, abortSignal } = deps;
   const attempts = deps.lookupAttempts ?? 4;
   let lookupError: unknown;
@@ -103,14 +120,13 @@ async function findStartedRun(target: PipelineRef, options: StartRunOptions, dep
     const matches = candidates.filter((run) => isOurRun(run, options, sentAt));
     if (matches.length === 1 && matches[0].runId) {
       log.warning(loc("CreateRunReattached", matches[0].runId));
-      return { runId: matches[0].runId, reattached: true };
+      return { run: { runId: matches[0].runId, reattached: true }, reason: "" };
     }
     if (matches.length > 1) {
       throw new AzureOperationError(loc("CreateRunAmbiguous", target.pipelineName, matches.map((m) => m.runId).join(", ")), { cause });
     }
   }
-  const reason = lookupError === undefined ? errorText(cause) : `${errorText(cause)}; ${errorText(lookupError)}`;
-  throw new AzureOperationError(loc("CreateRunNotFound", target.pipelineName, target.factoryName, reason), { cause });
+  return { reason: lookupError === undefined ? errorText(cause) : `${errorText(cause)}; ${errorText(lookupError)}` };
 }
 
 async function runsStartedAround(client: DataFactoryManagementClient, target: PipelineRef, sentAt: number, abortSignal: AbortSignal): Promise<PipelineRun[]> {

@@ -26,7 +26,7 @@ export interface WaitForRunOptions {
   onStatus?: (status: string) => void;
   /** The first pause (default: the smaller of 2 s and the polling interval). */
   initialIntervalInMs?: number;
-  /** Consecutive failed status requests tolerated before the task fails (default 10). */
+  /** Consecutive failed status requests tolerated before the task fails (default 5). */
   maxConsecutiveFailures?: number;
 }
 
@@ -35,7 +35,7 @@ const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 export async function waitForRun(client: DataFactoryManagementClient, run: RunRef, options: WaitForRunOptions): Promise<PipelineRun> {
   const { log, loc } = options;
   const started = Date.now();
-  const maxFailures = options.maxConsecutiveFailures ?? 10;
+  const maxFailures = options.maxConsecutiveFailures ?? 5;
   let lastStatus: string | undefined;
   let last: PipelineRun = { runId: run.runId };
   let failures = 0;

@@ -31,11 +31,14 @@ export function roleForAction(action: string): string {
   return "Contributor";
 }
 
+/** The errors @azure/identity raises when it cannot get a token. */
+const SIGN_IN_ERRORS = new Set(["AuthenticationError", "AggregateAuthenticationError", "CredentialUnavailableError", "AuthenticationRequiredError"]);
+
 export function describeArmError(err: unknown, context: ArmErrorContext = {}): string {
   const facts = errorFacts(err);
   const what = context.resource ?? tl.loc("Common_TheResource");
   const name = (err as { name?: string })?.name;
-  if (name === "AuthenticationError" || name === "AggregateAuthenticationError" || name === "CredentialUnavailableError" || /AADSTS\d+/.test(facts.message)) {
+  if (SIGN_IN_ERRORS.has(name ?? "") || /AADSTS\d+/.test(facts.message)) {
     const description = (err as { errorResponse?: { errorDescription?: string } }).errorResponse?.errorDescription;
     return describeSignInError(description || facts.message);
   }
@@ -90,7 +93,10 @@ function describeSignInError(message: string): string {
           ? tl.loc("Common_FixFederation")
           : tl.loc("Common_FixConnection");
   // MSAL's messages wrap the service's description in timestamps and trace ids: keep the description.
-  const description = /(AADSTS\d+:.*?)(?:\s+Trace ID:|\s+-\s+(?:Correlation|Trace)|\r?\n|$)/.exec(message)?.[1] ?? firstLine(message);
+  // MSAL sometimes prefixes a serialised object ("[object Object]: ...") and appends timestamps.
+  const cleaned = message.replace(/\[object Object\]:?\s*/g, "");
+  const description =
+    /(AADSTS\d+:.*?)(?:\s+Trace ID:|\s+-\s+(?:Correlation|Trace)|\r?\n|$)/.exec(cleaned)?.[1] ?? firstLine(cleaned).split(/\s+-\s+Timestamp:/)[0];
   return tl.loc("Common_SignInFailed", description.trim(), fix);
 }
 

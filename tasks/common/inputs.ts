@@ -33,7 +33,7 @@ export function readBoolean(name: string, defaultValue: boolean): boolean {
 export function readInteger(name: string, options: { default: number; min: number; max: number }): number {
   const value = raw(name);
   if (value === undefined) return options.default;
-  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, tl.loc("Common_InputNotInteger", name, value, options.min, options.max));
+  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, tl.loc("Common_InputNotInteger", name, options.min, options.max, value));
   const n = Number(value);
   if (n < options.min || n > options.max) throw new InputError(name, tl.loc("Common_InputOutOfRange", name, value, options.min, options.max));
   return n;
@@ -78,7 +78,7 @@ export function readObject(name: string): Record<string, unknown> | undefined {
   let text = value;
   let source = name;
   if (/\.(json|ya?ml)$/i.test(value) && !/[\n{:]/.test(value)) {
-    const file = resolveInputPath(value);
+    const file = resolveInsideWorkFolders(name, value);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InputError(name, tl.loc("Common_InputFileMissing", name, file));
     text = fs.readFileSync(file, "utf8");
     source = file;
@@ -130,13 +130,7 @@ export function readPath(name: string, options?: { required?: boolean; kind?: "f
 export function readPath(name: string, options: { required?: boolean; kind?: "file" | "folder" | "any" } = {}): string | undefined {
   const value = readString(name, { required: options.required });
   if (value === undefined) return undefined;
-  const file = resolveInputPath(value);
-  const roots = [tl.getVariable("System.DefaultWorkingDirectory"), tl.getVariable("Agent.BuildDirectory"), tl.getVariable("Agent.TempDirectory")]
-    .filter((r): r is string => !!r)
-    .map((r) => path.resolve(r));
-  if (roots.length > 0 && !roots.some((root) => file === root || file.startsWith(root + path.sep))) {
-    throw new InputError(name, tl.loc("Common_InputPathOutside", name, value, roots[0]));
-  }
+  const file = resolveInsideWorkFolders(name, value);
   if (!fs.existsSync(file)) throw new InputError(name, tl.loc("Common_InputPathMissing", name, file));
   const stat = fs.statSync(file);
   if (options.kind === "file" && !stat.isFile()) throw new InputError(name, tl.loc("Common_InputNotFile", name, file));
@@ -154,7 +148,17 @@ export function readAzureName(name: string, rule: AzureNameRule, options: { requ
   return value;
 }
 
-function resolveInputPath(value: string): string {
-  const base = tl.getVariable("System.DefaultWorkingDirectory") || process.cwd();
-  return path.resolve(base, value);
+/**
+ * `value` resolved against System.DefaultWorkingDirectory; paths that leave the pipeline's
+ * folders (sources, build directory, agent temp) are refused.
+ */
+function resolveInsideWorkFolders(name: string, value: string): string {
+  const file = path.resolve(tl.getVariable("System.DefaultWorkingDirectory") || process.cwd(), value);
+  const roots = [tl.getVariable("System.DefaultWorkingDirectory"), tl.getVariable("Agent.BuildDirectory"), tl.getVariable("Agent.TempDirectory")]
+    .filter((r): r is string => !!r)
+    .map((r) => path.resolve(r));
+  if (roots.length > 0 && !roots.some((root) => file === root || file.startsWith(root + path.sep))) {
+    throw new InputError(name, tl.loc("Common_InputPathOutside", name, value, roots[0]));
+  }
+  return file;
 }

@@ -53,6 +53,13 @@ describe("describeArmError", () => {
     assert.match(describeArmError(fed), /federated credential/);
   });
 
+  it("reads MSAL's serialised failures when the token endpoint keeps failing", () => {
+    const err = Object.assign(new Error("[object Object]: Error(s): Not Available - Timestamp: 2026-11-24 - Description: server error"), { name: "AuthenticationRequiredError" });
+    const text = describeArmError(err, { resource: "data factory 'x'" });
+    assert.match(text, /^Could not sign in with the service connection: Error\(s\): Not Available /);
+    assert.doesNotMatch(text, /object Object|Timestamp/);
+  });
+
   it("explains network failures", () => {
     const err = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     assert.match(describeArmError(err, { resource: "workspace 'w'" }), /Could not reach Azure for workspace 'w' \(ECONNREFUSED\)/);

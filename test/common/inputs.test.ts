@@ -37,7 +37,7 @@ describe("task inputs", () => {
     assert.throws(() => readBoolean("bad", true), inputError("bad", /must be true or false, not 'maybe'/));
     assert.equal(readInteger("n", { default: 1, min: 1, max: 60 }), 30);
     assert.throws(() => readInteger("big", { default: 1, min: 1, max: 60 }), inputError("big", /is 9999; it must be between 1 and 60/));
-    assert.throws(() => readInteger("text", { default: 1, min: 1, max: 60 }), inputError("text", /whole number/));
+    assert.throws(() => readInteger("text", { default: 1, min: 1, max: 60 }), inputError("text", /^Input 'text' must be a whole number between 1 and 60, not '3\.5'\.$/));
     assert.equal(readEnum("mode", ["local", "jobOutput"] as const), "jobOutput");
     assert.throws(() => readEnum("bad", ["local", "jobOutput"] as const), inputError("bad", /one of: local, jobOutput/));
   });
@@ -64,6 +64,8 @@ describe("task inputs", () => {
     assert.throws(() => readObject("broken"), inputError("broken", /line 1/));
     assert.throws(() => readObject("scalar"), inputError("scalar", /the number 42/));
     assert.throws(() => readObject("missing"), inputError("missing", /does not exist/));
+    setTaskEnvironment({ outside: "/etc/params.json" }, vars());
+    assert.throws(() => readObject("outside"), inputError("outside", /outside the pipeline's working folders/));
   });
 
   it("reads key=value lines or objects of scalars", () => {

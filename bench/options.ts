@@ -1,0 +1,71 @@
+/** Command line of `npm run bench -- [options]`. */
+
+export const SECTIONS = ["coldstart", "size", "completion", "upload", "demo"] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  sections: SectionName[];
+  /** Cold start runs per task and kind (≥ 10 in a full run). */
+  coldStartRuns: number;
+  /** Completion scenarios: remote run durations in virtual seconds, and the time scale of each. */
+  completionRuns: { virtualSeconds: number; timeScale: number }[];
+  /** Upload: size of the single large file, and the number of small files. */
+  largeFileBytes: number;
+  smallFiles: number;
+  /** Where results.json goes. */
+  output: string;
+  /** Run `tfx` to package the .vsix (else only task bundles are measured). */
+  packageVsix: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}] [--runs=N] [--output=FILE] [--no-vsix]
+  --quick      smoke run: 3 cold starts, one 1 min (virtual) completion run scaled ×30, 64 MiB + 500 files, in about a minute
+  --only=...   run only these sections
+  --runs=N     cold start runs per task and kind (default 10; quick 3)
+  --output=F   results file (default bench/results.json; quick: bench/results.quick.json)
+  --no-vsix    do not run tfx; the package section then measures task bundles only`;
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes("--quick");
+  const options: BenchOptions = {
+    quick,
+    sections: [...SECTIONS],
+    coldStartRuns: quick ? 3 : 10,
+    completionRuns: quick
+      ? [{ virtualSeconds: 60, timeScale: 30 }]
+      : [
+          { virtualSeconds: 10, timeScale: 1 },
+          { virtualSeconds: 60, timeScale: 1 },
+          { virtualSeconds: 600, timeScale: 30 },
+        ],
+    largeFileBytes: quick ? 64 * MiB : GiB,
+    smallFiles: quick ? 500 : 10_000,
+    output: quick ? "bench/results.quick.json" : "bench/results.json",
+    packageVsix: true,
+  };
+  for (const arg of argv) {
+    if (arg === "--quick") continue;
+    if (arg === "--no-vsix") options.packageVsix = false;
+    else if (arg.startsWith("--only=")) {
+      const wanted = arg.slice("--only=".length).split(",").map((s) => s.trim().toLowerCase());
+      const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(", ")}\n${USAGE}`);
+      options.sections = SECTIONS.filter((s) => wanted.includes(s));
+    } else if (arg.startsWith("--runs=")) {
+      const n = Number(arg.slice("--runs=".length));
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--runs needs a positive integer\n${USAGE}`);
+      options.coldStartRuns = n;
+    } else if (arg.startsWith("--output=")) {
+      options.output = arg.slice("--output=".length);
+    } else if (arg === "--help" || arg === "-h") {
+      throw new Error(USAGE);
+    } else {
+      throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  return options;
+}
