@@ -88,11 +88,13 @@ export function mlClient(emu: Emulator, cred: TokenCredential, options: { subscr
   });
 }
 
-/** A BlobServiceClient on the emulator's Azurite account (shared key), trusting the emulator CA. */
-export function blobService(emu: Emulator): { service: BlobServiceClient; close: () => void } {
+/**
+ * A storage pipeline on the emulator's Azurite account (shared key) whose requests trust the
+ * emulator's CA through `agent` (a per-request agent: nothing global is touched).
+ */
+export function trustingStoragePipeline(emu: Pick<Emulator, "blob">, agent: Agent, maxTries = 2): ReturnType<typeof newPipeline> {
   if (!emu.blob) throw new Error("the emulator runs without Azurite");
-  const agent = new Agent({ ca: emu.caCertPem });
-  const pipeline = newPipeline(new StorageSharedKeyCredential(emu.blob.accountName, emu.blob.accountKey), { retryOptions: { maxTries: 1 } });
+  const pipeline = newPipeline(new StorageSharedKeyCredential(emu.blob.accountName, emu.blob.accountKey), { retryOptions: { maxTries } });
   const trust: RequestPolicyFactory = {
     create: (next) => ({
       sendRequest: (request) => {
@@ -102,7 +104,13 @@ export function blobService(emu: Emulator): { service: BlobServiceClient; close:
     }),
   };
   pipeline.factories.push(trust);
-  return { service: new BlobServiceClient(emu.blob.endpoint, pipeline), close: () => agent.destroy() };
+  return pipeline;
+}
+
+/** A BlobServiceClient on the emulator's Azurite account (shared key), trusting the emulator CA. */
+export function blobService(emu: Emulator): { service: BlobServiceClient; close: () => void } {
+  const agent = new Agent({ ca: emu.caCertPem });
+  return { service: new BlobServiceClient(emu.blob!.endpoint, trustingStoragePipeline(emu, agent, 1)), close: () => agent.destroy() };
 }
 
 export interface RawResponse {

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BlobServiceClient, StorageSharedKeyCredential, newPipeline } from "@azure/storage-blob";
-import type { RequestPolicyFactory } from "@azure/storage-blob";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { generate } from "selfsigned";
 import type { BlobAccount } from "../framework";
+import { trustingStoragePipeline } from "../testing";
 import { MachineLearningEmulator } from "./machinelearning";
 import { RouterHarness } from "./ml/routerHarness";
 
@@ -87,16 +87,7 @@ describe("Machine Learning emulator: default datastore container in Azurite", fu
       const secret = (await h.call("POST", `${WS}/datastores/workspaceblobstore/listSecrets`)).body;
       const agent = new Agent({ ca });
       // The client rule for a loopback suffix: https://<host:port>/<account>
-      const pipeline = newPipeline(new StorageSharedKeyCredential(ds.accountName, secret.key), { retryOptions: { maxTries: 1 } });
-      const trust: RequestPolicyFactory = {
-        create: (next) => ({
-          sendRequest: (request) => {
-            (request as unknown as { agent: Agent }).agent = agent;
-            return next.sendRequest(request);
-          },
-        }),
-      };
-      pipeline.factories.push(trust);
+      const pipeline = trustingStoragePipeline({ blob: { endpoint: "", accountName: ds.accountName, accountKey: secret.key } }, agent, 1);
       const service = new BlobServiceClient(`${ds.protocol}://${ds.endpoint}/${ds.accountName}`, pipeline);
       assert.equal(await service.getContainerClient(ds.containerName).exists(), true);
       agent.destroy();

@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Agent, request as httpsRequest } from "node:https";
-import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from "@azure/storage-blob";
-import type { RequestPolicy, RequestPolicyFactory, WebResource } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import type { Emulator } from "../../emulator";
+import { trustingStoragePipeline } from "../../emulator/testing";
 import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../harness/agentRunner";
 
 export const TASK = "RegisterModelV1";
@@ -42,21 +42,6 @@ export function outputs(r: AgentRunResult): Record<string, string | undefined> {
   return Object.fromEntries(["ModelName", "ModelVersion", "ModelId", "ModelUri"].map((n) => [n, r.variables[n]?.value]));
 }
 
-/** A storage pipeline that trusts the emulator's CA on its own requests. */
-function trustingPipeline(emu: Emulator, agent: Agent) {
-  const blob = emu.blob!;
-  const pipeline = newPipeline(new StorageSharedKeyCredential(blob.accountName, blob.accountKey), { retryOptions: { maxTries: 2 } });
-  const trust: RequestPolicyFactory = {
-    create: (next: RequestPolicy): RequestPolicy => ({
-      sendRequest: (request: WebResource) => {
-        (request as WebResource & { agent?: Agent }).agent = agent;
-        return next.sendRequest(request);
-      },
-    }),
-  };
-  pipeline.factories.push(trust);
-  return pipeline;
-}
 
 /** The workspace's default blob container (azureml-blobstore-<workspace id>) in Azurite. */
 export class WorkspaceBlobs {
@@ -65,7 +50,7 @@ export class WorkspaceBlobs {
 
   constructor(private readonly emu: Emulator) {
     this.agent = new Agent({ ca: emu.caCertPem, keepAlive: true });
-    this.service = new BlobServiceClient(emu.blob!.endpoint, trustingPipeline(emu, this.agent));
+    this.service = new BlobServiceClient(emu.blob!.endpoint, trustingStoragePipeline(emu, this.agent));
   }
 
   /** The container of the default datastore (a reset makes a new workspace, so a new container). */

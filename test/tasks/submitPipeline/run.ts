@@ -7,8 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Agent } from "node:https";
-import { ContainerClient, newPipeline, StorageSharedKeyCredential, type RequestPolicy, type RequestPolicyFactory, type WebResource } from "@azure/storage-blob";
+import { ContainerClient } from "@azure/storage-blob";
 import type { Emulator } from "../../emulator";
+import { trustingStoragePipeline } from "../../emulator/testing";
 import { emulatorConnection, runTask, type AgentRunResult } from "../../harness/agentRunner";
 import { findRepoRoot } from "../../../scripts/repoRoot";
 
@@ -101,18 +102,8 @@ export function containerOfCodeUri(emu: Emulator, codeUri: string): ContainerCli
   const m = /^(https:\/\/[^/]+\/[^/]+\/[^/]+)\/LocalUpload\//.exec(codeUri);
   assert.ok(m, `codeUri ${codeUri} is not <container url>/LocalUpload/...`);
   assert.ok(m[1].startsWith(blob.endpoint + "/"), `codeUri ${codeUri} is not on the emulator's blob account ${blob.endpoint}`);
-  const pipeline = newPipeline(new StorageSharedKeyCredential(blob.accountName, blob.accountKey), { retryOptions: { maxTries: 2 } });
   // Trust the emulator's CA for these requests only (a per-request agent, as the emulator itself does).
-  const agent = new Agent({ ca: emu.caCertPem, keepAlive: false });
-  const trust: RequestPolicyFactory = {
-    create: (next: RequestPolicy): RequestPolicy => ({
-      sendRequest: (request: WebResource) => {
-        (request as WebResource & { agent?: Agent }).agent = agent;
-        return next.sendRequest(request);
-      },
-    }),
-  };
-  pipeline.factories.push(trust);
+  const pipeline = trustingStoragePipeline(emu, new Agent({ ca: emu.caCertPem, keepAlive: false }));
   return new ContainerClient(m[1], pipeline);
 }
 
