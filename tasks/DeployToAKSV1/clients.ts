@@ -3,14 +3,15 @@
  * options (endpoint, audience, retries, agent proxy).
  */
 import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { armClientOptions } from "../common/armClients";
 import type { AzureConnection } from "../common/connection";
 
-export function machineLearningClient(conn: AzureConnection): AzureMachineLearningWorkspaces {
-  return new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
-}
-
-export function containerServiceClient(conn: AzureConnection): ContainerServiceClient {
-  return new ContainerServiceClient(conn.credential, conn.subscriptionId, armClientOptions(conn));
+/** The Azure ML SDK (the larger one) is loaded here, on first use, while the early sign-in is under way. */
+export async function armClients(conn: AzureConnection): Promise<{ ml: AzureMachineLearningWorkspaces; aks: ContainerServiceClient }> {
+  const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
+  return {
+    ml: new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn)),
+    aks: new ContainerServiceClient(conn.credential, conn.subscriptionId, armClientOptions(conn)),
+  };
 }

@@ -4,11 +4,11 @@
  */
 import * as tl from "azure-pipelines-task-lib/task";
 import { sdkNetworkOptions } from "../common/agentNetwork";
-import { getAzureConnection } from "../common/connection";
+import { getAzureConnection, signInEarly } from "../common/connection";
 import { WaitTimeoutError } from "../common/errors";
 import { setOutput, setSecretOutput } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
-import { containerServiceClient, machineLearningClient } from "./clients";
+import { armClients } from "./clients";
 import type { DeployContext } from "./context";
 import { deployToAks } from "./operation";
 import { writeSummary } from "./summary";
@@ -16,14 +16,15 @@ import { readTaskInputs } from "./taskInputs";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const inputs = readTaskInputs();
-  const conn = getAzureConnection("azureSubscription");
+  const conn = signInEarly(getAzureConnection("azureSubscription"));
+  const { ml, aks } = await armClients(conn);
   const timeout = new AbortController();
   const minutes = inputs.timeoutInMs / 60_000;
   const timer = setTimeout(() => timeout.abort(new WaitTimeoutError(inputs.timeoutInMs, tl.loc("TimedOut", minutes))), inputs.timeoutInMs);
   timer.unref();
   const ctx: DeployContext = {
-    ml: machineLearningClient(conn),
-    aks: containerServiceClient(conn),
+    ml,
+    aks,
     workspace: { subscriptionId: conn.subscriptionId, ...inputs.workspace },
     datastoreConnection: conn,
     log,

@@ -2,11 +2,10 @@
  * RegisterModel entry: reads the inputs into a typed request, runs the operation, sets the
  * output variables. Everything else lives in registerModel.ts and the modules it uses.
  */
-import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { NAME_RULES } from "../common/azureNames";
-import { getAzureConnection } from "../common/connection";
+import { getAzureConnection, signInEarly } from "../common/connection";
 import { resolveDatastore } from "../common/datastore";
 import { InputError } from "../common/errors";
 import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
@@ -73,7 +72,9 @@ function readRequest(): RegisterModelRequest {
 
 async function main({ abortSignal, log }: TaskContext): Promise<void> {
   const request = readRequest();
-  const conn = getAzureConnection("azureSubscription");
+  const conn = signInEarly(getAzureConnection("azureSubscription"));
+  // Loaded while the sign-in is under way.
+  const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
   const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const result = await registerModel(request, {
     ml,

@@ -3,10 +3,9 @@
  * uploader, run the operation (run.ts), and turn what it reports into output variables, the build summary
  * and the task result.
  */
-import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
-import { getAzureConnection } from "../common/connection";
+import { getAzureConnection, signInEarly } from "../common/connection";
 import { RemoteRunError } from "../common/errors";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
@@ -16,8 +15,11 @@ import { readRequest } from "./readRequest";
 import { runSubmitPipeline } from "./run";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
-  const conn = getAzureConnection("azureSubscription");
-  const { request, pollingIntervalInMs } = readRequest(conn.subscriptionId);
+  const read = getAzureConnection("azureSubscription");
+  const { request, pollingIntervalInMs } = readRequest(read.subscriptionId);
+  const conn = signInEarly(read);
+  // Loaded while the sign-in is under way.
+  const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
   const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const store = datastoreArtifactStore(ml, request.workspace, conn, { abortSignal, log });
   const result = await runSubmitPipeline(request, {

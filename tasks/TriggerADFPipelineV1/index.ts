@@ -2,10 +2,9 @@
  * TriggerADFPipeline entry: inputs → request, the service connection → Data Factory clients,
  * run the operation, and turn what it reports into output variables and the build summary.
  */
-import { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
-import { getAzureConnection } from "../common/connection";
+import { getAzureConnection, signInEarly } from "../common/connection";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
 import { readRequest } from "./readRequest";
@@ -19,7 +18,9 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     reportedStatus = status;
     setOutput("RunStatus", status);
   };
-  const conn = getAzureConnection("azureSubscription");
+  const conn = signInEarly(getAzureConnection("azureSubscription"));
+  // Loaded while the sign-in is under way.
+  const { DataFactoryManagementClient } = await import("@azure/arm-datafactory");
   // createRun is not idempotent: its client never retries (startRun.ts decides what is safe).
   const client = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const startClient = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn, { maxRetries: 0 }));

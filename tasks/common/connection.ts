@@ -7,6 +7,7 @@ import * as tl from "azure-pipelines-task-lib/task";
 import { type AgentNetwork, readAgentNetwork } from "./agentNetwork";
 import { type CloudEndpoints, cloudFromConnection } from "./cloud";
 import { type ConnectionAuth, SUPPORTED_SCHEMES, createCredential } from "./credentials";
+import { EarlySignInCredential } from "./earlySignIn";
 import { InputError } from "./errors";
 
 export interface AzureConnection {
@@ -33,6 +34,14 @@ export function getAzureConnection(inputName = "azureSubscription"): AzureConnec
   const network = readAgentNetwork();
   const auth = connectionAuth(id, authorization, inputName);
   return { credential: createCredential(auth, cloud, network, inputName), subscriptionId, tenantId: auth.tenantId, cloud, network };
+}
+
+/**
+ * The same connection, already signing in (earlySignIn.ts). Entries call it once every input is
+ * validated (a refused input must not reach the network), just before loading the Azure SDK.
+ */
+export function signInEarly(conn: AzureConnection): AzureConnection {
+  return { ...conn, credential: new EarlySignInCredential(conn.credential, conn.cloud.armScope) };
 }
 
 function connectionAuth(id: string, authorization: tl.EndpointAuthorization, inputName: string): ConnectionAuth {
