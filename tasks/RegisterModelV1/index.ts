@@ -13,6 +13,7 @@ import { formatTable, setOutput } from "../common/logging";
 import { runTaskEntry, type TaskContext } from "../common/taskEntry";
 import type { BuildInfo } from "./lineage";
 import { MODEL_NAME_RULE, MODEL_TYPES, MODEL_VERSION_PATTERN, OUTPUT_NAME_PATTERN } from "./modelRules";
+import { checkLocalModel } from "./localModel";
 import { registerModel, type ModelSource, type RegisterModelRequest } from "./registerModel";
 
 /** The output variable of SubmitAzureMLPipeline read when `jobName` is empty. */
@@ -72,6 +73,8 @@ function readRequest(): RegisterModelRequest {
 
 async function main({ abortSignal, log }: TaskContext): Promise<void> {
   const request = readRequest();
+  // Local checks before the first network access (signing in starts below).
+  if (request.source.kind === "local") await checkLocalModel(request.source.path, request.modelType, tl.loc);
   const conn = signInEarly(getAzureConnection("azureSubscription"));
   // Loaded while the sign-in is under way.
   const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");

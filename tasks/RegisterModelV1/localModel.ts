@@ -12,9 +12,8 @@ import { MLFLOW_MODEL_FILE, type ModelType } from "./modelRules";
 
 export const MODEL_PATH_INPUT = "modelPath";
 
-/** Checks and hashes the model at `localPath` (an absolute path). */
-export async function prepareLocalModel(localPath: string, modelType: ModelType, options: { loc: Loc; abortSignal: AbortSignal }): Promise<LocalArtifact> {
-  const { loc } = options;
+/** The quick checks of the model at `localPath` (exists; an MLflow model is a folder with MLmodel). */
+export async function checkLocalModel(localPath: string, modelType: ModelType, loc: Loc): Promise<void> {
   let stat;
   try {
     stat = await fs.stat(localPath);
@@ -26,6 +25,12 @@ export async function prepareLocalModel(localPath: string, modelType: ModelType,
     const marker = await fs.stat(path.join(localPath, MLFLOW_MODEL_FILE)).catch(() => undefined);
     if (!marker?.isFile()) throw new InputError(MODEL_PATH_INPUT, loc("MlflowModelFileMissing", localPath, MLFLOW_MODEL_FILE));
   }
+}
+
+/** Checks and hashes the model at `localPath` (an absolute path). */
+export async function prepareLocalModel(localPath: string, modelType: ModelType, options: { loc: Loc; abortSignal: AbortSignal }): Promise<LocalArtifact> {
+  const { loc } = options;
+  await checkLocalModel(localPath, modelType, loc);
   let artifact: LocalArtifact;
   try {
     artifact = await hashLocalArtifact(localPath, { abortSignal: options.abortSignal });

@@ -13,16 +13,20 @@ import { datastoreArtifactStore } from "./datastoreArtifactStore";
 import { jobsClient } from "./jobsRest";
 import { readRequest } from "./readRequest";
 import { runSubmitPipeline } from "./run";
+import { loadPlan } from "./submit";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const read = getAzureConnection("azureSubscription");
   const { request, pollingIntervalInMs } = readRequest(read.subscriptionId);
+  // The job file is checked before the first network access (signing in starts below).
+  const plan = await loadPlan(request, abortSignal);
   const conn = signInEarly(read);
   // Loaded while the sign-in is under way.
   const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
   const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const store = datastoreArtifactStore(ml, request.workspace, conn, { abortSignal, log });
   const result = await runSubmitPipeline(request, {
+    plan,
     ml,
     jobs: jobsClient(ml, conn.cloud.armUrl),
     store,

@@ -25,6 +25,8 @@ export interface SubmitDependencies {
   log: TaskLog;
   loc: Loc;
   abortSignal: AbortSignal;
+  /** The job file, when the entry has loaded it already (local checks come before signing in). */
+  plan?: JobPlan;
 }
 
 export interface SubmitOutcome {
@@ -44,7 +46,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const { ml, log, loc, abortSignal } = deps;
   const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
 
-  const plan = await loadPlan(request, abortSignal);
+  const plan = deps.plan ?? (await loadPlan(request, abortSignal));
   for (const warning of plan.warnings) log.warning(warning);
   log.info(loc("Loaded", plan.filePath, plan.kind, plan.uploads.length, plan.references.length));
 
@@ -93,7 +95,8 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   }
 }
 
-async function loadPlan(request: SubmitPipelineRequest, abortSignal: AbortSignal): Promise<JobPlan> {
+/** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */
+export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides">, abortSignal: AbortSignal): Promise<JobPlan> {
   try {
     return await loadJob(request.jobFile, { overrides: request.overrides, abortSignal });
   } catch (error) {
