@@ -10,8 +10,8 @@
  *   Node's own `require` for that, and the task.json sits beside the bundle.
  * - @azure/storage-common's ESM build synthesises `require` from `import.meta.url` (its wasm is
  *   inlined as base64): `import.meta.url` is defined as the bundle's own file URL.
- * - azure-devops-node-api reads its package.json from `__dirname` for the User-Agent version:
- *   the version is inlined at build time (see `inlineDevOpsNodeApiVersion`).
+ * - azure-devops-node-api: only its TaskApi is bundled (the OIDC fallback), which reads no file
+ *   (WebApi, which reads its package.json for the User-Agent, is not used).
  * - @azure/identity, msal-node, the ARM clients, js-yaml: no files read at run time.
  */
 import * as fs from "node:fs";
@@ -156,36 +156,6 @@ export function discoverTaskFolders(tasksDir: string): { folders: string[]; skip
   return { folders: folders.sort(), skipped: skipped.sort() };
 }
 
-/**
- * azure-devops-node-api's WebApi reads `path.resolve(__dirname, 'package.json')` for its
- * User-Agent; in a bundle `__dirname` is the task folder. Inline the version read now.
- */
-function inlineDevOpsNodeApiVersion(repoRoot: string): esbuild.Plugin {
-  return {
-    name: "inline-azure-devops-node-api-version",
-    setup(build) {
-      build.onLoad({ filter: /azure-devops-node-api[\\/]WebApi\.js$/ }, async (args) => {
-        const source = await fs.promises.readFile(args.path, "utf8");
-        const packageJsonPath = path.join(path.dirname(args.path), "package.json");
-        const { version } = JSON.parse(await fs.promises.readFile(packageJsonPath, "utf8")) as { version: string };
-        const unknownVersion = "let nodeApiVersion = 'unknown';";
-        if (!source.includes(unknownVersion)) {
-          return {
-            errors: [
-              {
-                text:
-                  `${path.relative(repoRoot, args.path)} no longer contains "${unknownVersion}": ` +
-                  "check how it finds its version and update inlineDevOpsNodeApiVersion in scripts/build.ts.",
-              },
-            ],
-          };
-        }
-        return { contents: source.replace(unknownVersion, `let nodeApiVersion = ${JSON.stringify(version)};`), loader: "js" };
-      });
-    },
-  };
-}
-
 /** Packages whose module state must exist once per process (task-lib's vault and variables). */
 const SINGLETON_PACKAGES = ["azure-pipelines-task-lib"];
 
@@ -256,7 +226,6 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
       logLevel: "silent",
       define: { "import.meta.url": "__bundleFileUrl" },
       banner: { js: 'var __bundleFileUrl=require("url").pathToFileURL(__filename).href;' },
-      plugins: [inlineDevOpsNodeApiVersion(repoRoot)],
     });
   } catch (err) {
     const failure = err as esbuild.BuildFailure;
