@@ -2,10 +2,9 @@
  * DeployToAKS through task-lib's MockTestRunner (L0): input and service-connection checks that must
  * refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import { type L0Workspace, createWorkspace } from "./agentStep";
-import { type RejectionCase, assertReachedAzure, assertRejectedBeforeAzure, rejectionTest } from "./assertions";
-import { CONNECTION_ID, type L0Connection, servicePrincipalConnection } from "./connections";
-import { runL0 } from "./mockTest";
+import { type RejectionCase } from "./assertions";
+import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
+import { describeL0Task } from "./taskSuite";
 
 const VALID = {
   azureSubscription: CONNECTION_ID,
@@ -58,27 +57,12 @@ const CASES: RejectionCase[] = [
   },
 ];
 
-describe("DeployToAKS L0 (MockTestRunner)", function () {
-  this.timeout(30_000);
-  let ws: L0Workspace;
-  const run = (c: { inputs?: Record<string, string>; connection?: L0Connection } = {}) =>
-    runL0("DeployToAKSV1", { inputs: { ...VALID, ...c.inputs }, connections: [c.connection ?? servicePrincipalConnection()], workspace: ws });
-
-  before(() => {
-    ws = createWorkspace();
+describeL0Task("DeployToAKSV1", {
+  title: "DeployToAKS L0 (MockTestRunner)",
+  valid: VALID,
+  cases: CASES,
+  files: (ws) => {
     ws.write("src/score.py", "def init():\n    pass\n\ndef run(data):\n    return data\n");
     ws.write("tests/request.json", "{ not json");
-  });
-  after(() => ws.remove());
-
-  it("valid inputs get through validation to the sign-in authority of the mocked service connection", async () => {
-    assertReachedAzure(await run());
-  });
-
-  for (const c of CASES) {
-    const { title, test } = rejectionTest(c);
-    test(title, async () => {
-      assertRejectedBeforeAzure(await run(c), c);
-    });
-  }
+  },
 });

@@ -2,10 +2,9 @@
  * RegisterModel through task-lib's MockTestRunner (L0): input and service-connection checks that
  * must refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import { type L0Workspace, createWorkspace } from "./agentStep";
-import { type RejectionCase, assertReachedAzure, assertRejectedBeforeAzure, rejectionTest } from "./assertions";
-import { CONNECTION_ID, type L0Connection, servicePrincipalConnection } from "./connections";
-import { runL0 } from "./mockTest";
+import { type RejectionCase, assertReachedAzure } from "./assertions";
+import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
+import { describeL0Task } from "./taskSuite";
 
 const VALID = {
   azureSubscription: CONNECTION_ID,
@@ -43,36 +42,17 @@ const CASES: RejectionCase[] = [
   },
 ];
 
-describe("RegisterModel L0 (MockTestRunner)", function () {
-  this.timeout(30_000);
-  let ws: L0Workspace;
-  const run = (c: { inputs?: Record<string, string>; connection?: L0Connection; variables?: Record<string, string> } = {}) =>
-    runL0("RegisterModelV1", {
-      inputs: { ...VALID, ...c.inputs },
-      connections: [c.connection ?? servicePrincipalConnection()],
-      workspace: ws,
-      ...(c.variables ? { variables: c.variables } : {}),
-    });
-
-  before(() => {
-    ws = createWorkspace();
+describeL0Task("RegisterModelV1", {
+  title: "RegisterModel L0 (MockTestRunner)",
+  valid: VALID,
+  cases: CASES,
+  files: (ws) => {
     ws.write("outputs/model.pkl", "not really a pickle\n");
     ws.write("model.pkl", "outside\n", { outside: true });
-  });
-  after(() => ws.remove());
-
-  it("valid inputs get through validation to the sign-in authority of the mocked service connection", async () => {
-    assertReachedAzure(await run());
-  });
-
-  it("takes the job name from SubmitAzureMLPipeline's JobName variable when jobName is empty", async () => {
-    assertReachedAzure(await run({ inputs: { ...JOB_OUTPUT, jobName: "" }, variables: { JobName: "train_job_1" } }));
-  });
-
-  for (const c of CASES) {
-    const { title, test } = rejectionTest(c);
-    test(title, async () => {
-      assertRejectedBeforeAzure(await run(c), c);
+  },
+  more: (run) => {
+    it("takes the job name from SubmitAzureMLPipeline's JobName variable when jobName is empty", async () => {
+      assertReachedAzure(await run({ inputs: { ...JOB_OUTPUT, jobName: "" }, variables: { JobName: "train_job_1" } }));
     });
-  }
+  },
 });

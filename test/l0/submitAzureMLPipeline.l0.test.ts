@@ -2,10 +2,9 @@
  * SubmitAzureMLPipeline through task-lib's MockTestRunner (L0): input and service-connection checks
  * that must refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import { type L0Workspace, createWorkspace } from "./agentStep";
-import { type RejectionCase, assertReachedAzure, assertRejectedBeforeAzure, rejectionTest } from "./assertions";
-import { CONNECTION_ID, type L0Connection, servicePrincipalConnection } from "./connections";
-import { runL0 } from "./mockTest";
+import { type RejectionCase } from "./assertions";
+import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
+import { describeL0Task } from "./taskSuite";
 
 const JOB_YAML = [
   "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json",
@@ -51,29 +50,14 @@ const CASES: RejectionCase[] = [
   },
 ];
 
-describe("SubmitAzureMLPipeline L0 (MockTestRunner)", function () {
-  this.timeout(30_000);
-  let ws: L0Workspace;
-  const run = (c: { inputs?: Record<string, string>; connection?: L0Connection } = {}) =>
-    runL0("SubmitAzureMLPipelineV1", { inputs: { ...VALID, ...c.inputs }, connections: [c.connection ?? servicePrincipalConnection()], workspace: ws });
-
-  before(() => {
-    ws = createWorkspace();
+describeL0Task("SubmitAzureMLPipelineV1", {
+  title: "SubmitAzureMLPipeline L0 (MockTestRunner)",
+  valid: VALID,
+  cases: CASES,
+  files: (ws) => {
     ws.write("pipelines/train.yml", JOB_YAML);
     ws.write("job.yml", JOB_YAML, { outside: true });
     ws.write("bad/broken.yml", "type: pipeline\njobs: [prep\n");
     ws.write("bad/banana.yml", "type: banana\ncommand: echo hi\n");
-  });
-  after(() => ws.remove());
-
-  it("valid inputs get through validation to the sign-in authority of the mocked service connection", async () => {
-    assertReachedAzure(await run());
-  });
-
-  for (const c of CASES) {
-    const { title, test } = rejectionTest(c);
-    test(title, async () => {
-      assertRejectedBeforeAzure(await run(c), c);
-    });
-  }
+  },
 });
