@@ -24,15 +24,16 @@ export interface ResolveReferencesOptions {
 /** `WorkspaceReference.key` → ARM id, for every reference of the plan (static ones checked, not only computed). */
 export async function resolveReferences(plan: JobPlan, options: ResolveReferencesOptions): Promise<Record<string, string>> {
   const ids: Record<string, string> = {};
-  await Promise.all(
-    plan.references.map(async (reference) => {
-      const id = await resolveReference(plan, reference, options);
-      if (id !== undefined) {
-        ids[reference.key] = id;
-        options.log.debug(`${reference.key} → ${id}`);
-      }
-    }),
-  );
+  // In parallel; when several fail, the first in the file is reported (the same answer every run).
+  const results = await Promise.allSettled(plan.references.map((reference) => resolveReference(plan, reference, options)));
+  results.forEach((result, i) => {
+    if (result.status === "rejected") throw result.reason;
+    const reference = plan.references[i];
+    if (result.value !== undefined) {
+      ids[reference.key] = result.value;
+      options.log.debug(`${reference.key} → ${result.value}`);
+    }
+  });
   return ids;
 }
 
