@@ -1,7 +1,7 @@
 /** The activity runs of a pipeline run (queryActivityruns, all pages), as rows for reports. */
 import type { ActivityRun, DataFactoryManagementClient } from "@azure/arm-datafactory";
 import type { RunRef } from "./runRef";
-import { remoteText } from "./remoteText";
+import { remoteText } from "../common/remoteText";
 
 export interface ActivityRow {
   name: string;

@@ -10,7 +10,7 @@ import { CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText
 import { formatDuration, type TaskLog } from "../common/logging";
 import { listActivityRuns, type ActivityRow } from "./activityRuns";
 import type { Localize } from "./localize";
-import { remoteText } from "./remoteText";
+import { remoteText } from "../common/remoteText";
 import type { TriggerRequest } from "./request";
 import type { RunRef } from "./runRef";
 import { isCancelledStatus, isFailedStatus } from "./runRef";

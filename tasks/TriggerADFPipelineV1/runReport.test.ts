@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { taskLocalize } from "./localize.testing";
-import { remoteText } from "./remoteText";
+import { remoteText } from "../common/remoteText";
 import { activityTable, failureDetail, summaryMarkdown, type RunReport } from "./runReport";
 import { factoryResourceId, pipelineRunUrl } from "./runUrl";
 

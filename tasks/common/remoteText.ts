@@ -1,6 +1,7 @@
 /**
- * Text that comes from Data Factory (activity errors, run messages) is printed to stdout, the
- * agent's command channel: make it one line and unable to start a logging command.
+ * Text that comes from outside the task (service answers, job and step errors, logs, URIs, file
+ * names) is printed to stdout, the agent's command channel: make it one line and unable to start
+ * a logging command. Every such text reaches the log through this function.
  */
 export function remoteText(text: unknown): string {
   if (text === undefined || text === null) return "";
