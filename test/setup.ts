@@ -1,5 +1,5 @@
 /**
- * Loaded by mocha before any test file (.mocharc.json "require"). task-lib, when a test imports it
+ * Loaded by mocha before any test file (.mocharc.js "require"). task-lib, when a test imports it
  * in-process, writes its vault key (.taskkey) to Agent.TempDirectory: give it a temp folder so
  * nothing lands in the repository.
  */
