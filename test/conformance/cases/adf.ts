@@ -34,7 +34,7 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            runId: "{$run}",
+            runId: like(UUID),
             pipelineName: "prepare-training-data",
             parameters: { sourceContainer: "raw" },
             invokedBy: { id: ofType("string"), name: "Manual" },
@@ -91,7 +91,7 @@ export const cases: ConformanceCase[] = [
               activityRunId: like(UUID),
               activityType: ofType("string"),
               pipelineName: "prepare-training-data",
-              pipelineRunId: "{$run}",
+              pipelineRunId: like(UUID),
               status: "Succeeded",
               activityRunStart: ofType("string"),
               activityRunEnd: ofType("string"),

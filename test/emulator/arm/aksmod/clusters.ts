@@ -100,7 +100,8 @@ export function clusterBody(c: ClusterRecord, tenantId: string): Record<string, 
   return {
     id: clusterResourceId(c),
     name: c.name,
-    type: `${CS_PROVIDER}/managedClusters`,
+    // Spelled so by the service (Azure/azure-sdk-for-js sdk/containerservice/arm-containerservice/recordings/node/containerservice_test/recording_managedclusters_get_test.json).
+    type: `${CS_PROVIDER}/ManagedClusters`,
     location: c.location,
     tags: { ...c.tags },
     sku: { name: "Base", tier: "Free" },
