@@ -1,10 +1,12 @@
-/** Data Factory runs: createRun (parameters, rerun), pipeline run get / cancel, activity runs. */
+/** Data Factory: factory and pipeline reads, createRun (parameters, rerun from failure), pipeline run get / cancel, activity runs. */
 import type { ConformanceCase } from "../case";
 import { any, each, like, ofType } from "../shape";
 
 const FACTORY = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataFactory/factories/{factory}";
 const API = "api-version=2018-06-01";
 const SPECS = "Azure/azure-rest-api-specs";
+const JS = "Azure/azure-sdk-for-js";
+const JS_RECORDINGS = "sdk/datafactory/arm-datafactory/recordings/node/datafactory_test";
 const EXAMPLES = "specification/datafactory/resource-manager/Microsoft.DataFactory/stable/2018-06-01/examples";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RUN = { method: "POST" as const, path: `${FACTORY}/pipelines/prepare-training-data/createRun?${API}`, body: { sourceContainer: "raw" } };
@@ -53,7 +55,7 @@ export const cases: ConformanceCase[] = [
   {
     name: "adf: cancel a running pipeline run",
     recording: { repo: SPECS, path: `${EXAMPLES}/PipelineRuns_Cancel.json` },
-    given: [{ method: "POST", path: "/_control/modules/datafactory/scriptRuns", body: { args: [{ durationMs: 600_000_000 }] }, token: "none" }],
+    given: [{ method: "POST", path: "/_control/modules/datafactory/scriptRuns", body: { args: [{ defaultActivityMs: 60_000_000 }] }, token: "none" }],
     exchanges: [
       { what: "a run is created", request: RUN, response: { status: 200, body: { runId: like(UUID) } }, capture: { run: "body.runId" } },
       {
@@ -123,6 +125,71 @@ export const cases: ConformanceCase[] = [
             type: "Microsoft.DataFactory/factories/pipelines",
             etag: ofType("string"),
             properties: { activities: each({ name: ofType("string"), type: ofType("string") }), parameters: ofType("object") },
+          },
+        },
+      },
+    ],
+  },
+  {
+    name: "adf: rerun from failure",
+    // The example shows referencePipelineRunId (null there); isRecovery and startFromFailure are the
+    // other query parameters of Pipelines_CreateRun in the same spec.
+    recording: { repo: SPECS, path: `${EXAMPLES}/Pipelines_CreateRun.json` },
+    given: [{ method: "POST", path: "/_control/modules/datafactory/scriptRun", body: { args: ["prepare-training-data", { failActivity: "CleanAndFeaturize" }] }, token: "none" }],
+    exchanges: [
+      { what: "a run is created", request: RUN, response: { status: 200, body: { runId: like(UUID) } }, capture: { failed: "body.runId" } },
+      {
+        what: "the run fails",
+        request: { method: "GET", path: `${FACTORY}/pipelineruns/{$failed}?${API}` },
+        until: { body: { status: "Failed" } },
+        response: { status: 200, body: { status: "Failed", message: ofType("string") } },
+      },
+      {
+        what: "POST createRun with referencePipelineRunId, isRecovery and startFromFailure answers a new run id",
+        request: { method: "POST", path: `${FACTORY}/pipelines/prepare-training-data/createRun?${API}&referencePipelineRunId={$failed}&isRecovery=true&startFromFailure=true` },
+        response: { status: 200, body: { runId: like(UUID) } },
+        capture: { rerun: "body.runId" },
+      },
+      {
+        what: "the rerun belongs to the group of the failed run",
+        request: { method: "GET", path: `${FACTORY}/pipelineruns/{$rerun}?${API}` },
+        response: { status: 200, body: { runId: like(UUID), pipelineName: "prepare-training-data", runGroupId: ofType("string"), parameters: { sourceContainer: "raw" } } },
+      },
+    ],
+  },
+  {
+    name: "adf: factory get",
+    recording: { repo: JS, path: `${JS_RECORDINGS}/recording_datafactory_get_test.json` },
+    exchanges: [
+      {
+        what: "GET factory answers the resource with the quoted eTag, provisioning state, create time and version",
+        request: { method: "GET", path: `${FACTORY}?${API}` },
+        response: {
+          status: 200,
+          body: {
+            name: "mlops-adf",
+            id: like(/\/providers\/Microsoft\.DataFactory\/factories\/mlops-adf$/),
+            type: "Microsoft.DataFactory/factories",
+            location: ofType("string"),
+            eTag: like(/^".+"$/),
+            tags: ofType("object"),
+            properties: { provisioningState: "Succeeded", createTime: ofType("string"), version: "2018-06-01" },
+          },
+        },
+      },
+    ],
+  },
+  {
+    name: "adf: pipelines of a factory",
+    recording: { repo: JS, path: `${JS_RECORDINGS}/recording_pipeline_list_test.json` },
+    exchanges: [
+      {
+        what: "GET pipelines answers one page of pipelines with their etag",
+        request: { method: "GET", path: `${FACTORY}/pipelines?${API}` },
+        response: {
+          status: 200,
+          body: {
+            value: each({ id: like(/\/factories\/mlops-adf\/pipelines\/[^/]+$/), name: ofType("string"), type: "Microsoft.DataFactory/factories/pipelines", etag: ofType("string"), properties: { activities: ofType("array") } }),
           },
         },
       },

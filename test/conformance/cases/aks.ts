@@ -15,12 +15,12 @@ export const cases: ConformanceCase[] = [
     recording: { repo: JS, path: "sdk/containerservice/arm-containerservice/recordings/node/containerservice_test/recording_managedclusters_get_test.json" },
     exchanges: [
       {
-        what: "GET answers the cluster with the type spelled ManagedClusters, power state and agent pools",
+        what: "GET answers the cluster (id with resourcegroups, type ManagedClusters), power state and agent pools",
         request: { method: "GET", path: `${CLUSTER}?${API}` },
         response: {
           status: 200,
           body: {
-            id: like(/\/providers\/Microsoft\.ContainerService\/managedClusters\/aks-cluster$/),
+            id: like(/^\/subscriptions\/[^/]+\/resourcegroups\/ml_rg\/providers\/Microsoft\.ContainerService\/managedClusters\/aks-cluster$/),
             name: "aks-cluster",
             type: "Microsoft.ContainerService/ManagedClusters",
             location: any,
@@ -80,6 +80,25 @@ export const cases: ConformanceCase[] = [
         what: "POST listClusterUserCredential answers the same shape",
         request: { method: "POST", path: `${CLUSTER}/listClusterUserCredential?${API}` },
         response: { status: 200, body: { kubeconfigs: each({ name: ofType("string"), value: like(BASE64) }) } },
+      },
+    ],
+  },
+  {
+    name: "aks: get of a missing cluster",
+    recording: { repo: "Azure/azure-cli-extensions", path: "src/aks-preview/azext_aks_preview/tests/latest/recordings/test_aks_create_again_should_fail.yaml" },
+    exchanges: [
+      {
+        what: "GET answers ARM's 404 ResourceNotFound naming the cluster and the resource group",
+        request: { method: "GET", path: `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/missing-cluster?${API}` },
+        response: {
+          status: 404,
+          body: {
+            error: {
+              code: "ResourceNotFound",
+              message: "The Resource 'Microsoft.ContainerService/managedClusters/missing-cluster' under resource group 'ml_rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+            },
+          },
+        },
       },
     ],
   },
