@@ -37,7 +37,7 @@ describe("AKS emulator routes", function () {
   it("gets the default cluster: Succeeded, Running, with fqdn and version; 404 names a missing cluster", async () => {
     const r = await call("GET", C);
     assert.equal(r.status, 200);
-    assert.equal(r.body.type, "Microsoft.ContainerService/managedClusters");
+    assert.equal(r.body.type, "Microsoft.ContainerService/ManagedClusters");
     assert.equal(r.body.properties.provisioningState, "Succeeded");
     assert.deepEqual(r.body.properties.powerState, { code: "Running" });
     assert.match(r.body.properties.fqdn, /^aks-cluster-mlrg-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
@@ -175,7 +175,7 @@ describe("AKS emulator routes", function () {
     async function attach(name: string, clusterId: string) {
       const put = await h.call("PUT", `${WS}/computes/${name}`, { body: { location: "westeurope", properties: { computeType: "Kubernetes", resourceId: clusterId, properties: { namespace: "default" } } } });
       assert.equal(put.status, 201, JSON.stringify(put.body));
-      return (await h.until(() => h.call("GET", put.headers!["Azure-AsyncOperation"], { apiVersion: null }), (r) => r.body.status !== "InProgress")).body;
+      return (await h.until(() => h.call("GET", put.headers!["Azure-AsyncOperation"], { apiVersion: null }), (r) => r.body.status !== "Updating")).body;
     }
 
     it("attaches the default cluster, and fails for a missing, stopped or extension-less cluster", async () => {

@@ -27,9 +27,9 @@ describe("Machine Learning emulator routes", function () {
     h.dispose();
   });
 
-  /** Follows an Azure-AsyncOperation URL to its end. */
+  /** Follows an Azure-AsyncOperation URL to its end (the service says Updating until then). */
   async function awaitAsync(url: string): Promise<any> {
-    return (await h.until(() => h.call("GET", url), (r) => r.body.status !== "InProgress")).body;
+    return (await h.until(() => h.call("GET", url), (r) => r.body.status !== "Updating")).body;
   }
   /** Follows a Location URL to its end. */
   async function awaitLocation(url: string) {
@@ -358,7 +358,8 @@ describe("Machine Learning emulator routes", function () {
       const put = await h.call("PUT", `${WS}/computes/k8s-compute`, { body: attach(aks) });
       assert.equal(put.status, 201);
       assert.equal(put.body.properties.provisioningState, "Creating");
-      assert.match(put.headers!["Azure-AsyncOperation"], /\/mfeOperationsStatus\//);
+      assert.match(put.headers!["Azure-AsyncOperation"], /\/computeOperationsStatus\//);
+      assert.equal(put.headers!.Location, undefined);
       assert.equal((await awaitAsync(put.headers!["Azure-AsyncOperation"])).status, "Succeeded");
       const c = await h.call("GET", `${WS}/computes/k8s-compute`);
       assert.equal(c.body.properties.provisioningState, "Succeeded");
@@ -390,7 +391,8 @@ describe("Machine Learning emulator routes", function () {
       assert.equal((await h.call("DELETE", `${WS}/computes/gpu-cluster`)).status, 400);
       const del = await h.call("DELETE", `${WS}/computes/gpu-cluster`, { query: { underlyingResourceAction: "Detach" } });
       assert.equal(del.status, 202);
-      await awaitLocation(del.headers!.Location);
+      assert.equal(del.headers!.Location, undefined);
+      await awaitAsync(del.headers!["Azure-AsyncOperation"]);
       assert.equal((await h.call("GET", `${WS}/computes/gpu-cluster`)).status, 404);
     });
   });
@@ -425,9 +427,12 @@ describe("Machine Learning emulator routes", function () {
       return awaitAsync(put.headers!["Azure-AsyncOperation"]);
     }
     async function setTraffic(traffic: Record<string, number>, authMode = "Key") {
+      const before = ml.endpoint("model-service")!.traffic;
       const put = await h.call("PUT", E, { body: endpointBody(traffic, authMode) });
-      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.status, 201, JSON.stringify(put.body));
+      assert.deepEqual(put.body.properties.traffic, before, "the answer shows the traffic in force until the update succeeds");
       await awaitAsync(put.headers!["Azure-AsyncOperation"]);
+      assert.deepEqual((await h.call("GET", E)).body.properties.traffic, traffic);
     }
 
     it("creates an endpoint and deployments, splits traffic and scores with keys", async () => {

@@ -98,9 +98,12 @@ export class ClusterStore {
 export function clusterBody(c: ClusterRecord, tenantId: string): Record<string, unknown> {
   const location = c.location.replace(/\s+/g, "").toLowerCase();
   return {
-    id: clusterResourceId(c),
+    // `resourcegroups` and `ManagedClusters` as the service spells them (Azure/azure-sdk-for-js
+    // sdk/containerservice/arm-containerservice/recordings/node/containerservice_test/recording_managedclusters_get_test.json,
+    // Azure/azure-cli-extensions src/aks-preview/azext_aks_preview/tests/latest/recordings/test_aks_create_again_should_fail.yaml).
+    id: clusterResourceId(c).replace("/resourceGroups/", "/resourcegroups/"),
     name: c.name,
-    type: `${CS_PROVIDER}/managedClusters`,
+    type: `${CS_PROVIDER}/ManagedClusters`,
     location: c.location,
     tags: { ...c.tags },
     sku: { name: "Base", tier: "Free" },

@@ -1,6 +1,8 @@
 /**
  * Computes: list, get, createOrUpdate (Kubernetes attach and AmlCompute creation, LRO via
- * Azure-AsyncOperation) and delete/detach (LRO, 202 + Azure-AsyncOperation + Location).
+ * Azure-AsyncOperation on computeOperationsStatus, no Location) and delete/detach (202 +
+ * Azure-AsyncOperation), the VM size answered upper-cased: as recorded in Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/compute/e2etests/test_compute.pyTestComputetest_aml_compute_create_and_delete.json.
  *
  * Attaching checks the cluster through a lookup the emulator wires to its AKS module
  * (`setClusterLookup`); without one, any well-formed AKS or Arc cluster id is accepted.
@@ -189,13 +191,16 @@ export class ComputeService {
       if (existing && existing.properties.computeType !== "AmlCompute") return userError(409, `Compute '${existing.name}' already exists with type ${String(existing.properties.computeType)}.`);
       const inner = isRecord(props.properties) ? props.properties : {};
       const scale = isRecord(inner.scaleSettings) ? inner.scaleSettings : {};
-      properties = amlComputeProperties(location, typeof inner.vmSize === "string" ? inner.vmSize : "STANDARD_DS3_V2", typeof scale.maxNodeCount === "number" ? scale.maxNodeCount : 1);
+      properties = amlComputeProperties(location, typeof inner.vmSize === "string" ? inner.vmSize.toUpperCase() : "STANDARD_DS3_V2", typeof scale.maxNodeCount === "number" ? scale.maxNodeCount : 1);
+      const settings = (properties.properties as Record<string, unknown>).scaleSettings as Record<string, unknown>;
+      if (typeof scale.minNodeCount === "number") settings.minNodeCount = scale.minNodeCount;
+      if (typeof scale.nodeIdleTimeBeforeScaleDown === "string") settings.nodeIdleTimeBeforeScaleDown = scale.nodeIdleTimeBeforeScaleDown;
       properties.provisioningState = "Creating";
       properties.description = props.description ?? null;
     }
     if (existing && existing.properties.provisioningState === "Succeeded" && existing.properties.computeType === "Kubernetes") {
       // Re-attaching the same cluster with the same namespace: nothing to do.
-      const op = this.ml.lro.start({ ws, durationMs: 0, complete: () => undefined });
+      const op = this.ml.lro.start({ ws, durationMs: 0, compute: true, complete: () => undefined });
       return { status: 200, headers: this.ml.lro.asyncHeaders(op), body: computeBody(ws, existing) };
     }
     const record: ComputeRecord = {
@@ -211,6 +216,7 @@ export class ComputeService {
     const op = this.ml.lro.start({
       ws,
       durationMs: this.script.durationMs ?? 5000,
+      compute: true,
       resourceId: `${workspaceResourceId(ws)}/computes/${record.name}`,
       complete: () => {
         const error = fail ?? (type === "Kubernetes" ? this.clusterProblem(String(properties.resourceId)) : undefined);
@@ -249,11 +255,12 @@ export class ComputeService {
     const op = this.ml.lro.start({
       ws,
       durationMs: this.script.durationMs ?? 5000,
+      compute: true,
       complete: () => {
         if (ws.computes.get(key) === c) ws.computes.delete(key);
         return undefined;
       },
     });
-    return { status: 202, headers: { ...this.ml.lro.asyncHeaders(op), Location: this.ml.lro.resultUrl(op) } };
+    return { status: 202, headers: this.ml.lro.asyncHeaders(op) };
   }
 }

@@ -1,9 +1,15 @@
 /**
  * Online endpoints and their deployments.
  *
- * Endpoints: list, get, PUT createOrUpdate (201/200 + Azure-AsyncOperation), PATCH (tags and
- * identity; 202 + Location), DELETE (202 + Location; removes the deployments), listKeys, token,
- * regenerateKeys (202 + Location). Traffic must name existing deployments and total 0 or 100.
+ * Endpoints: list, get, PUT createOrUpdate (201 + Azure-AsyncOperation + Location, also on an
+ * update), PATCH (tags and identity; 202 + Location), DELETE (202 + Azure-AsyncOperation +
+ * Location; removes the deployments), listKeys, token, regenerateKeys (202 + Location).
+ * As recorded (Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json):
+ * the service adds `properties.properties["azureml.onlineendpointid"]` (the lower-cased id) and
+ * `AzureAsyncOperationUri`, answers `mirrorTraffic` and `compute: null`, has no scoring URI while
+ * Creating, and a PUT that changes the traffic answers 201 Updating with the OLD traffic: the new
+ * one applies when the operation succeeds. A new deployment is `Updating` from its first answer. Traffic must name existing deployments and total 0 or 100.
  * An endpoint with `compute` (a Kubernetes compute of the workspace) is a Kubernetes endpoint and
  * takes Kubernetes deployments only; without it, it is a managed endpoint.
  *
@@ -106,10 +112,12 @@ export class EndpointService {
       identity: clone(e.identity),
       ...(e.sku ? { sku: clone(e.sku) } : {}),
       properties: {
+        compute: null,
+        mirrorTraffic: {},
         ...clone(e.properties),
         provisioningState: e.provisioningState,
-        scoringUri: `${this.ml.ctx.baseUrl()}${INFERENCE_PATH}/${e.name}/score`,
-        swaggerUri: `${this.ml.ctx.baseUrl()}${INFERENCE_PATH}/${e.name}/swagger.json`,
+        scoringUri: e.provisioningState === "Creating" ? null : `${this.ml.ctx.baseUrl()}${INFERENCE_PATH}/${e.name}/score`,
+        swaggerUri: e.provisioningState === "Creating" ? null : `${this.ml.ctx.baseUrl()}${INFERENCE_PATH}/${e.name}/swagger.json`,
         keys: null,
       },
       systemData: e.systemData,
@@ -217,10 +225,12 @@ export class EndpointService {
     const stored: Record<string, unknown> = {
       authMode: props.authMode,
       description: props.description ?? null,
-      properties: isRecord(props.properties) ? props.properties : {},
-      traffic,
+      properties: { ...(isRecord(props.properties) ? props.properties : {}), "azureml.onlineendpointid": `${workspaceResourceId(ws)}/onlineEndpoints/${name}`.toLowerCase() },
+      // The traffic answered is the one in force; a new one applies when the operation succeeds.
+      traffic: existing ? existing.properties.traffic : traffic,
+      mirrorTraffic: isRecord(props.mirrorTraffic) ? props.mirrorTraffic : {},
       publicNetworkAccess: props.publicNetworkAccess ?? "Enabled",
-      ...(compute ? { compute } : {}),
+      compute: compute ?? null,
     };
     const endpoint: EndpointRecord = existing ?? {
       name,
@@ -253,12 +263,23 @@ export class EndpointService {
       durationMs: this.endpointScript.durationMs ?? 5000,
       complete: () => {
         endpoint.provisioningState = fail ? "Failed" : "Succeeded";
+        if (!fail) endpoint.properties.traffic = this.liveTraffic(endpoint, traffic);
         return fail ? { code: fail.code, message: fail.message } : undefined;
       },
     });
     endpoint.busyOperationId = op.id;
     (endpoint.properties.properties as Record<string, unknown>).AzureAsyncOperationUri = this.ml.lro.statusUrl(op);
-    return { status: existing ? 200 : 201, headers: this.ml.lro.asyncHeaders(op), body: this.endpointBody(ws, endpoint) };
+    return { status: 201, headers: this.ml.lro.asyncHeaders(op, this.resourceUrl(req)), body: this.endpointBody(ws, endpoint) };
+  }
+
+  /** The URL of the resource a PUT addressed (the Location it answers, as recorded). */
+  private resourceUrl(req: EmuRequest): string {
+    return `${this.ml.ctx.baseUrl()}${req.path}?api-version=${req.query.get("api-version") ?? ""}`;
+  }
+
+  /** The new traffic, without deployments deleted while the update ran. */
+  private liveTraffic(e: EndpointRecord, traffic: Record<string, number>): Record<string, number> {
+    return Object.fromEntries(Object.entries(traffic).filter(([d]) => e.deployments.has(d.toLowerCase())));
   }
 
   /** Traffic → the stored map (deployment names as created), or the problem. */
@@ -318,7 +339,7 @@ export class EndpointService {
       },
     });
     e.busyOperationId = op.id;
-    return { status: 202, headers: this.ml.lro.locationHeaders(op) };
+    return { status: 202, headers: this.ml.lro.deleteHeaders(op) };
   }
 
   private listKeys(e: EndpointRecord): EmuResponse {
@@ -428,14 +449,14 @@ export class EndpointService {
       ...(instanceType ? { instanceType } : {}),
     };
     delete stored.provisioningState;
-    const sku = isRecord(body.sku) ? { name: "Default", capacity: 1, ...body.sku } : { name: "Default", capacity: 1 };
+    const sku = { name: "Default", tier: "Standard", capacity: 1, ...(isRecord(body.sku) ? body.sku : {}) };
     const d: DeploymentRecord = existing ?? {
       name,
       location: ws.location,
       kind: kubernetes ? "Kubernetes" : "Managed",
       tags: {},
       properties: stored,
-      provisioningState: "Creating",
+      provisioningState: "Updating",
       systemData: stampSystemData(req),
       logs: { storageInitializer: [], inferenceServer: [] },
     };
@@ -455,8 +476,9 @@ export class EndpointService {
       complete: () => this.finishDeployment(ws, e, d, script),
     });
     d.busyOperationId = op.id;
+    stored.properties = { ...(isRecord(stored.properties) ? stored.properties : {}), AzureAsyncOperationUri: this.ml.lro.statusUrl(op) };
     this.logStart(ws, d);
-    return { status: existing ? 200 : 201, headers: this.ml.lro.asyncHeaders(op), body: this.deploymentBody(ws, e, d) };
+    return { status: existing ? 200 : 201, headers: this.ml.lro.asyncHeaders(op, this.resourceUrl(req)), body: this.deploymentBody(ws, e, d) };
   }
 
   /** End of a create/update: instance type check, then the scripted outcome. */
@@ -556,7 +578,7 @@ export class EndpointService {
       },
     });
     d.busyOperationId = op.id;
-    return { status: 202, headers: this.ml.lro.locationHeaders(op) };
+    return { status: 202, headers: this.ml.lro.deleteHeaders(op) };
   }
 
   private getLogs(req: EmuRequest, d: DeploymentRecord): EmuResponse {

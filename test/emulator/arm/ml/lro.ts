@@ -7,6 +7,14 @@
  * `<workspace>/mfeOperationResults/<id>`) rather than the service's subscription-level
  * `/locations/<loc>/mfeOperationsStatus/<id>`, so a principal whose role is assigned at the
  * resource group or workspace can poll what it started. Clients only follow the URLs.
+ *
+ * What the service answers (Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json):
+ * `x-ms-async-operation-timeout: PT30M`; the status document is `{id, name, startTime,
+ * percentComplete, status}` with status `Updating` while a create, update or delete runs, then
+ * `Succeeded`, `percentComplete: 100` and `endTime`. Compute operations answer on
+ * `computeOperationsStatus` with only `{status, percentComplete}`
+ * (sdk/ml/azure-ai-ml/tests/recordings/compute/e2etests/test_compute.pyTestComputetest_aml_compute_create_and_delete.json).
  */
 import type { ArmErrorDetail, EmuResponse, EmulatorContext, Operation } from "../../framework";
 import { armError } from "../../framework";
@@ -25,6 +33,8 @@ export interface StartOptions {
   result?: () => unknown;
   /** HTTP status the Location URL answers when the operation failed (default 400). */
   failureStatus?: number;
+  /** Compute operations: status on `computeOperationsStatus`, short document. */
+  compute?: boolean;
 }
 
 interface Tracked {
@@ -34,6 +44,7 @@ interface Tracked {
   endsAtMs: number;
   result?: () => unknown;
   failureStatus: number;
+  compute: boolean;
 }
 
 /** Longest Retry-After hint, in seconds. */
@@ -53,33 +64,49 @@ export class LroTracker {
       endsAtMs: Date.now() + this.ctx.clock.realMs(options.durationMs),
       result: options.result,
       failureStatus: options.failureStatus ?? 400,
+      compute: options.compute ?? false,
     });
     return op;
   }
 
   statusUrl(op: Operation): string {
-    return this.url(op, "mfeOperationsStatus");
+    return this.url(op, this.tracked.get(op.id)?.compute ? "computeOperationsStatus" : "mfeOperationsStatus");
   }
 
   resultUrl(op: Operation): string {
     return this.url(op, "mfeOperationResults");
   }
 
-  /** Headers of a 200/201 that started an Azure-AsyncOperation LRO. */
-  asyncHeaders(op: Operation): Record<string, string> {
-    return { "Azure-AsyncOperation": this.statusUrl(op), "x-ms-async-operation-timeout": "PT1H", ...this.retryAfter(op) };
+  /**
+   * Headers of a 200/201 that started an Azure-AsyncOperation LRO; `location` is the resource URL
+   * an endpoint or deployment PUT also answers (recorded), computes answer none.
+   */
+  asyncHeaders(op: Operation, location?: string): Record<string, string> {
+    if (this.tracked.get(op.id)?.compute) return { "Azure-AsyncOperation": this.statusUrl(op), ...this.retryAfter(op) };
+    return { "Azure-AsyncOperation": this.statusUrl(op), ...(location ? { Location: location } : {}), "x-ms-async-operation-timeout": "PT30M", ...this.retryAfter(op) };
   }
 
   /** Headers of a 202 that started a Location LRO. */
   locationHeaders(op: Operation): Record<string, string> {
-    return { Location: this.resultUrl(op), "x-ms-async-operation-timeout": "PT1H", ...this.retryAfter(op) };
+    return { Location: this.resultUrl(op), "x-ms-async-operation-timeout": "PT30M", ...this.retryAfter(op) };
+  }
+
+  /** Headers of a 202 DELETE of an endpoint or deployment: both URLs (recorded). */
+  deleteHeaders(op: Operation): Record<string, string> {
+    return { "Azure-AsyncOperation": this.statusUrl(op), ...this.locationHeaders(op) };
   }
 
   /** Answer of the Azure-AsyncOperation URL. */
-  status(ws: WorkspaceRef, id: string): EmuResponse {
+  status(ws: WorkspaceRef, id: string, compute = false): EmuResponse {
     const t = this.find(ws, id);
-    if (!t) return this.unknown(id);
-    return { status: 200, headers: t.op.status === "InProgress" ? this.retryAfter(t.op) : {}, body: this.ctx.operations.statusBody(t.op) };
+    if (!t || t.compute !== compute) return this.unknown(id);
+    const running = t.op.status === "InProgress";
+    const base = this.ctx.operations.statusBody(t.op);
+    const status = running ? "Updating" : t.op.status;
+    const body = compute
+      ? { status, percentComplete: running ? 0 : 100, ...(base.error ? { error: base.error } : {}) }
+      : { ...base, id: `${workspaceResourceId(t.ws)}/mfeOperationsStatus/${t.op.id}`, status, percentComplete: running ? 0 : 100 };
+    return { status: 200, headers: running ? this.retryAfter(t.op) : {}, body };
   }
 
   /** Answer of the Location URL: 202 while running, then the result (200/204) or the error. */
@@ -130,5 +157,6 @@ export class LroTracker {
 export function registerOperationRoutes(ml: MlService): void {
   const action = "Microsoft.MachineLearningServices/workspaces/read";
   ml.wsRoute("GET", "/mfeOperationsStatus/:operationId", action, (req, ws) => ml.lro.status(ws, req.params.operationId));
+  ml.wsRoute("GET", "/computeOperationsStatus/:operationId", action, (req, ws) => ml.lro.status(ws, req.params.operationId, true));
   ml.wsRoute("GET", "/mfeOperationResults/:operationId", action, (req, ws) => ml.lro.result(ws, req.params.operationId));
 }
