@@ -136,9 +136,9 @@ function builtTasks(tasksDir: string, taskRoot: string, version: string): string
   return built;
 }
 
-/** Copies a built task into the staging folder, without source maps; dev builds get their own identity. */
+/** Copies a built task into the staging folder, without source maps or code caches made by runs (scripts/codeCache.ts); dev builds get their own identity. */
 async function stageTask(from: string, to: string, environment: ExtensionEnvironment): Promise<void> {
-  await fs.promises.cp(from, to, { recursive: true, filter: (source) => !source.endsWith(".map") });
+  await fs.promises.cp(from, to, { recursive: true, filter: (source) => !source.endsWith(".map") && !path.basename(source).startsWith(".v8-cache-") });
   if (environment === "dev") {
     const taskJsonPath = path.join(to, "task.json");
     const manifest = readTaskManifest(taskJsonPath);

@@ -38,6 +38,7 @@ export async function prepareLocalModel(localPath: string, modelType: ModelType,
     if (err instanceof LocalArtifactError) {
       if (err.code === "EmptyDirectory") throw new InputError(MODEL_PATH_INPUT, loc("ModelPathEmpty", localPath));
       if (err.code === "PathNotFound") throw new InputError(MODEL_PATH_INPUT, loc("ModelPathNotFound", localPath));
+      if (err.link) throw new InputError(MODEL_PATH_INPUT, loc("ModelPathLinkRefused", err.message));
       throw new InputError(MODEL_PATH_INPUT, loc("ModelPathUnsupported", localPath));
     }
     throw err;

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
+import { promises as fs, realpathSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { codeUriPathOf, compareCodePoints, datastoreUriOf, hashLocalArtifact, LocalArtifactError } from "./contentHash";
@@ -124,17 +124,78 @@ describe("contentHash", () => {
     assert.notEqual(edited.contentHash, renamed.contentHash);
   });
 
-  it("follows symlinks to files", async function () {
-    const root = path.join(tmp, "proj");
-    await writeTree(root, { "B.txt": "hello", "a.txt": "at", "a/c.txt": "c" });
-    await writeTree(tmp, { "elsewhere.txt": "hello" });
-    await fs.rm(path.join(root, "B.txt"));
+  /** Makes a link, or skips the test where links need privileges (some Windows agents). */
+  async function link(ctx: Mocha.Context, target: string, at: string): Promise<void> {
     try {
-      await fs.symlink(path.join(tmp, "elsewhere.txt"), path.join(root, "B.txt"));
+      await fs.symlink(target, at);
     } catch {
-      this.skip(); // symlinks need privileges on some Windows agents
+      ctx.skip();
     }
-    assert.equal((await hashLocalArtifact(root)).uploadHash, DIR_MD5);
+  }
+
+  it("follows links inside the folder as the CLI does: the link's name, the target's content", async function () {
+    const base = { "a.txt": "at", ".amlignore": "store\n", "store/hello.txt": "hello", "store/real-a/c.txt": "c" };
+    const copied = path.join(tmp, "copied", "proj");
+    await writeTree(copied, { ...base, "B.txt": "hello", "a/c.txt": "c" });
+    const linked = path.join(tmp, "linked", "proj");
+    await writeTree(linked, base);
+    await link(this, path.join(linked, "store", "hello.txt"), path.join(linked, "B.txt"));
+    await link(this, path.join("store", "real-a"), path.join(linked, "a"));
+    const viaLinks = await hashLocalArtifact(linked, { computeContentHash: true });
+    const viaCopies = await hashLocalArtifact(copied, { computeContentHash: true });
+    assert.equal(viaLinks.uploadHash, viaCopies.uploadHash);
+    assert.equal(viaLinks.contentHash, viaCopies.contentHash);
+    const real = realpathSync(linked);
+    assert.deepEqual(
+      viaLinks.files.map((f) => [f.relativePath, f.localPath]),
+      [
+        [".amlignore", path.join(real, ".amlignore")],
+        ["B.txt", path.join(real, "store", "hello.txt")],
+        ["a.txt", path.join(real, "a.txt")],
+        ["a/c.txt", path.join(real, "store", "real-a", "c.txt")],
+      ],
+      "files are read through their real path and uploaded under the link's name",
+    );
+  });
+
+  it("refuses a link to a file outside the folder, naming the link", async function () {
+    const root = path.join(tmp, "proj");
+    await writeTree(root, { "a.txt": "at" });
+    await writeTree(tmp, { "secret.txt": "id_rsa" });
+    await link(this, path.join(tmp, "secret.txt"), path.join(root, "notes.txt"));
+    await assert.rejects(
+      hashLocalArtifact(root),
+      (e: unknown) => e instanceof LocalArtifactError && e.code === "UnsupportedEntry" && e.link === "outside" && e.localPath === path.join(root, "notes.txt") && e.message.includes(path.join(root, "notes.txt")) && /outside the folder/.test(e.message),
+    );
+  });
+
+  it("refuses a link to a folder outside the folder, and a relative link that climbs out", async function () {
+    const root = path.join(tmp, "proj");
+    await writeTree(root, { "a.txt": "at" });
+    await writeTree(tmp, { "home/.ssh/id_rsa": "key" });
+    await link(this, path.join(tmp, "home"), path.join(root, "home"));
+    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "home")));
+    await fs.rm(path.join(root, "home"));
+    await link(this, "../home/.ssh/id_rsa", path.join(root, "id"));
+    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "id")));
+  });
+
+  it("refuses a link cycle (two links to the folder itself) instead of walking forever", async function () {
+    const root = path.join(tmp, "proj");
+    await writeTree(root, { "a.txt": "at", "sub/b.txt": "b" });
+    await link(this, ".", path.join(root, "x"));
+    await link(this, "..", path.join(root, "sub", "up"));
+    const started = Date.now();
+    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "cycle" && /never end/.test(e.message) && e.message.includes(path.join(root, "sub", "up")));
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it("counts a dangling link by its name only, as the CLI does", async function () {
+    const root = path.join(tmp, "proj");
+    await writeTree(root, { "a.txt": "at" });
+    await link(this, path.join(tmp, "gone.txt"), path.join(root, "gone.txt"));
+    const artifact = await hashLocalArtifact(root);
+    assert.deepEqual(artifact.files.map((f) => f.relativePath), ["a.txt"]);
   });
 
   it("refuses a missing path and a folder with nothing to upload", async () => {

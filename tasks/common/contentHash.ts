@@ -5,16 +5,29 @@
  * - **Upload hash** (names the blob folder, so the CLI and this task share uploads): MD5 seeded with the
  *   ASCII bytes `Initialize for october 2021 AML CLI version`. A file: its bytes. A folder: the entries of
  *   each directory sorted by lower-cased name, ignored entries skipped; for each entry its name (UTF-8),
- *   then the file's bytes or, for a directory, the same walk recursively, in place. Symlinks are followed.
+ *   then the file's bytes or, for a directory, the same walk recursively, in place.
  *   Blobs: `LocalUpload/<md5>/<folder name>/<relative path>` (a file: `LocalUpload/<md5>/<file name>`).
  * - **Content hash** (`hash_sha256`, hash version `202208`, sent in CodeVersion properties): SHA-256 of the
  *   file count (decimal), then for every file sorted by lower-cased relative path `#<relative path>#` and its
  *   size (decimal), then every file's bytes in the same order. A single file: count 1 and its own name.
  *
- * Files are streamed in chunks: memory does not grow with file size.
+ * Symbolic links inside the folder: the CLI hashes the link's name, then the content of its target
+ * (`_get_dir_hash`: `os.readlink`, then the file's bytes or the folder's walk), and uploads the target's
+ * content under the link's name (`traverse_directory`: the link's path as the blob path), in
+ * Azure/azure-sdk-for-python `sdk/ml/azure-ai-ml/azure/ai/ml/_utils/_asset_utils.py`. So does this walk,
+ * with two refusals the CLI lacks (it follows anything and loops on a cycle): a link whose real path
+ * is outside the folder (`notes.txt -> ~/.ssh/id_rsa` would upload the key), and a link to a folder
+ * that holds it (`x -> .`, an endless walk). Entries are read with lstat, links resolved with
+ * realpath and checked against the folder's real path; files are then read through their real path.
+ * A dangling link counts by its name only (the CLI's `is_file`/`is_dir` are both false).
+ *
+ * Small files (up to one chunk) are read synchronously: for folders of many small files an async
+ * stat and read per file costs far more than the hashing. Larger files are streamed in chunks, so
+ * memory does not grow with file size. The walk yields to the event loop now and then, so requests
+ * started before it (the datastore lookup, the sign-in) progress meanwhile.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, statSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { loadIgnoreRules, type IgnoreRules } from "./ignoreRules";
 
@@ -29,7 +42,7 @@ const DEFAULT_CHUNK_SIZE_IN_BYTES = 1024 * 1024;
 
 /** One file to upload. */
 export interface UploadFile {
-  /** Absolute local path (symlinks not resolved: reading follows them). */
+  /** Absolute local path to read: the real path (a link inside the folder resolved to its target). */
   localPath: string;
   /** Path relative to the uploaded folder, `/`-separated (the file name for a single file). */
   relativePath: string;
@@ -69,15 +82,21 @@ export interface HashLocalArtifactOptions {
   abortSignal?: AbortSignal;
 }
 
-/** Error for a local path the CLI would refuse (missing, empty folder, unreadable). */
+/**
+ * Error for a local path the CLI would refuse (missing, empty folder, unreadable), or a link the
+ * walk refuses (`UnsupportedEntry` with `link` set: it leads outside the folder, or into a cycle).
+ */
 export class LocalArtifactError extends Error {
   readonly code: "PathNotFound" | "EmptyDirectory" | "UnsupportedEntry";
   readonly localPath: string;
-  constructor(code: LocalArtifactError["code"], localPath: string, message: string, options?: { cause?: unknown }) {
+  /** For a refused link: why. `localPath` is then the link itself. */
+  readonly link?: "outside" | "cycle";
+  constructor(code: LocalArtifactError["code"], localPath: string, message: string, options?: { cause?: unknown; link?: "outside" | "cycle" }) {
     super(message, options);
     this.name = "LocalArtifactError";
     this.code = code;
     this.localPath = localPath;
+    this.link = options?.link;
   }
 }
 
@@ -117,7 +136,9 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
 
   const rules = await loadIgnoreRules(resolved, { extraPatterns: options.extraIgnorePatterns });
   const collected: Omit<UploadFile, "blobName">[] = [];
-  await walkDirectory({ root: resolved, relativeDir: "", md5, rules, chunkSize, collected, abortSignal: options.abortSignal });
+  const rootReal = realpathSync(resolved);
+  const walk: WalkState = { root: resolved, rootReal, relativeDir: "", realDir: rootReal, ancestors: [rootReal], md5, rules, chunkSize, collected, abortSignal: options.abortSignal, clock: new YieldClock() };
+  await walkDirectory(walk);
   if (collected.length === 0) {
     throw new LocalArtifactError("EmptyDirectory", resolved, `Directory ${resolved} is empty. path or local_path must be a non-empty directory.`);
   }
@@ -142,36 +163,82 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
 
 interface WalkState {
   root: string;
+  /** The folder's real path: every file read must be inside it. */
+  rootReal: string;
   relativeDir: string;
+  /** Real path of the directory being walked. */
+  realDir: string;
+  /** Real paths of the directories from the root down to this one (a link to one of them is a cycle). */
+  ancestors: readonly string[];
   md5: Hash;
   rules: IgnoreRules;
   chunkSize: number;
   collected: Omit<UploadFile, "blobName">[];
   abortSignal?: AbortSignal;
+  clock: YieldClock;
 }
 
 async function walkDirectory(state: WalkState): Promise<void> {
   const dir = state.relativeDir ? path.join(state.root, ...state.relativeDir.split("/")) : state.root;
-  const names = await fs.readdir(dir);
+  const names = readdirSync(dir);
   names.sort((a, b) => compareCodePoints(a.toLowerCase(), b.toLowerCase()));
   for (const name of names) {
     state.abortSignal?.throwIfAborted();
+    await state.clock.maybeYield();
     const relativePath = state.relativeDir ? `${state.relativeDir}/${name}` : name;
     if (state.rules.matches(relativePath)) continue;
     state.md5.update(name, "utf8");
     const full = path.join(dir, name);
-    let stat;
-    try {
-      stat = await fs.stat(full); // follows symlinks, as the CLI does
-    } catch {
-      continue; // a dangling symlink: the CLI hashes its name only and uploads nothing
+    const entry = lstatSync(full, { throwIfNoEntry: false });
+    if (!entry) continue;
+    let real = path.join(state.realDir, name);
+    let stat = entry;
+    if (entry.isSymbolicLink()) {
+      try {
+        real = realpathSync(full);
+        stat = statSync(real);
+      } catch {
+        continue; // a dangling link: the CLI hashes its name only and uploads nothing
+      }
+      if (!isInside(state.rootReal, real)) {
+        throw new LocalArtifactError(
+          "UnsupportedEntry",
+          full,
+          `${full} is a symbolic link to ${real}, outside the folder ${state.root}; a link may only point inside the uploaded folder. Copy the file into the folder or remove the link.`,
+          { link: "outside" },
+        );
+      }
     }
     if (stat.isFile()) {
-      await feedFile(state.md5, full, stat.size, state.chunkSize, state.abortSignal);
-      state.collected.push({ localPath: full, relativePath, sizeInBytes: stat.size });
+      await feedFile(state.md5, real, stat.size, state.chunkSize, state.abortSignal);
+      state.collected.push({ localPath: real, relativePath, sizeInBytes: stat.size });
     } else if (stat.isDirectory()) {
-      await walkDirectory({ ...state, relativeDir: relativePath });
+      if (state.ancestors.includes(real)) {
+        throw new LocalArtifactError(
+          "UnsupportedEntry",
+          full,
+          `${full} is a symbolic link to ${real}, a folder that contains the link: walking it would never end. Remove the link.`,
+          { link: "cycle" },
+        );
+      }
+      await walkDirectory({ ...state, relativeDir: relativePath, realDir: real, ancestors: [...state.ancestors, real] });
     }
+  }
+}
+
+/** True when `candidate` (a real path) is `root` or below it. */
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/** Lets the event loop run every few milliseconds of synchronous reading. */
+class YieldClock {
+  private last = performance.now();
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last < 20) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.last = performance.now();
   }
 }
 
@@ -183,15 +250,19 @@ async function contentHashOf(files: readonly Omit<UploadFile, "blobName">[], chu
     sha.update(`#${f.relativePath}#`, "utf8");
     sha.update(String(f.sizeInBytes), "utf8");
   }
-  for (const f of sorted) await feedFile(sha, f.localPath, f.sizeInBytes, chunkSize, abortSignal);
+  const clock = new YieldClock();
+  for (const f of sorted) {
+    await clock.maybeYield();
+    await feedFile(sha, f.localPath, f.sizeInBytes, chunkSize, abortSignal);
+  }
   return sha.digest("hex");
 }
 
 async function feedFile(hash: Hash, filePath: string, sizeInBytes: number, chunkSize: number, abortSignal?: AbortSignal): Promise<void> {
   abortSignal?.throwIfAborted();
-  // Small files in one read: a stream per file costs more than the hashing (folders of many files).
+  // Small files in one synchronous read: an async read (or a stream) per file costs more than the hashing.
   if (sizeInBytes <= chunkSize) {
-    hash.update(await fs.readFile(filePath, { signal: abortSignal }));
+    hash.update(readFileSync(filePath));
     return;
   }
   const stream = createReadStream(filePath, { highWaterMark: chunkSize, signal: abortSignal });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, closeSync, writeSync } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, closeSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
@@ -16,7 +16,7 @@ import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob
 import { useCommonMessages } from "../../test/common/taskLibContext";
 import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
 import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
-import { hashLocalArtifact } from "./contentHash";
+import { hashLocalArtifact, LocalArtifactError } from "./contentHash";
 import { blobContainerUrl, resolveDatastore, uploadArtifact, type DatastoreTarget } from "./datastore";
 import { AzureOperationError } from "./errors";
 import { MemoryLog } from "./logging";
@@ -171,6 +171,45 @@ describe("datastore", function () {
       assert.deepEqual(props.metadata, { upload_status: "completed", name: "m", version: "3" });
       const weights = await container.getBlobClient(`${prefix}/weights.bin`).download();
       assert.equal(await sha256OfStream(weights.readableStreamBody!), createHash("sha256").update(Buffer.alloc(3000, 7)).digest("hex"));
+    });
+
+    it("uploads what links inside the folder point to under the links' names; links outside or in a cycle send nothing", async function () {
+      const model = join(dir, "model");
+      mkdirSync(join(model, "weights"), { recursive: true });
+      writeFileSync(join(model, "weights", "w.bin"), "weights");
+      writeFileSync(join(dir, "id_rsa"), "PRIVATE KEY");
+      mkdirSync(join(dir, "home"));
+      writeFileSync(join(dir, "home", "token"), "TOKEN");
+      try {
+        symlinkSync(join("weights", "w.bin"), join(model, "latest.bin"));
+        symlinkSync("weights", join(model, "current"));
+      } catch {
+        this.skip(); // symlinks need privileges on some Windows agents
+      }
+      const artifact = await hashLocalArtifact(model);
+      const { target, container } = await newTarget();
+      await uploadArtifact(target, artifact, { abortSignal: noSignal, log: new MemoryLog() });
+      const prefix = `LocalUpload/${artifact.uploadHash}/model`;
+      assert.deepEqual(await blobNames(container), [`${prefix}/current/w.bin`, `${prefix}/latest.bin`, `${prefix}/weights/w.bin`]);
+      assert.equal((await container.getBlobClient(`${prefix}/latest.bin`).downloadToBuffer()).toString(), "weights");
+
+      // Each refused before anything is sent: the upload needs the hash, and the walk refuses.
+      const cases: [string, () => void][] = [
+        ["a file outside", () => symlinkSync(join(dir, "id_rsa"), join(model, "notes.txt"))],
+        ["a folder outside", () => symlinkSync(join("..", "home"), join(model, "home"))],
+        ["a cycle", () => (symlinkSync(".", join(model, "x")), symlinkSync(".", join(model, "y")))],
+      ];
+      for (const [what, make] of cases) {
+        const fresh = await newTarget();
+        make();
+        await assert.rejects(
+          hashLocalArtifact(model).then((a) => uploadArtifact(fresh.target, a, { abortSignal: noSignal, log: new MemoryLog() })),
+          (e: Error) => e instanceof LocalArtifactError && e.link !== undefined,
+          what,
+        );
+        assert.deepEqual(await blobNames(fresh.container), [], `${what}: nothing uploaded`);
+        for (const name of ["notes.txt", "home", "x", "y"]) rmSync(join(model, name), { force: true });
+      }
     });
 
     it("sends nothing when the indicator says the upload is complete, and redoes an interrupted one", async () => {

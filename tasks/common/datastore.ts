@@ -9,8 +9,9 @@
  * - URL: `<protocol>://<account>.blob.<suffix>/<container>`, or IP-style
  *   `<protocol>://<host:port>/<account>/<container>` when the suffix is an IP address or
  *   `localhost` (the storage SDK's own rule; this is how Azurite is reached).
- * - Upload: every file streamed from disk (block uploads read ranges of the file, never the
- *   whole file), several files and several blocks of a large file at once, progress lines for
+ * - Upload: small files (up to 4 MiB) sent from one buffer read at once (no stat and stream per
+ *   file); larger files streamed from disk (block uploads read ranges of the file, never the
+ *   whole file); several files and several blocks of a large file at once, progress lines for
  *   large uploads. The CLI's indicator blob (the first file) gets
  *   `upload_status=completed` metadata last: an upload it marks is skipped, an interrupted one
  *   (no marker) is redone.
@@ -19,6 +20,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { AzureMachineLearningWorkspaces, AzureBlobDatastore, Datastore } from "@azure/arm-machinelearning";
 import { AnonymousCredential, ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { StoragePipelineOptions } from "@azure/storage-blob";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { USER_AGENT_PREFIX } from "./armClients";
 import { asAzureOperationError } from "./armErrors";
@@ -176,6 +178,8 @@ export interface UploadArtifactResult {
 }
 
 const MiB = 1024 * 1024;
+/** Files up to this size are read into one buffer and sent in one request. */
+const SMALL_FILE_BYTES = 4 * MiB;
 
 /** Uploads the artifact's files (unless already complete), then marks the indicator blob. */
 export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArtifact, options: UploadArtifactOptions): Promise<UploadArtifactResult> {
@@ -233,6 +237,13 @@ async function uploadOne(
   options: { abortSignal: AbortSignal; blockSize: number; blockConcurrency: number; progress: UploadProgress },
 ): Promise<void> {
   const blob = container.getBlockBlobClient(file.blobName);
+  if (file.sizeInBytes <= SMALL_FILE_BYTES) {
+    const body = readFileSync(file.localPath);
+    await blob.upload(body, body.length, { abortSignal: options.abortSignal });
+    options.progress.add(body.length);
+    options.progress.fileDone();
+    return;
+  }
   let reported = 0;
   // uploadFile reads each block with its own fs.createReadStream(start, end): memory stays at
   // blockSize × blockConcurrency per file, whatever the file size.

@@ -3,8 +3,16 @@
  * sign-in round trips (discovery, OIDC, token) overlap the loading of the Azure SDK the task needs
  * next. The first getToken for the same scope receives that answer, success or failure, so the
  * sign-in is neither done twice nor reported twice.
+ *
+ * The early request carries the options the ARM clients' bearer policy sends
+ * (@azure/core-rest-pipeline `bearerTokenAuthenticationPolicy`: `enableCae: true`): @azure/identity
+ * keeps separate token caches with and without CAE, so any difference would cost the run a second
+ * sign-in as soon as a second client (or a refresh) asks the credential itself.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+
+/** What `bearerTokenAuthenticationPolicy` passes to getToken besides the abort signal and tracing. */
+export const ARM_TOKEN_REQUEST_OPTIONS: GetTokenOptions = { enableCae: true };
 
 export class EarlySignInCredential implements TokenCredential {
   private early?: { scope: string; token: Promise<AccessToken | null> };
@@ -13,7 +21,7 @@ export class EarlySignInCredential implements TokenCredential {
     private readonly inner: TokenCredential,
     scope: string,
   ) {
-    const token = inner.getToken(scope);
+    const token = inner.getToken(scope, { ...ARM_TOKEN_REQUEST_OPTIONS });
     token.catch(() => undefined); // handed to the first caller; never an unhandled rejection
     this.early = { scope, token };
   }

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { bearerTokenAuthenticationPolicy, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EarlySignInCredential } from "../../tasks/common/earlySignIn";
+import { startEmulator, type Emulator } from "../emulator";
+import { MSI_PATH } from "../emulator/identity";
+import { emulatorConnection, runTask, type ConnectionScheme } from "../harness/agentRunner";
+import { buildVariables, sourcesWithSamples } from "../tasks/submitPipeline/run";
+import { baseInputs, seedModels, workFolder } from "../tasks/deployToAks/fixture";
 
 function counting(answer: (scopes: string | string[]) => Promise<AccessToken | null>): TokenCredential & { calls: (string | string[])[] } {
   const calls: (string | string[])[] = [];
@@ -18,6 +27,19 @@ describe("EarlySignInCredential", () => {
     await early.getToken("https://arm/.default");
     await early.getToken("https://storage/.default");
     assert.deepEqual(inner.calls.slice(1), ["https://arm/.default", "https://storage/.default"], "later callers go to the credential");
+  });
+
+  it("asks with the token request options of the ARM clients' bearer policy (one identity cache)", async () => {
+    const seen: (GetTokenOptions | undefined)[] = [];
+    const token = { token: "t", expiresOnTimestamp: Date.now() + 3_600_000 };
+    const recording: TokenCredential = { getToken: async (_scopes, options) => (seen.push(options), token) };
+    // What the real policy of @azure/core-rest-pipeline asks for, through a pipeline that never leaves the process.
+    const policy = bearerTokenAuthenticationPolicy({ credential: recording, scopes: "https://arm/.default" });
+    await policy.sendRequest(createPipelineRequest({ url: "https://arm/x" }), async (request) => ({ request, status: 200, headers: createHttpHeaders() }));
+    new EarlySignInCredential(recording, "https://arm/.default");
+    assert.equal(seen.length, 2);
+    assert.equal(seen[1]?.enableCae, seen[0]?.enableCae, "the early sign-in asks with the bearer policy's enableCae");
+    assert.equal(seen[1]?.enableCae, true);
   });
 
   it("hands a failed early sign-in to the first caller only, without an unhandled rejection", async () => {
@@ -39,4 +61,87 @@ describe("EarlySignInCredential", () => {
       process.off("unhandledRejection", onUnhandled);
     }
   });
+});
+
+/**
+ * One sign-in per run: every task, built and run as the agent runs it, with every kind of service
+ * connection, sends exactly one token request to the (emulated) Entra ID or managed identity
+ * endpoint. The early sign-in and the ARM clients' bearer policy must ask with the same token
+ * request options (enableCae), or @azure/identity keeps two caches and asks twice.
+ */
+describe("One sign-in per task run (e2e)", function () {
+  this.timeout(180_000);
+  const schemes: ConnectionScheme[] = ["secret", "certificate", "federated", "managedIdentity"];
+  let emu: Emulator;
+  let sources: string;
+  let deployDir: string;
+  let registerDir: string;
+
+  before(async () => {
+    emu = await startEmulator({ timeScale: 200 });
+    sources = await sourcesWithSamples();
+    deployDir = workFolder();
+    registerDir = mkdtempSync(join(tmpdir(), "sign-in-once-"));
+  });
+  after(async () => {
+    await emu?.stop();
+    for (const dir of [sources, deployDir, registerDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function tokenRequests(): string[] {
+    return emu.requests
+      .all()
+      .filter((e) => (e.method === "POST" && /\/oauth2\/v2\.0\/token$/.test(e.path)) || (e.method === "GET" && e.path === MSI_PATH))
+      .map((e) => `${e.method} ${e.path} ${JSON.stringify((e.body as { scope?: string } | undefined)?.scope ?? e.query["resource"] ?? "")}`);
+  }
+
+  const runs: Record<string, (scheme: ConnectionScheme, n: number) => { task: string; inputs: Record<string, string>; variables: Record<string, string> }> = {
+    TriggerADFPipelineV1: () => ({
+      task: "TriggerADFPipelineV1",
+      inputs: { resourceGroupName: emu.resourceGroupName, factoryName: "mlops-adf", pipelineName: "prepare-training-data", parameters: "sourceContainer: raw", pollingIntervalSeconds: "1" },
+      variables: {},
+    }),
+    SubmitAzureMLPipelineV1: (scheme) => ({
+      task: "SubmitAzureMLPipelineV1",
+      inputs: { resourceGroupName: emu.resourceGroupName, workspaceName: "ml_workspace", jobFile: "pipelines/local-components.yml", jobName: `sign_in_once_${scheme}`, pollingIntervalSeconds: "1" },
+      variables: buildVariables(sources, { buildId: "7" }),
+    }),
+    RegisterModelV1: (scheme, n) => {
+      writeFileSync(join(registerDir, `model-${scheme}.pkl`), `model ${scheme} ${n}\n`);
+      return {
+        task: "RegisterModelV1",
+        inputs: { resourceGroupName: emu.resourceGroupName, workspaceName: "ml_workspace", modelName: `once-${scheme}`, modelPath: `model-${scheme}.pkl` },
+        variables: { "System.DefaultWorkingDirectory": registerDir },
+      };
+    },
+    DeployToAKSV1: (scheme) => ({
+      task: "DeployToAKSV1",
+      inputs: baseInputs(`once-${scheme.toLowerCase().slice(0, 8)}`),
+      variables: { "System.DefaultWorkingDirectory": deployDir },
+    }),
+  };
+
+  let n = 0;
+  for (const [task, spec] of Object.entries(runs)) {
+    for (const scheme of schemes) {
+      it(`${task} with a ${scheme} connection asks for one token`, async () => {
+        await emu.reset();
+        seedModels(emu);
+        const run = spec(scheme, n++);
+        const { connection, env } = emulatorConnection(emu, scheme);
+        emu.requests.clear();
+        const r = await runTask({
+          task: run.task,
+          inputs: { azureSubscription: connection.id, ...run.inputs },
+          connection,
+          env,
+          caCertPath: emu.caCertPath,
+          variables: run.variables,
+          timeoutInMs: 90_000,
+        });
+        assert.equal(r.result, "Succeeded", `result ${r.result}: ${r.resultMessage}\n${r.stdout}\n${r.stderr}`);
+        assert.deepEqual(tokenRequests().length, 1, `token requests:\n${tokenRequests().join("\n")}`);
+      });
+    }
+  }
 });

@@ -1,0 +1,97 @@
+/**
+ * The code cache loader of the task bundles (scripts/codeCache.ts): the wrapped code runs as the
+ * module it was, a cache is written and then used, and no cache file, however damaged, breaks a run.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { CODE_CACHE_MAGIC, wrapWithCodeCache } from "../scripts/codeCache";
+
+const run = promisify(execFile);
+
+/** A CommonJS body that uses the module variables and prints what it sees. */
+const BODY = `
+const os = require("os");
+module.exports.answer = 42;
+function work(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
+console.log(JSON.stringify({ dir: __dirname, file: __filename, main: require.main === module, exportsSame: exports === module.exports, sum: work(10), eol: os.EOL.length }));
+`;
+
+describe("code cache loader", function () {
+  this.timeout(30_000);
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "code-cache-"));
+    fs.writeFileSync(path.join(dir, "index.js"), wrapWithCodeCache(BODY));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function runIndex(): Promise<Record<string, unknown>> {
+    const { stdout } = await run(process.execPath, [path.join(dir, "index.js")], { cwd: dir });
+    return JSON.parse(stdout) as Record<string, unknown>;
+  }
+
+  function cacheFiles(): string[] {
+    return fs.readdirSync(dir).filter((f) => f.startsWith(".v8-cache-"));
+  }
+
+  const expected = () => ({ dir, file: path.join(dir, "index.js"), main: true, exportsSame: true, sum: 45, eol: os.EOL.length });
+
+  it("runs the code as the module it was, writes a cache keyed by the code's hash, then reuses it", async () => {
+    assert.deepEqual(await runIndex(), expected());
+    const files = cacheFiles();
+    assert.equal(files.length, 1);
+    const hash = createHash("sha256").update(BODY).digest("hex").slice(0, 32);
+    assert.ok(files[0].includes(hash) && files[0].includes(process.versions.v8) && files[0].includes(process.arch), files[0]);
+    const cache = path.join(dir, files[0]);
+    const raw = fs.readFileSync(cache);
+    assert.equal(raw.subarray(0, CODE_CACHE_MAGIC.length).toString("latin1"), CODE_CACHE_MAGIC);
+    const writtenAt = fs.statSync(cache).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await runIndex(), expected());
+    assert.equal(fs.statSync(cache).mtimeMs, writtenAt, "an accepted cache is not written again");
+  });
+
+  it("runs with a truncated, corrupt, empty, foreign or rejected cache, and replaces it", async () => {
+    await runIndex();
+    const [name] = cacheFiles();
+    const cache = path.join(dir, name);
+    const good = fs.readFileSync(cache);
+    const header = good.subarray(0, CODE_CACHE_MAGIC.length + 16);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1] ^= 0xff;
+    // A cache that passes the integrity check but that V8 refuses: made for other code.
+    const other = path.join(dir, "other");
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, "index.js"), wrapWithCodeCache(BODY + "\n// other code of another length\n"));
+    await run(process.execPath, [path.join(other, "index.js")]);
+    const foreign = fs.readFileSync(path.join(other, fs.readdirSync(other).find((f) => f.startsWith(".v8-cache-"))!));
+    const damaged: [string, Buffer][] = [
+      ["truncated", good.subarray(0, good.length >> 1)],
+      ["one byte flipped", flipped],
+      ["empty", Buffer.alloc(0)],
+      ["header only", header],
+      ["garbage", Buffer.from("not a cache at all")],
+      ["another code's cache (rejected by V8)", foreign],
+    ];
+    for (const [what, bytes] of damaged) {
+      fs.writeFileSync(cache, bytes);
+      assert.deepEqual(await runIndex(), expected(), what);
+      assert.ok(fs.readFileSync(cache).length > header.length, `${what}: replaced by a new cache`);
+      assert.deepEqual(await runIndex(), expected(), `${what}: the replacement works`);
+    }
+  });
+
+  it("runs when the cache is a folder (cannot be read or written)", async () => {
+    await runIndex();
+    const [name] = cacheFiles();
+    fs.rmSync(path.join(dir, name));
+    fs.mkdirSync(path.join(dir, name));
+    assert.deepEqual(await runIndex(), expected());
+  });
+});
