@@ -89,7 +89,9 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
     } catch {
       throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
     }
-    conda = parseYamlSource(text, file).value;
+    const source = parseYamlSource(text, file);
+    ctx.plan.warnings.push(...source.duplicateKeyWarnings());
+    conda = source.value;
   } else if (typeof value === "object" && !Array.isArray(value)) {
     conda = value;
   } else {

@@ -78,6 +78,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   reader.requireMapping([], rules);
 
   const plan = new PlanBuilder();
+  plan.warnings.push(...source.duplicateKeyWarnings());
   const baseDir = path.dirname(absolute);
   const ctx = { reader, baseDir, plan, abortSignal: options.abortSignal };
   const common = {
