@@ -34,6 +34,7 @@ import {
   getScalarValue,
   parseEvents,
 } from "js-yaml";
+import { pythonFloatRepr } from "./pythonFloat";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -164,19 +165,19 @@ function base60(digits: number[]): number {
   return digits.reduce((total, digit) => total * 60 + digit, 0);
 }
 
-const strictScalar = <T>(tagName: string, pattern: RegExp, firstChars: readonly string[], construct: (text: string) => T) =>
-  defineScalarTag<T>(tagName, {
-    implicit: true,
-    implicitFirstChars: firstChars,
-    resolve: (source) => (pattern.test(source) ? construct(source) : NOT_RESOLVED),
-    identify: () => false,
-  });
+/** One implicit scalar tag: resolved by PyYAML's regex, dumped as PyYAML's SafeRepresenter writes it. */
+const strictScalar = <T>(tagName: string, pattern: RegExp, firstChars: readonly string[], construct: (text: string) => T, identify: (v: unknown) => boolean, represent: (v: T) => string) =>
+  defineScalarTag<T>(tagName, { implicit: true, implicitFirstChars: firstChars, resolve: (source) => (pattern.test(source) ? construct(source) : NOT_RESOLVED), identify, represent });
+
+// represent_float (lib/yaml/representer.py): repr(), lower case, `.inf`/`.nan`, and `1e-05` written `1.0e-05`.
+const representFloat = (v: number): string =>
+  Number.isNaN(v) ? ".nan" : !Number.isFinite(v) ? (v > 0 ? ".inf" : "-.inf") : pythonFloatRepr(v).replace(/^(-?\d+)e/, "$1.0e");
 
 const PYYAML_SCALARS = [
-  strictScalar("tag:yaml.org,2002:null", NULL, ["~", "n", "N", ""], () => null),
-  strictScalar("tag:yaml.org,2002:bool", BOOL, [..."yYnNtTfFoO"], (s) => /^(?:yes|true|on)$/i.test(s)),
-  strictScalar("tag:yaml.org,2002:int", INT, [..."-+0123456789"], pyInt),
-  strictScalar("tag:yaml.org,2002:float", FLOAT, [..."-+0123456789."], pyFloat),
+  strictScalar("tag:yaml.org,2002:null", NULL, ["~", "n", "N", ""], () => null, (v) => v === null, () => "null"),
+  strictScalar("tag:yaml.org,2002:bool", BOOL, [..."yYnNtTfFoO"], (s) => /^(?:yes|true|on)$/i.test(s), (v) => typeof v === "boolean", (v) => (v ? "true" : "false")),
+  strictScalar("tag:yaml.org,2002:int", INT, [..."-+0123456789"], pyInt, (v) => typeof v === "number" && Number.isInteger(v), (v) => String(v)),
+  strictScalar("tag:yaml.org,2002:float", FLOAT, [..."-+0123456789."], pyFloat, (v) => typeof v === "number" && !Number.isInteger(v), representFloat),
 ];
 const REPLACED = new Set([...PYYAML_SCALARS.map((t) => t.tagName), "tag:yaml.org,2002:timestamp"]);
 

@@ -4,10 +4,9 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { dump } from "js-yaml";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
-import { md5Hex, pythonStrJoin } from "./pythonValues";
+import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 
@@ -97,21 +96,5 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
   } else {
     throw reader.error("InvalidValue", `'${DocumentReader.describe(p)}' must be a path to a conda file or a mapping.`, p);
   }
-  return dumpCondaYaml(conda);
-}
-
-/** The conda specification as the CLI sends it: YAML with sorted keys, block style, unindented sequences (PyYAML's defaults). */
-export function dumpCondaYaml(conda: unknown): string {
-  return dump(conda, { sortKeys: true, seqNoIndent: true, lineWidth: 80 });
-}
-
-/**
- * The CLI's anonymous environment version: `md5(image)`, then Python's `hash_str.join(md5(conda))`
- * (the previous digest separates the characters of the next), then MD5 of the result.
- */
-export function anonymousEnvironmentVersion(image: string, condaFile: string | undefined): string {
-  let hashStr = "";
-  hashStr = pythonStrJoin(hashStr, md5Hex(image));
-  if (condaFile !== undefined) hashStr = pythonStrJoin(hashStr, md5Hex(condaFile));
-  return md5Hex(hashStr);
+  return condaFileText(conda);
 }

@@ -237,7 +237,11 @@ function assemblePlan(input: AssembleInput): JobPlan {
       delete hashed.version;
       delete hashed.id;
       const version = hashDictAsUuid(hashed);
-      if (spec.name === ANONYMOUS_COMPONENT_NAME) spec.version = version;
+      // Registered anonymously, a local component file's own name/version are replaced too
+      // (azure-ai-ml entities/_component/component.py: _set_is_anonymous → name = ANONYMOUS_COMPONENT_NAME,
+      // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
+      spec.name = ANONYMOUS_COMPONENT_NAME;
+      spec.version = version;
       return {
         key: component.key,
         name: ANONYMOUS_COMPONENT_NAME,
