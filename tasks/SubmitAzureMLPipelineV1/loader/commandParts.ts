@@ -22,7 +22,7 @@ export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue 
   const value = reader.string(p);
   if (value === undefined) return undefined;
   const line = reader.lineOf(p);
-  const location = reader.source.locationOf(p);
+  const location = reader.locate(p);
   if (/^git\+/i.test(value)) throw reader.error("Unsupported", `Invalid code value: ${value} at line ${line}. Git paths are not supported.`, p);
   if (/^azureml:/i.test(value) || value.startsWith("/subscriptions/")) {
     let parsed;
@@ -62,7 +62,7 @@ export function readCompute(ctx: PartsContext, p: YamlPath, resolution: "get" | 
     throw error;
   }
   if (parsed.form === "passthrough") return parsed.value.startsWith("/") ? { form: "armId", id: parsed.value } : { form: "verbatim", value: parsed.value };
-  return plan.addReference("computes", parsed.name, { resolution, location: reader.source.locationOf(p) });
+  return plan.addReference("computes", parsed.name, { resolution, location: reader.locate(p) });
 }
 
 /** The three spellings of one setting: YAML (component spec), snake (pipeline node), camel (REST job). */

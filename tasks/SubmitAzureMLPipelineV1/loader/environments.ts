@@ -33,7 +33,7 @@ export interface EnvironmentContext {
 export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Promise<IdValue> {
   const { reader, plan } = ctx;
   const value = reader.get(p);
-  const location = reader.source.locationOf(p);
+  const location = reader.locate(p);
   if (value === undefined || value === null) throw reader.error("MissingKey", `Missing required key '${DocumentReader.describe(p)}'.`, p);
   if (typeof value === "string") {
     let parsed;

@@ -9,7 +9,7 @@ import { DocumentReader, describeValue, type KeyRules } from "./documentReader";
 import type { YamlPath } from "./yamlSource";
 import { pythonStr } from "./pythonValues";
 import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
-import { isRemoteUri, parseAssetReference, ReferenceSyntaxError } from "./references";
+import { isRemoteUri, parseAssetReference, parseDatastoreReference, ReferenceSyntaxError } from "./references";
 import type { IdPlaceholder } from "./placeholders";
 
 export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
@@ -197,8 +197,11 @@ function readDataType(reader: DocumentReader, p: YamlPath, direction: "input" | 
 
 async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type: DataType, datastore: string | undefined): Promise<string | IdPlaceholder> {
   const { reader, plan } = ctx;
-  const location = reader.source.locationOf(p);
-  if (isRemoteUri(value)) return value;
+  const location = reader.locate(p);
+  if (isRemoteUri(value)) {
+    checkDatastoreOfUri(ctx, p, value);
+    return value;
+  }
   if (/^azureml:/i.test(value)) {
     const kind = MODEL_TYPES.has(type) ? "models" : "data";
     let parsed;
@@ -224,6 +227,7 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     if (type === "uri_folder" && !isDirectory) {
       throw reader.error("InvalidValue", `There is no dir on target path: ${local} (input type uri_folder at line ${reader.lineOf(p)}).`, p);
     }
+    if (datastore !== undefined) addDatastoreReference(ctx, [...p.slice(0, -1), "datastore"], datastore);
     const upload = await plan.addUpload(local, { kind: "data", datastoreName: datastore ?? "workspaceblobstore", location, abortSignal: ctx.abortSignal });
     return datastoreUriOf({ blobPrefix: upload.blobPrefix, isDirectory: upload.isDirectory }, upload.datastoreName);
   } catch (error) {
@@ -232,6 +236,28 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     }
     throw error;
   }
+}
+
+/**
+ * A datastore the job names (`azureml://datastores/<name>/paths/...`, an input's `datastore:`) becomes a
+ * workspace reference, so it is looked up (GET) with the others before anything is uploaded or
+ * registered, and `validateOnly` refuses a missing one with file, line and key. The URI itself is sent
+ * unchanged, as the CLI sends it.
+ */
+function checkDatastoreOfUri(ctx: IoContext, p: YamlPath, uri: string): void {
+  const m = /^azureml:\/\/datastores\/([^/]+)\/paths(?:\/|$)/i.exec(uri);
+  if (m) addDatastoreReference(ctx, p, decodeURIComponent(m[1]));
+}
+
+function addDatastoreReference(ctx: IoContext, p: YamlPath, raw: string): void {
+  let parsed;
+  try {
+    parsed = parseDatastoreReference(raw);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) throw ctx.reader.error("InvalidValue", `Datastore at line ${ctx.reader.lineOf(p)}: ${error.message}`, p);
+    throw error;
+  }
+  if (parsed.form === "named") ctx.plan.addReference("datastores", parsed.name, { resolution: "static", location: ctx.reader.locate(p) });
 }
 
 /** Reads `outputs` at `basePath`. */
@@ -276,6 +302,7 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     if (!isRemoteUri(pathValue)) {
       throw reader.error("InvalidValue", `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`, [...p, "path"]);
     }
+    checkDatastoreOfUri(ctx, [...p, "path"], pathValue);
   }
   return { kind: "data", type, mode, yamlMode, uri: pathValue, description: reader.string([...p, "description"]) };
 }

@@ -170,7 +170,7 @@ function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
     rest.default_datastore =
       parsed.form === "passthrough"
         ? parsed.value
-        : restId(plan.addReference("datastores", parsed.name, { resolution: "static", location: reader.source.locationOf(["settings", "default_datastore"]) }));
+        : restId(plan.addReference("datastores", parsed.name, { resolution: "static", location: reader.locate(["settings", "default_datastore"]) }));
   }
   rest.continue_on_step_failure = reader.boolean(["settings", "continue_on_step_failure"]);
   rest.force_rerun = reader.boolean(["settings", "force_rerun"]);

@@ -164,7 +164,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
       if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Step '${name}': component at line ${reader.lineOf(componentPath)}: ${error.message}`, componentPath);
       throw error;
     }
-    const location = reader.source.locationOf(componentPath);
+    const location = reader.locate(componentPath);
     if (parsed.form === "passthrough") {
       const registry = parsed.value.startsWith("azureml://");
       read.source = registry ? "REMOTE.REGISTRY" : "REMOTE.WORKSPACE.COMPONENT";
