@@ -133,6 +133,33 @@ describe("DeployToAKS endpoint and deployment spec", () => {
     }
   });
 
+  it("reads the files as the CLI (PyYAML, marshmallow) does: yes/y booleans, last duplicate key, lines in messages", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec-"));
+    try {
+      const write = (name: string, lines: string[]) => {
+        fs.writeFileSync(path.join(dir, name), lines.join("\n") + "\n");
+        return readYamlDocument(path.join(dir, name), "deploymentFile");
+      };
+      const base = { endpointName: "model-service", computeName: "k8s-compute" };
+      const yes = write("yes.yml", ["name: blue", "model: azureml:m:1", "app_insights_enabled: yes", "tags:", "  flag: n", "  flag: y"]);
+      const spec = buildDeploySpec({ deploymentFile: yes, overrides: base });
+      assert.equal(spec.deployment.appInsightsEnabled, true);
+      // tags stay strings: PyYAML keeps 'y' a str; the last 'flag' (line 6) wins and is reported.
+      assert.deepEqual(spec.deployment.tags, { flag: "y" });
+      assert.deepEqual(spec.notes, [`${path.join(dir, "yes.yml")}: key 'tags.flag' is given at line 5 and again at line 6; the value at line 6 is used, as the CLI (PyYAML) does.`]);
+      // 'y' is a string to PyYAML, which marshmallow's Boolean field (fields.Boolean.truthy) accepts as true.
+      const y = write("y.yml", ["name: blue", "model: azureml:m:1", "app_insights_enabled: y"]);
+      assert.equal(buildDeploySpec({ deploymentFile: y, overrides: base }).deployment.appInsightsEnabled, true);
+      const bad = write("bad-bool.yml", ["name: blue", "model: azureml:m:1", "", "app_insights_enabled: maybe"]);
+      assert.throws(
+        () => buildDeploySpec({ deploymentFile: bad, overrides: base }),
+        (e: Error) => e instanceof SpecError && e.message === `${path.join(dir, "bad-bool.yml")}:4: 'app_insights_enabled' must be true or false.`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("converts milliseconds like the SDK", () => {
     assert.equal(msToIsoDuration(5000), "PT5S");
     assert.equal(msToIsoDuration(500), "PT0.5S");

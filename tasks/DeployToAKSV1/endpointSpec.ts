@@ -98,7 +98,7 @@ const NAME = /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
 /** Merges the files and the inputs into a spec; throws SpecError naming the input or file key. */
 export function buildDeploySpec(sources: { endpointFile?: YamlDocument; deploymentFile?: YamlDocument; overrides: SpecOverrides }): DeploySpec {
-  const notes: string[] = [];
+  const notes: string[] = [sources.endpointFile, sources.deploymentFile].flatMap((f) => f?.source?.duplicateKeyWarnings() ?? []);
   const endpoint = endpointSpec(sources.endpointFile, sources.deploymentFile, sources.overrides, notes);
   const deployment = deploymentSpec(sources.deploymentFile, sources.overrides);
   return { endpoint, deployment, notes };

@@ -5,9 +5,7 @@
  * `CliV2AnonymousEnvironment` named by a hash of its content (as the CLI does), so the same
  * content is registered once.
  */
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import { dump } from "js-yaml";
+import { anonymousEnvironmentVersion, condaFileText, readCondaFile } from "../common/cliEnvironment";
 import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, statusOf } from "./azureCall";
 import type { DeployContext } from "./context";
@@ -54,17 +52,19 @@ async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, 
   let condaFile: string | undefined;
   if (env.conda && "path" in env.conda) {
     try {
-      condaFile = fs.readFileSync(env.conda.path, "utf8");
+      const conda = await readCondaFile(env.conda.path);
+      conda.warnings.forEach((w) => ctx.log.warning(w));
+      condaFile = conda.text;
     } catch (err) {
       throw new InputError(inputName, ctx.loc("CondaFileUnreadable", env.conda.path, (err as Error).message));
     }
   } else if (env.conda) {
-    condaFile = dump(env.conda.inline, { sortKeys: true });
+    condaFile = condaFileText(env.conda.inline);
   }
   const properties = { image: env.image, ...(condaFile !== undefined ? { condaFile } : {}), ...(env.description ? { description: env.description } : {}), osType: "Linux" as const };
   const anonymous = !env.name;
   const name = env.name ?? ANONYMOUS_ENVIRONMENT;
-  const version = env.version ?? (anonymous ? contentVersion(env.image, condaFile) : undefined);
+  const version = env.version ?? (anonymous ? anonymousEnvironmentVersion(env.image, condaFile) : undefined);
   if (!version) throw new InputError(inputName, ctx.loc("EnvironmentVersionMissing", name));
   const ws = ctx.workspace;
   const created = await azureCall(ctx, { resource: `environment '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, () =>
@@ -72,9 +72,4 @@ async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, 
   );
   ctx.log.info(ctx.loc("EnvironmentRegistered", `${name}:${version}`, env.image));
   return created.id ?? versionId(ws, "environments", name, version);
-}
-
-/** MD5 of the image and the conda text: the same content always gets the same version. */
-export function contentVersion(image: string, condaFile: string | undefined): string {
-  return createHash("md5").update(`${image}\n${condaFile ?? ""}`, "utf8").digest("hex");
 }

@@ -3,13 +3,15 @@
  * endpointSpec.ts for the Kubernetes endpoint and deployment files.
  */
 import * as fs from "node:fs";
-import { load } from "js-yaml";
+import { CliYamlError, parseCliYaml, type YamlSource } from "../common/cliYaml";
 
 /** A CLI v2 YAML file the task was given. */
 export interface YamlDocument {
   /** Absolute path; local paths inside are relative to its folder. */
   path: string;
   value: Record<string, unknown>;
+  /** Where each key is (absent for documents built in code). */
+  source?: YamlSource;
 }
 
 /** A YAML file that cannot be used as it is; the message names the file, the key and the fix. */
@@ -32,19 +34,24 @@ export function readYamlDocument(filePath: string, inputName: string): YamlDocum
   } catch (err) {
     throw new SpecError(inputName, `Cannot read ${filePath}: ${(err as Error).message}`);
   }
-  let value: unknown;
+  let source: YamlSource;
   try {
-    value = load(text, { filename: filePath });
+    source = parseCliYaml(text, filePath);
   } catch (err) {
-    throw new SpecError(inputName, `${filePath} is not valid YAML: ${(err as Error).message}`);
+    if (err instanceof CliYamlError) throw new SpecError(inputName, `${filePath} is not valid YAML: ${err.message}`);
+    throw err;
   }
-  if (!isMapping(value)) throw new SpecError(inputName, `${filePath} must hold a YAML mapping (key: value lines).`);
-  return { path: filePath, value };
+  if (!isMapping(source.value)) throw new SpecError(inputName, `${filePath} must hold a YAML mapping (key: value lines).`);
+  return { path: filePath, value: source.value, source };
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+// marshmallow fields.Boolean.truthy / .falsy (marshmallow-code/marshmallow src/marshmallow/fields.py).
+const TRUTHY = new Set(["t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES", "1"]);
+const FALSY = new Set(["f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no", "No", "NO", "0"]);
 
 /** Field reader bound to one document. */
 export class Fields {
@@ -76,11 +83,14 @@ export class Fields {
     return v;
   }
 
+  /** Booleans; strings as marshmallow's `fields.Boolean` reads them (the CLI's schemas), e.g. `y`, `on`, `1`. */
   boolean(key: string, map: Record<string, unknown> = this.doc.value, prefix = ""): boolean | undefined {
     const v = map[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "boolean") throw this.error(prefix + key, "must be true or false");
-    return v;
+    if (typeof v === "boolean") return v;
+    if (v === 1 || (typeof v === "string" && TRUTHY.has(v))) return true;
+    if (v === 0 || (typeof v === "string" && FALSY.has(v))) return false;
+    throw this.error(prefix + key, "must be true or false");
   }
 
   mapping(key: string, map: Record<string, unknown> = this.doc.value, prefix = ""): Record<string, unknown> | undefined {
@@ -102,7 +112,9 @@ export class Fields {
     return out;
   }
 
+  /** `<file>:<line>: '<key>' <problem>.` (the line of the key, or of its nearest ancestor in the file). */
   error(key: string, problem: string): SpecError {
-    return new SpecError(this.inputName, `${this.doc.path}: '${key}' ${problem}.`);
+    const line = this.doc.source?.locationOf(key.split(".")).line;
+    return new SpecError(this.inputName, `${this.doc.path}${line === undefined ? "" : `:${line}`}: '${key}' ${problem}.`);
   }
 }

@@ -9,7 +9,17 @@ import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning"
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import type { WorkspaceTarget } from "./request";
 
-export const JOBS_API_VERSION = "2022-10-01";
+/**
+ * 2024-04-01, a GA jobs api-version that carries what the CLI sends and 2022-10-01 cannot:
+ * `queueSettings` on command jobs (Azure/azure-rest-api-specs
+ * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2024-04-01/mfe.json
+ * CommandJob.queueSettings, as listed by Azure/bicep-types-az generated/machinelearningservices/
+ * microsoft.machinelearningservices/2024-04-01/types.md; examples/Job/CommandJob/createOrUpdate.json).
+ * Every other field the task sends (identity, resources.shmSize, inputs, outputs, jobs, settings)
+ * has the same name and shape in both versions. Output `assetName`/
+ * `assetVersion` are in no GA version up to 2024-10-01, so the loader refuses output name/version.
+ */
+export const JOBS_API_VERSION = "2024-04-01";
 
 /** A job as the service answers (`properties` left as JSON). */
 export interface JobResource {

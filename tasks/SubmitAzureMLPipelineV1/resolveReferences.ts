@@ -77,7 +77,7 @@ function describe(reference: WorkspaceReference): string {
   return `${noun} '${reference.name}${suffix}'`;
 }
 
-/** `pipeline.yml:12, pipeline.yml:30` */
+/** `pipeline.yml:12 jobs.train.compute, pipeline.yml:30 settings.default_compute` */
 export function where(locations: readonly SourceLocation[]): string {
-  return locations.map((l) => (l.line === undefined ? l.filePath : `${l.filePath}:${l.line}`)).join(", ");
+  return locations.map((l) => `${l.line === undefined ? l.filePath : `${l.filePath}:${l.line}`}${l.keyPath ? ` ${l.keyPath}` : ""}`).join(", ");
 }

@@ -3,6 +3,8 @@
  * over the ML emulator's routes (routerHarness) and an in-memory datastore.
  */
 import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
@@ -149,6 +151,23 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     assert.deepEqual(requests.filter((r) => r.method !== "GET"), []);
     assert.deepEqual(store.sent, []);
     assert.ok(requests.some((r) => r.method === "GET" && r.path.endsWith("/computes/gpu-cluster")));
+  });
+
+  it("a missing datastore in an azureml://datastores/... path is refused with file, line and key, by validateOnly and before any upload", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "ds-"));
+    try {
+      await fs.mkdir(path.join(dir, "src"));
+      await fs.writeFile(path.join(dir, "src", "train.py"), "print(1)\n");
+      const job = path.join(dir, "job.yml");
+      await fs.writeFile(job, ["type: command", "compute: azureml:gpu-cluster", "code: ./src", "command: python train.py ${{inputs.raw}}", "environment: azureml:AzureML-sklearn-1.0@latest", "inputs:", "  raw:", "    type: uri_folder", "    path: azureml://datastores/missing_store/paths/raw/", ""].join("\n"));
+      const refused = (e: unknown) => e instanceof InputError && e.inputName === "jobFile" && e.message.includes(`datastore 'missing_store'`) && e.message.includes(`${job}:9 inputs.raw.path`);
+      await assert.rejects(runSubmitPipeline(request({ validateOnly: true, jobFile: job }), deps), refused);
+      await assert.rejects(runSubmitPipeline(request({ jobFile: job }), deps), refused);
+      assert.deepEqual(requests.filter((r) => r.method !== "GET"), [], "nothing registered or submitted");
+      assert.deepEqual(store.sent, [], "nothing uploaded");
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {

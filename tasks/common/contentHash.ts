@@ -29,7 +29,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, statSync, promises as fs } from "node:fs";
 import * as path from "node:path";
-import { loadIgnoreRules, type IgnoreRules } from "./ignoreRules";
+import { IgnorePatternError, loadIgnoreRules, type IgnoreRules } from "./ignoreRules";
 
 /** The seed the CLI feeds to MD5 before anything else. */
 export const UPLOAD_HASH_SEED = "Initialize for october 2021 AML CLI version";
@@ -134,7 +134,10 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
     throw new LocalArtifactError("UnsupportedEntry", resolved, `${resolved} is neither a file nor a directory.`);
   }
 
-  const rules = await loadIgnoreRules(resolved, { extraPatterns: options.extraIgnorePatterns });
+  const rules = await loadIgnoreRules(resolved, { extraPatterns: options.extraIgnorePatterns }).catch((error: unknown) => {
+    if (error instanceof IgnorePatternError) throw new LocalArtifactError("UnsupportedEntry", error.ignoreFilePath ?? resolved, error.message, { cause: error });
+    throw error;
+  });
   const collected: Omit<UploadFile, "blobName">[] = [];
   const rootReal = realpathSync(resolved);
   const walk: WalkState = { root: resolved, rootReal, relativeDir: "", realDir: rootReal, ancestors: [rootReal], md5, rules, chunkSize, collected, abortSignal: options.abortSignal, clock: new YieldClock() };

@@ -17,6 +17,12 @@
  *
  * Paths given to the matcher are relative to the root, with `/` separators, directories without a
  * trailing slash (that is how the CLI passes them).
+ *
+ * The pattern compiler follows the copy of pathspec the CLI ships, azure-ai-ml
+ * `azure/ai/ml/_utils/_pathspec.py` `GitWildMatchPattern.pattern_to_regex` / `_translate_segment_glob`,
+ * including its edge cases: `**` runs collapse, the pattern two-stars-slash matches every path below the root (not the
+ * root's own entries), `[^...]` is a literal caret (only `[!...]` negates; newer pathspec releases
+ * differ), and a lone `!` or a trailing `\` is an invalid pattern the CLI refuses.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -76,12 +82,31 @@ export interface CompileIgnoreRulesOptions extends LoadIgnoreRulesOptions {
   ignoreFilePath?: string;
 }
 
-/** Compiles ignore-file text (gitwildmatch) into rules. */
+/** A line pathspec cannot compile (`GitWildMatchPatternError`): the CLI fails on it too. */
+export class IgnorePatternError extends Error {
+  override readonly name = "IgnorePatternError";
+  constructor(
+    readonly pattern: string,
+    readonly line: number,
+    readonly reason: string,
+    readonly ignoreFilePath?: string,
+  ) {
+    super(`Invalid pattern '${pattern}' at line ${line}${ignoreFilePath ? ` of ${ignoreFilePath}` : ""}: ${reason}. The CLI (pathspec) refuses it too: escape it with \\ or remove it.`);
+  }
+}
+
+/** Compiles ignore-file text (gitwildmatch) into rules; throws {@link IgnorePatternError} for an invalid line. */
 export function compileIgnoreRules(text: string, options: CompileIgnoreRulesOptions = {}): IgnoreRules {
   const patterns: IgnorePattern[] = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
-    const compiled = compileIgnorePattern(raw, index + 1);
+    let compiled;
+    try {
+      compiled = compileIgnorePattern(raw, index + 1);
+    } catch (error) {
+      if (error instanceof IgnorePatternError) throw new IgnorePatternError(error.pattern, error.line, error.reason, options.ignoreFilePath);
+      throw error;
+    }
     if (compiled) patterns.push(compiled);
   });
   for (const extra of options.extraPatterns ?? []) {
@@ -136,18 +161,19 @@ export function compileIgnorePattern(rawLine: string, line: number): IgnorePatte
     exclude = false;
     pattern = pattern.slice(1);
   }
-  if (pattern.startsWith("\\")) pattern = pattern.slice(1); // `\#`, `\!`
-  if (pattern === "") return undefined;
-
   let segments = pattern.split("/");
   // Collapse runs of `**` (pathspec does the same).
   segments = segments.filter((seg, i) => !(seg === "**" && i > 0 && segments[i - 1] === "**"));
+  // `**/` (also `**/**/`): everything except the root's own entries (pathspec's override regex).
+  if (segments.length === 2 && segments[0] === "**" && segments[1] === "") {
+    return { source: rawLine.trim(), line, exclude, regex: /^.+\/.*$/s };
+  }
   if (segments[0] === "") {
     segments.shift(); // leading slash: anchored to the root
   } else if (segments.length === 1 || (segments.length === 2 && segments[1] === "")) {
     if (segments[0] !== "**") segments.unshift("**"); // no slash: any depth
   }
-  if (segments.length === 0) return undefined;
+  if (segments.length === 0) throw new IgnorePatternError(rawLine.trim(), line, "nothing is left to match");
   if (segments.length > 1 && segments[segments.length - 1] === "") segments[segments.length - 1] = "**"; // `dir/` → contents
 
   let regex = "^";
@@ -173,7 +199,7 @@ export function compileIgnorePattern(rawLine: string, line: number): IgnorePatte
       needSlash = true;
     } else {
       if (needSlash) regex += "/";
-      regex += translateSegmentGlob(seg);
+      regex += translateSegmentGlob(seg, rawLine.trim(), line);
       if (i === end) regex += "(?:/.*)?";
       needSlash = true;
     }
@@ -183,7 +209,7 @@ export function compileIgnorePattern(rawLine: string, line: number): IgnorePatte
 }
 
 /** Translates one path segment's glob (`*`, `?`, `[...]`, `\` escapes) to a regex fragment. */
-function translateSegmentGlob(segment: string): string {
+function translateSegmentGlob(segment: string, pattern: string, line: number): string {
   let out = "";
   let escape = false;
   for (let i = 0; i < segment.length; i++) {
@@ -199,17 +225,20 @@ function translateSegmentGlob(segment: string): string {
       out += "[^/]";
     } else if (ch === "[") {
       let j = i + 1;
-      if (j < segment.length && (segment[j] === "!" || segment[j] === "^")) j++;
+      if (j < segment.length && segment[j] === "!") j++;
       if (j < segment.length && segment[j] === "]") j++;
       while (j < segment.length && segment[j] !== "]") j++;
       if (j < segment.length) {
         let body = segment.slice(i + 1, j);
-        let negate = false;
-        if (body.startsWith("!") || body.startsWith("^")) {
-          negate = true;
+        let head = "";
+        if (body.startsWith("!")) {
+          head = "^";
+          body = body.slice(1);
+        } else if (body.startsWith("^")) {
+          head = "\\^"; // the vendored pathspec escapes a leading caret: a literal, not a negation
           body = body.slice(1);
         }
-        out += `[${negate ? "^" : ""}${body.replace(/\\/g, "\\\\").replace(/]/g, "\\]").replace(/\[/g, "\\[")}]`;
+        out += `[${head}${body.replace(/\\/g, "\\\\").replace(/]/g, "\\]").replace(/\[/g, "\\[")}]`;
         i = j;
       } else {
         out += "\\[";
@@ -218,7 +247,7 @@ function translateSegmentGlob(segment: string): string {
       out += escapeRegex(ch);
     }
   }
-  if (escape) out += "\\\\";
+  if (escape) throw new IgnorePatternError(pattern, line, "it ends with an escape character (\\) with nothing to escape");
   return out;
 }
 

@@ -22,7 +22,7 @@ export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue 
   const value = reader.string(p);
   if (value === undefined) return undefined;
   const line = reader.lineOf(p);
-  const location = reader.source.locationOf(p);
+  const location = reader.locate(p);
   if (/^git\+/i.test(value)) throw reader.error("Unsupported", `Invalid code value: ${value} at line ${line}. Git paths are not supported.`, p);
   if (/^azureml:/i.test(value) || value.startsWith("/subscriptions/")) {
     let parsed;
@@ -62,7 +62,7 @@ export function readCompute(ctx: PartsContext, p: YamlPath, resolution: "get" | 
     throw error;
   }
   if (parsed.form === "passthrough") return parsed.value.startsWith("/") ? { form: "armId", id: parsed.value } : { form: "verbatim", value: parsed.value };
-  return plan.addReference("computes", parsed.name, { resolution, location: reader.source.locationOf(p) });
+  return plan.addReference("computes", parsed.name, { resolution, location: reader.locate(p) });
 }
 
 /** The three spellings of one setting: YAML (component spec), snake (pipeline node), camel (REST job). */
@@ -121,6 +121,60 @@ export function readDistribution(reader: DocumentReader, p: YamlPath): ThreeForm
   }
   return { yaml, snake, camel };
 }
+
+/**
+ * `identity:` (jobs and steps). Types as the SDK's schemas accept them (azure-ai-ml
+ * _schema/job/identity.py: `aml_token`, `managed` or `managed_identity`, `user_identity`, compared
+ * after camel_to_snake); REST `IdentityConfiguration` from entities/_credentials.py
+ * `_to_job_rest_object` (camelCase in a job body, the msrest attribute names inside a pipeline node:
+ * entities/_job/pipeline/_attr_dict / _utils/utils.py `get_rest_dict_for_node_attrs`).
+ */
+export function readIdentity(reader: DocumentReader, p: YamlPath): Omit<ThreeForms, "yaml"> | undefined {
+  const m = reader.mapping(p);
+  if (!m) return undefined;
+  const type = reader.requireString([...p, "type"]).toLowerCase();
+  const rest = IDENTITY_TYPES[type];
+  if (!rest) {
+    throw reader.error("InvalidValue", `Identity type '${type}' at line ${reader.lineOf([...p, "type"])} is not valid (allowed: ${Object.keys(IDENTITY_TYPES).join(", ")}).`, [...p, "type"]);
+  }
+  if (rest !== "Managed") {
+    reader.checkKeys(p, m, { kind: `${type} identity`, allowed: ["type"] });
+    return { snake: { identity_type: rest }, camel: { identityType: rest } };
+  }
+  reader.checkKeys(p, m, {
+    kind: "managed identity",
+    allowed: ["type", "client_id", "object_id"],
+    unsupported: { msi_resource_id: "give the identity's client_id or object_id instead" },
+  });
+  const clientId = reader.string([...p, "client_id"]);
+  const objectId = reader.string([...p, "object_id"]);
+  return { snake: { identity_type: rest, client_id: clientId, object_id: objectId }, camel: { identityType: rest, clientId, objectId } };
+}
+
+const IDENTITY_TYPES: Readonly<Record<string, string>> = { aml_token: "AMLToken", managed: "Managed", managed_identity: "Managed", user_identity: "UserIdentity" };
+
+/**
+ * `queue_settings: {job_tier}` → `queueSettings: {jobTier}` (azure-ai-ml entities/_job/queue_settings.py
+ * `_to_rest_object`, constants/_job/job.py JobTierNames.ENTITY_TO_REST). Carried by jobs api-version 2024-04-01, not 2022-10-01
+ * (jobsRest.ts). `priority` exists only in preview api-versions, so it is refused.
+ */
+export function readQueueSettings(reader: DocumentReader, p: YamlPath): Omit<ThreeForms, "yaml"> | undefined {
+  const m = reader.mapping(p, {
+    kind: "queue_settings",
+    allowed: ["job_tier"],
+    unsupported: { priority: "queue priority is carried only by preview api-versions of the jobs API; remove it" },
+  });
+  if (!m) return undefined;
+  const tier = reader.string([...p, "job_tier"]);
+  if (tier === undefined) return { snake: {}, camel: {} };
+  const rest = JOB_TIERS[tier.toLowerCase()];
+  if (!rest) {
+    throw reader.error("InvalidValue", `queue_settings.job_tier '${tier}' at line ${reader.lineOf([...p, "job_tier"])} is not valid (allowed: ${Object.keys(JOB_TIERS).join(", ")}).`, [...p, "job_tier"]);
+  }
+  return { snake: { job_tier: rest }, camel: { jobTier: rest } };
+}
+
+const JOB_TIERS: Readonly<Record<string, string>> = { spot: "Spot", basic: "Basic", standard: "Standard", premium: "Premium" };
 
 export function readLimits(reader: DocumentReader, p: YamlPath): Omit<ThreeForms, "yaml"> | undefined {
   const m = reader.mapping(p, { kind: "limits", allowed: ["timeout"] });

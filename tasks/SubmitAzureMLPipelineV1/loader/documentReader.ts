@@ -2,7 +2,7 @@
  * Typed, position-aware access to a parsed YAML document: every read names the key and the line when it
  * fails, and every mapping is checked against an explicit allow-list (nothing is silently dropped).
  */
-import { JobDefinitionError, type JobDefinitionErrorCode } from "./errors";
+import { JobDefinitionError, type JobDefinitionErrorCode, type SourceLocation } from "./errors";
 import type { OverrideOrigins } from "./overrides";
 import type { YamlPath, YamlSource } from "./yamlSource";
 
@@ -46,6 +46,11 @@ export class DocumentReader {
       });
     }
     return new JobDefinitionError(code, message, { location: this.source.locationOf(path), keyPath: DocumentReader.describe(path) });
+  }
+
+  /** Where `path` is, with its key path: what a workspace reference records so a refusal can name file, line and key. */
+  locate(path: YamlPath): SourceLocation {
+    return { ...this.source.locationOf(path), keyPath: DocumentReader.describe(path) };
   }
 
   /** The line of `path`'s key (or nearest ancestor), for messages. */

@@ -4,10 +4,9 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { dump } from "js-yaml";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
-import { md5Hex, pythonStrJoin } from "./pythonValues";
+import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 
@@ -34,7 +33,7 @@ export interface EnvironmentContext {
 export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Promise<IdValue> {
   const { reader, plan } = ctx;
   const value = reader.get(p);
-  const location = reader.source.locationOf(p);
+  const location = reader.locate(p);
   if (value === undefined || value === null) throw reader.error("MissingKey", `Missing required key '${DocumentReader.describe(p)}'.`, p);
   if (typeof value === "string") {
     let parsed;
@@ -89,27 +88,13 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
     } catch {
       throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
     }
-    conda = parseYamlSource(text, file).value;
+    const source = parseYamlSource(text, file);
+    ctx.plan.warnings.push(...source.duplicateKeyWarnings());
+    conda = source.value;
   } else if (typeof value === "object" && !Array.isArray(value)) {
     conda = value;
   } else {
     throw reader.error("InvalidValue", `'${DocumentReader.describe(p)}' must be a path to a conda file or a mapping.`, p);
   }
-  return dumpCondaYaml(conda);
-}
-
-/** The conda specification as the CLI sends it: YAML with sorted keys, block style, unindented sequences (PyYAML's defaults). */
-export function dumpCondaYaml(conda: unknown): string {
-  return dump(conda, { sortKeys: true, seqNoIndent: true, lineWidth: 80 });
-}
-
-/**
- * The CLI's anonymous environment version: `md5(image)`, then Python's `hash_str.join(md5(conda))`
- * (the previous digest separates the characters of the next), then MD5 of the result.
- */
-export function anonymousEnvironmentVersion(image: string, condaFile: string | undefined): string {
-  let hashStr = "";
-  hashStr = pythonStrJoin(hashStr, md5Hex(image));
-  if (condaFile !== undefined) hashStr = pythonStrJoin(hashStr, md5Hex(condaFile));
-  return md5Hex(hashStr);
+  return condaFileText(conda);
 }

@@ -18,6 +18,8 @@ export interface SourceLocation {
   line?: number;
   /** 1-based column. */
   column?: number;
+  /** Dotted key path of what is referenced there, e.g. `jobs.train.inputs.data.path`. */
+  keyPath?: string;
 }
 
 export interface JobDefinitionErrorOptions {

@@ -9,7 +9,7 @@ import { DocumentReader, describeValue, type KeyRules } from "./documentReader";
 import type { YamlPath } from "./yamlSource";
 import { pythonStr } from "./pythonValues";
 import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
-import { isRemoteUri, parseAssetReference, ReferenceSyntaxError } from "./references";
+import { isRemoteUri, parseAssetReference, parseDatastoreReference, ReferenceSyntaxError } from "./references";
 import type { IdPlaceholder } from "./placeholders";
 
 export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
@@ -70,10 +70,16 @@ const DATA_INPUT_KEYS: KeyRules = {
   allowed: ["type", "path", "mode", "description", "datastore"],
   unsupported: { optional: "optional inputs belong in a component definition", default: "give the value directly instead of a default" },
 };
+/** JobOutput `assetName`/`assetVersion` are in preview jobs api-versions only (not in GA 2024-04-01 nor 2024-10-01). */
+const OUTPUT_ASSET_REFUSAL =
+  "registering a job output as a named data asset (name/version) needs the preview jobs api-versions the CLI uses; remove name/version and register the output after the job (RegisterModel for a model, or az ml data create)";
 const OUTPUT_KEYS: KeyRules = {
   kind: "output",
   allowed: ["type", "mode", "path", "description"],
-  unsupported: { name: "registering outputs as assets (name/version) needs api-version 2023 or later", version: "registering outputs as assets (name/version) needs api-version 2023 or later" },
+  unsupported: {
+    name: OUTPUT_ASSET_REFUSAL,
+    version: OUTPUT_ASSET_REFUSAL,
+  },
 };
 
 /** Reads `inputs` at `basePath` (a mapping of name → value). */
@@ -107,6 +113,7 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
   if (Array.isArray(value)) {
     throw reader.error("InvalidValue", `Input '${DocumentReader.describe(p)}' must be a value or a mapping, not ${describeValue(value)}.`, p);
   }
+  if (Object.prototype.hasOwnProperty.call(value, "value")) return literalValueInput(ctx, p, value as Record<string, unknown>);
   reader.mapping(p, DATA_INPUT_KEYS);
   const type = readDataType(reader, [...p, "type"], "input") ?? "uri_folder";
   const description = reader.string([...p, "description"]);
@@ -123,6 +130,28 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
   if (binding) return { ...binding, mode, yamlMode };
   const uri = await resolveInputPath(ctx, [...p, "path"], pathValue, type, reader.string([...p, "datastore"]));
   return { kind: "data", type, uri, mode, yamlMode, description };
+}
+
+/**
+ * The literal form `name: {value: 15}`: azure-ai-ml _schema/job/input_output_entry.py
+ * `InputLiteralValueSchema` (tried after the data-input schemas by InputsField) loads
+ * `UnionField([Str, Bool, Int, Float])` and returns the bare value, so the input is then what
+ * `name: <value>` would be, after marshmallow's union: a string stays a string; 1/0 (also 1.0/0.0)
+ * become True/False (fields.Boolean.truthy/falsy come before Int); other numbers go through the
+ * non-strict fields.Integer, which truncates (`int(2.5)` → 2).
+ */
+async function literalValueInput(ctx: IoContext, p: YamlPath, mapping: Record<string, unknown>): Promise<InputModel | undefined> {
+  const { reader } = ctx;
+  reader.checkKeys(p, mapping, { kind: "literal input ({value: ...})", allowed: ["value"] });
+  const vp = [...p, "value"];
+  const raw = mapping.value;
+  if (typeof raw === "string") return readBinding(ctx, vp, raw, "input") ?? literalInput(reader, vp, raw);
+  if (typeof raw === "boolean") return literalInput(reader, vp, raw);
+  if (typeof raw === "number" && Number.isFinite(raw)) {
+    if (raw === 1 || raw === 0) return { kind: "literal", value: raw === 1 ? "True" : "False", literalType: "boolean" };
+    return { kind: "literal", value: String(Math.trunc(raw)), literalType: "integer" };
+  }
+  throw reader.error("InvalidValue", `'${DocumentReader.describe(vp)}' at line ${reader.lineOf(vp)} must be a string, a number or true/false, not ${describeValue(raw)}.`, vp);
 }
 
 function literalInput(reader: DocumentReader, p: YamlPath, value: string | number | boolean): InputModel {
@@ -168,8 +197,11 @@ function readDataType(reader: DocumentReader, p: YamlPath, direction: "input" | 
 
 async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type: DataType, datastore: string | undefined): Promise<string | IdPlaceholder> {
   const { reader, plan } = ctx;
-  const location = reader.source.locationOf(p);
-  if (isRemoteUri(value)) return value;
+  const location = reader.locate(p);
+  if (isRemoteUri(value)) {
+    checkDatastoreOfUri(ctx, p, value);
+    return value;
+  }
   if (/^azureml:/i.test(value)) {
     const kind = MODEL_TYPES.has(type) ? "models" : "data";
     let parsed;
@@ -195,6 +227,7 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     if (type === "uri_folder" && !isDirectory) {
       throw reader.error("InvalidValue", `There is no dir on target path: ${local} (input type uri_folder at line ${reader.lineOf(p)}).`, p);
     }
+    if (datastore !== undefined) addDatastoreReference(ctx, [...p.slice(0, -1), "datastore"], datastore);
     const upload = await plan.addUpload(local, { kind: "data", datastoreName: datastore ?? "workspaceblobstore", location, abortSignal: ctx.abortSignal });
     return datastoreUriOf({ blobPrefix: upload.blobPrefix, isDirectory: upload.isDirectory }, upload.datastoreName);
   } catch (error) {
@@ -203,6 +236,28 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     }
     throw error;
   }
+}
+
+/**
+ * A datastore the job names (`azureml://datastores/<name>/paths/...`, an input's `datastore:`) becomes a
+ * workspace reference, so it is looked up (GET) with the others before anything is uploaded or
+ * registered, and `validateOnly` refuses a missing one with file, line and key. The URI itself is sent
+ * unchanged, as the CLI sends it.
+ */
+function checkDatastoreOfUri(ctx: IoContext, p: YamlPath, uri: string): void {
+  const m = /^azureml:\/\/datastores\/([^/]+)\/paths(?:\/|$)/i.exec(uri);
+  if (m) addDatastoreReference(ctx, p, decodeURIComponent(m[1]));
+}
+
+function addDatastoreReference(ctx: IoContext, p: YamlPath, raw: string): void {
+  let parsed;
+  try {
+    parsed = parseDatastoreReference(raw);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) throw ctx.reader.error("InvalidValue", `Datastore at line ${ctx.reader.lineOf(p)}: ${error.message}`, p);
+    throw error;
+  }
+  if (parsed.form === "named") ctx.plan.addReference("datastores", parsed.name, { resolution: "static", location: ctx.reader.locate(p) });
 }
 
 /** Reads `outputs` at `basePath`. */
@@ -236,7 +291,7 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
   if (yamlMode !== undefined) {
     mode = OUTPUT_MODES[yamlMode];
     if (!mode) {
-      const extra = yamlMode === "direct" ? " ('direct' outputs need an api-version newer than 2022-10-01)" : "";
+      const extra = yamlMode === "direct" ? " ('direct' outputs are not sent by this task: use rw_mount or upload)" : "";
       throw reader.error("InvalidValue", `Output mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for outputs (allowed: ${Object.keys(OUTPUT_MODES).join(", ")})${extra}.`, [...p, "mode"]);
     }
   }
@@ -247,6 +302,7 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     if (!isRemoteUri(pathValue)) {
       throw reader.error("InvalidValue", `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`, [...p, "path"]);
     }
+    checkDatastoreOfUri(ctx, [...p, "path"], pathValue);
   }
   return { kind: "data", type, mode, yamlMode, uri: pathValue, description: reader.string([...p, "description"]) };
 }

@@ -134,7 +134,7 @@ describe("loader: errors and defaults", () => {
     });
 
     it("refuses keys the CLI knows but this task does not support, saying why", async () => {
-      await rejects(loadJob(await write({ "job.yml": "identity:\n  type: managed\n" + INLINE_PIPELINE })), "Unsupported", 1, "Key 'identity' at line 1", "not supported by this task");
+      await rejects(loadJob(await write({ "job.yml": "services:\n  ssh: {}\n" + INLINE_PIPELINE })), "Unsupported", 1, "Key 'services' at line 1", "not supported by this task");
       const step = INLINE_PIPELINE.replace("  train:\n", "  train:\n    services:\n      ssh: {}\n");
       await rejects(loadJob(await write({ "job.yml": step })), "Unsupported", 21, "Key 'services' at line 21 in command step 'jobs.train'");
       const env = "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  build:\n    path: ./ctx\n";
@@ -178,7 +178,7 @@ describe("loader: errors and defaults", () => {
       const mode = INLINE_PIPELINE.replace("    path: azureml:raw@latest\n", "    path: azureml:raw@latest\n    mode: rw_mount\n");
       await rejects(loadJob(await write({ "job.yml": mode })), "InvalidValue", 8, "Input mode 'rw_mount' at line 8 is not valid for inputs");
       const direct = INLINE_PIPELINE.replace("  model:\n    type: uri_folder\n", "  model:\n    type: uri_folder\n    mode: direct\n");
-      await rejects(loadJob(await write({ "job.yml": direct })), "InvalidValue", 11, "'direct' outputs need an api-version newer than 2022-10-01");
+      await rejects(loadJob(await write({ "job.yml": direct })), "InvalidValue", 11, "'direct' outputs are not sent by this task");
     });
 
     it("refuses an output path that is a local path", async () => {

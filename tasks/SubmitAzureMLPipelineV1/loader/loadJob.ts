@@ -5,7 +5,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { CommandJob, PipelineJob } from "@azure/arm-machinelearning";
-import { checkCommandPlaceholders, readCode, readCompute, readDistribution, readLimits, readResources } from "./commandParts";
+import { checkCommandPlaceholders, readCode, readCompute, readDistribution, readIdentity, readLimits, readQueueSettings, readResources } from "./commandParts";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import { readEnvironment } from "./environments";
 import { JobDefinitionError } from "./errors";
@@ -28,11 +28,9 @@ export interface LoadJobOptions {
 
 export const ANONYMOUS_COMPONENT_NAME = "azureml_anonymous";
 
-const COMMON_JOB_KEYS = ["$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "compute", "inputs", "outputs"];
+const COMMON_JOB_KEYS = ["$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "compute", "inputs", "outputs", "identity"];
 const JOB_UNSUPPORTED: Readonly<Record<string, string>> = {
-  identity: "job identities are not supported: the job runs with the compute's identity",
   services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-  queue_settings: "queue_settings needs an api-version newer than 2022-10-01",
 };
 const PIPELINE_KEYS: KeyRules = {
   kind: "pipeline job",
@@ -41,7 +39,7 @@ const PIPELINE_KEYS: KeyRules = {
 };
 const COMMAND_KEYS: KeyRules = {
   kind: "command job",
-  allowed: [...COMMON_JOB_KEYS, "command", "code", "environment", "environment_variables", "resources", "distribution", "limits"],
+  allowed: [...COMMON_JOB_KEYS, "command", "code", "environment", "environment_variables", "resources", "distribution", "limits", "queue_settings"],
   unsupported: JOB_UNSUPPORTED,
 };
 const JOB_TYPES: Readonly<Record<string, JobKind>> = { pipeline: "pipeline", command: "command" };
@@ -78,6 +76,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   reader.requireMapping([], rules);
 
   const plan = new PlanBuilder();
+  plan.warnings.push(...source.duplicateKeyWarnings());
   const baseDir = path.dirname(absolute);
   const ctx = { reader, baseDir, plan, abortSignal: options.abortSignal };
   const common = {
@@ -91,6 +90,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   const io = { ...ctx, level: "job" as const };
   const inputs = await readInputs(io, ["inputs"]);
   const outputs = readOutputs(io, ["outputs"]);
+  const identity = readIdentity(reader, ["identity"])?.camel;
 
   let template: Record<string, unknown>;
   if (kind === "pipeline") {
@@ -115,6 +115,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
       jobType: "Pipeline",
       description: common.description,
       computeId: compute ? restId(compute) : undefined,
+      identity,
       settings: settings.rest,
       inputs: mapEntries(inputs, restJobInput),
       outputs: mapEntries(outputs, restJobOutput),
@@ -139,6 +140,8 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
       resources: readResources(reader, ["resources"])?.camel,
       distribution: readDistribution(reader, ["distribution"])?.camel,
       limits: readLimits(reader, ["limits"])?.camel,
+      identity,
+      queueSettings: readQueueSettings(reader, ["queue_settings"])?.camel,
     };
   }
   return assemblePlan({ kind, filePath: absolute, plan, template, common });
@@ -167,7 +170,7 @@ function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
     rest.default_datastore =
       parsed.form === "passthrough"
         ? parsed.value
-        : restId(plan.addReference("datastores", parsed.name, { resolution: "static", location: reader.source.locationOf(["settings", "default_datastore"]) }));
+        : restId(plan.addReference("datastores", parsed.name, { resolution: "static", location: reader.locate(["settings", "default_datastore"]) }));
   }
   rest.continue_on_step_failure = reader.boolean(["settings", "continue_on_step_failure"]);
   rest.force_rerun = reader.boolean(["settings", "force_rerun"]);
@@ -234,7 +237,11 @@ function assemblePlan(input: AssembleInput): JobPlan {
       delete hashed.version;
       delete hashed.id;
       const version = hashDictAsUuid(hashed);
-      if (spec.name === ANONYMOUS_COMPONENT_NAME) spec.version = version;
+      // Registered anonymously, a local component file's own name/version are replaced too
+      // (azure-ai-ml entities/_component/component.py: _set_is_anonymous → name = ANONYMOUS_COMPONENT_NAME,
+      // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
+      spec.name = ANONYMOUS_COMPONENT_NAME;
+      spec.version = version;
       return {
         key: component.key,
         name: ANONYMOUS_COMPONENT_NAME,

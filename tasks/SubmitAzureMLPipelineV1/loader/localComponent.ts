@@ -57,6 +57,7 @@ export function loadLocalComponent(ctx: LocalComponentContext, filePath: string)
 async function readComponentFile(ctx: LocalComponentContext, filePath: string): Promise<LocalComponent> {
   const text = await fs.readFile(filePath, "utf8");
   const source = parseYamlSource(text, filePath);
+  ctx.plan.warnings.push(...source.duplicateKeyWarnings());
   const reader = new DocumentReader(source, source.value);
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
     throw reader.error("NotAMapping", `Component file ${filePath} must contain a mapping.`, []);

@@ -4,7 +4,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { checkCommandPlaceholders, readCode, readCompute, readDistribution, readLimits, readResources, type ThreeForms } from "./commandParts";
+import { checkCommandPlaceholders, readCode, readCompute, readDistribution, readIdentity, readLimits, readQueueSettings, readResources, type ThreeForms } from "./commandParts";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import { readEnvironment } from "./environments";
 import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputModel, type OutputModel } from "./jobIo";
@@ -18,12 +18,10 @@ const UNSUPPORTED_STEP_TYPES = ["sweep", "parallel", "pipeline", "spark", "impor
 
 const COMMON_STEP_KEYS = [
   "type", "name", "display_name", "description", "tags", "properties", "compute", "inputs", "outputs",
-  "environment_variables", "resources", "distribution", "limits", "experiment_name",
+  "environment_variables", "resources", "distribution", "limits", "experiment_name", "identity", "queue_settings",
 ];
 const COMMON_UNSUPPORTED: Readonly<Record<string, string>> = {
-  identity: "step identities are not supported: the job runs with the compute's identity",
   services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-  queue_settings: "queue_settings needs an api-version newer than 2022-10-01",
 };
 const INLINE_STEP_KEYS: KeyRules = { kind: "command step", allowed: [...COMMON_STEP_KEYS, "command", "code", "environment"], unsupported: COMMON_UNSUPPORTED };
 const COMPONENT_STEP_KEYS: KeyRules = {
@@ -65,6 +63,8 @@ interface StepRead {
   resources?: ThreeForms;
   distribution?: ThreeForms;
   limits?: Omit<ThreeForms, "yaml">;
+  identity?: Omit<ThreeForms, "yaml">;
+  queueSettings?: Omit<ThreeForms, "yaml">;
   environmentVariables?: Record<string, string>;
   displayName?: string;
   description?: string;
@@ -122,6 +122,8 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
     resources: readResources(reader, [...p, "resources"]),
     distribution: readDistribution(reader, [...p, "distribution"]),
     limits: readLimits(reader, [...p, "limits"]),
+    identity: readIdentity(reader, [...p, "identity"]),
+    queueSettings: readQueueSettings(reader, [...p, "queue_settings"]),
     environmentVariables: reader.stringMap([...p, "environment_variables"]),
     displayName: reader.string([...p, "display_name"]),
     description: reader.string([...p, "description"]),
@@ -162,7 +164,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
       if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Step '${name}': component at line ${reader.lineOf(componentPath)}: ${error.message}`, componentPath);
       throw error;
     }
-    const location = reader.source.locationOf(componentPath);
+    const location = reader.locate(componentPath);
     if (parsed.form === "passthrough") {
       const registry = parsed.value.startsWith("azureml://");
       read.source = registry ? "REMOTE.REGISTRY" : "REMOTE.WORKSPACE.COMPONENT";
@@ -320,5 +322,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
     resources: step.resources?.snake,
     distribution: step.distribution?.snake,
     limits: step.limits?.snake,
+    identity: step.identity?.snake,
+    queue_settings: step.queueSettings?.snake,
   };
 }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { anonymousEnvironmentVersion, dumpCondaYaml } from "./environments";
-import { hashDictAsUuid, pythonFloatRepr, pythonJsonDumps, pythonStr, pythonStrJoin, secondsToIsoDuration } from "./pythonValues";
+import { anonymousEnvironmentVersion, condaFileText as dumpCondaYaml, pythonStrJoin } from "../../common/cliEnvironment";
+import { hashDictAsUuid, pythonFloatRepr, pythonJsonDumps, pythonStr, secondsToIsoDuration } from "./pythonValues";
 
 describe("pythonValues", () => {
   it("formats floats like Python's repr", () => {

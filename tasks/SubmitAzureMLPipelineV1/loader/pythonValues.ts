@@ -4,6 +4,9 @@
  * seconds → ISO-8601 durations (`limits.timeout`).
  */
 import { createHash } from "node:crypto";
+import { pythonFloatRepr } from "../../common/pythonFloat";
+
+export { pythonFloatRepr };
 
 /** Python `str()` of a YAML scalar. `isFloat` says the YAML text was a float literal (`1.0` → `"1.0"`). */
 export function pythonStr(value: string | number | boolean | null, isFloat = false): string {
@@ -11,27 +14,6 @@ export function pythonStr(value: string | number | boolean | null, isFloat = fal
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") return isFloat || !Number.isInteger(value) ? pythonFloatRepr(value) : String(value);
   return value;
-}
-
-/** Python's `repr(float)`: shortest round-trip digits, scientific below 1e-4 and from 1e16, `e-05` style exponents. */
-export function pythonFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return "nan";
-  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
-  const [mantissa, exponentText] = value.toExponential().split("e");
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith("-");
-  const digits = mantissa.replace("-", "").replace(".", "");
-  const sign = negative ? "-" : "";
-  if (exponent < -4 || exponent >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exponent);
-    return `${sign}${m}e${exponent < 0 ? "-" : "+"}${e < 10 ? `0${e}` : e}`;
-  }
-  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
-  const intPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
-  const fraction = digits.slice(exponent + 1);
-  return `${sign}${intPart}.${fraction || "0"}`;
 }
 
 /** Python `json.dumps(value, sort_keys=True)` (default separators, `ensure_ascii=True`). */
@@ -82,16 +64,6 @@ function comparePythonStrings(a: string, b: string): number {
 export function hashDictAsUuid(value: Record<string, unknown>): string {
   const hex = createHash("md5").update(pythonJsonDumps(value), "utf8").digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** MD5 hex of a UTF-8 string (the SDK's `get_md5_string`). */
-export function md5Hex(text: string): string {
-  return createHash("md5").update(text, "utf8").digest("hex");
-}
-
-/** Python `sep.join(s)` for a string `s`: the characters of `s` separated by `sep`. */
-export function pythonStrJoin(separator: string, text: string): string {
-  return [...text].join(separator);
 }
 
 /** Seconds → ISO-8601 duration as isodate prints it (`3600` → `PT1H`, `90` → `PT1M30S`, `86400` → `P1D`). */

@@ -27,7 +27,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { EmuRequest, EmuResponse } from "../../framework";
 import { armError, checkBody } from "../../framework";
 import { resolveAsset } from "./assets";
-import { PROVIDER, asString, bodyObject, clone, isRecord, jsonEqual, notFound, ok, page, parseChildId, stampSystemData, userError, workspaceResourceId } from "./common";
+import { API_VERSIONS, PROVIDER, asString, bodyObject, clone, isRecord, jsonEqual, notFound, ok, page, parseChildId, stampSystemData, userError, workspaceResourceId } from "./common";
 import type { SystemData } from "./common";
 import { resolveCompute } from "./computes";
 import { DEFAULT_DATASTORE } from "./datastores";
@@ -35,6 +35,7 @@ import { jobSchema } from "./schemas";
 import type { AssetKind, MlService, WorkspaceState } from "./state";
 
 const ACTION = "Microsoft.MachineLearningServices/workspaces/jobs";
+const JOB_API_VERSIONS = { apiVersions: [...API_VERSIONS, "2024-04-01"] };
 
 export type JobStatus =
   | "NotStarted"
@@ -149,11 +150,13 @@ export class JobService {
   register(): void {
     const ml = this.ml;
     ml.wsRoute("GET", "/jobs", `${ACTION}/read`, (req, ws) => this.list(req, ws));
+    // The task's jobs client (tasks/SubmitAzureMLPipelineV1/jobsRest.ts) GETs and PUTs at 2024-04-01
+    // (stable/2024-04-01/mfe.json; same job shape plus queueSettings), the SDK clients at 2022-10-01.
     ml.wsRoute("GET", "/jobs/:id", `${ACTION}/read`, (req, ws) => {
       const job = ws.jobs.get(req.params.id);
       return job ? ok(this.body(job)) : notFound("Job", req.params.id, ws);
-    });
-    ml.wsRoute("PUT", "/jobs/:id", `${ACTION}/write`, (req, ws) => this.put(req, ws));
+    }, JOB_API_VERSIONS);
+    ml.wsRoute("PUT", "/jobs/:id", `${ACTION}/write`, (req, ws) => this.put(req, ws), JOB_API_VERSIONS);
     ml.wsRoute("DELETE", "/jobs/:id", `${ACTION}/delete`, (req, ws) => this.delete(req, ws));
     ml.wsRoute("POST", "/jobs/:id/cancel", `${ACTION}/cancel/action`, (req, ws) => {
       const job = ws.jobs.get(req.params.id);
