@@ -4,7 +4,7 @@
  * (`properties.properties["azureml.onlineendpointid"]`, `mirrorTraffic`), token, keys, delete.
  */
 import type { ConformanceCase, ConformanceRequest } from "../case";
-import { any, like, ofType } from "../shape";
+import { any, each, like, ofType } from "../shape";
 
 const WS = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}";
 const API = "api-version=2022-10-01";
@@ -169,6 +169,42 @@ export const cases: ConformanceCase[] = [
             identity: { type: "SystemAssigned" },
             systemData: { createdAt: ofType("string") },
             properties: { authMode: "Key", provisioningState: "Succeeded", scoringUri: ofType("string"), traffic: {} },
+          },
+        },
+      },
+    ],
+  },
+  {
+    name: "online endpoint: deleted, then GET answers the management frontend's 404",
+    // Recorded for a batch endpoint; online and batch endpoints share the management frontend's endpoint store.
+    recording: { repo: PYTHON, path: "sdk/ml/azure-ai-ml/tests/recordings/batch_services/e2etests/test_batch_endpoint.pyTestBatchEndpointtest_batch_endpoint_create.json" },
+    given: keyEndpoint("ept-gone"),
+    exchanges: [
+      {
+        what: "DELETE answers 202 with the status URL",
+        request: { method: "DELETE", path: `${WS}/onlineEndpoints/ept-gone?${API}` },
+        response: { status: 202, headers: { "azure-asyncoperation": /\/mfeOperationsStatus\// } },
+        capture: { op: "header.azure-asyncoperation" },
+      },
+      {
+        what: "the delete ends Succeeded",
+        request: { method: "GET", path: "{$op}" },
+        until: { body: { status: "Succeeded" } },
+        response: { status: 200, body: { status: "Succeeded", percentComplete: 100 } },
+      },
+      {
+        what: "GET answers 404 NotFound with the NoSuchEndpoint detail",
+        request: { method: "GET", path: `${WS}/onlineEndpoints/ept-gone?${API}` },
+        response: {
+          status: 404,
+          headers: { "x-ms-response-type": "error" },
+          body: {
+            error: {
+              code: "NotFound",
+              message: "The specified resource was not found.",
+              details: [{ code: "NoSuchEndpoint", message: "There is no endpoint with name: ept-gone in ml_workspace", details: [], additionalInfo: [] }],
+              additionalInfo: each({ type: ofType("string"), info: ofType("object") }),
+            },
           },
         },
       },
