@@ -9,7 +9,8 @@
  * the service adds `properties.properties["azureml.onlineendpointid"]` (the lower-cased id) and
  * `AzureAsyncOperationUri`, answers `mirrorTraffic` and `compute: null`, has no scoring URI while
  * Creating, and a PUT that changes the traffic answers 201 Updating with the OLD traffic: the new
- * one applies when the operation succeeds. A new deployment is `Updating` from its first answer. Traffic must name existing deployments and total 0 or 100.
+ * one applies when the operation succeeds. A new deployment is `Updating` from its first answer.
+ * Traffic must name existing deployments and total 0 or 100.
  * An endpoint with `compute` (a Kubernetes compute of the workspace) is a Kubernetes endpoint and
  * takes Kubernetes deployments only; without it, it is a managed endpoint.
  *
