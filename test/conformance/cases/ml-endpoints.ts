@@ -210,4 +210,23 @@ export const cases: ConformanceCase[] = [
       },
     ],
   },
+  {
+    name: "online endpoint: PATCH of the tags",
+    recording: { repo: SPECS, path: `${EXAMPLES}/OnlineEndpoint/update.json` },
+    given: keyEndpoint("ept-patch"),
+    exchanges: [
+      {
+        what: "PATCH answers 202 with a Location to poll",
+        request: { method: "PATCH", path: `${WS}/onlineEndpoints/ept-patch?${API}`, body: { tags: { stage: "prod" } } },
+        response: { status: 202, headers: { location: /\/mfeOperationResults\// } },
+        capture: { result: "header.location" },
+      },
+      {
+        what: "the Location answers the updated endpoint once done",
+        request: { method: "GET", path: "{$result}" },
+        until: { status: 200 },
+        response: { status: 200, body: { name: "ept-patch", tags: { stage: "prod" }, properties: { provisioningState: "Succeeded", authMode: "Key" } } },
+      },
+    ],
+  },
 ];
