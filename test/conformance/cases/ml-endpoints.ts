@@ -13,9 +13,9 @@ const ONLINE_DEPLOYMENT = "sdk/ml/azure-ai-ml/tests/recordings/online_services/e
 const SPECS = "Azure/azure-rest-api-specs";
 const EXAMPLES = "specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-10-01/examples";
 
-/** Operations that last 2 s here (virtual 2000 s at the suite's time scale), so a poll sees them in progress. */
+/** Operations that last 4 s here (virtual 4000 s at the suite's time scale), so a poll sees them in progress. */
 export function slow(method: "scriptEndpoints" | "scriptDeployments" | "scriptComputes"): ConformanceRequest {
-  return { method: "POST", path: `/_control/modules/ml/${method}`, body: { args: [{ durationMs: 2_000_000 }] }, token: "none" };
+  return { method: "POST", path: `/_control/modules/ml/${method}`, body: { args: [{ durationMs: 4_000_000 }] }, token: "none" };
 }
 
 /** A Key endpoint created (the emulator finishes it at once: duration 0). */
