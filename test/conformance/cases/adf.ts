@@ -1,6 +1,6 @@
 /** Data Factory: factory and pipeline reads, createRun (parameters, rerun from failure), pipeline run get / cancel, activity runs. */
 import type { ConformanceCase } from "../case";
-import { any, each, like, ofType } from "../shape";
+import { absent, any, each, like, ofType } from "../shape";
 
 const FACTORY = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataFactory/factories/{factory}";
 const API = "api-version=2018-06-01";
@@ -190,6 +190,29 @@ export const cases: ConformanceCase[] = [
           status: 200,
           body: {
             value: each({ id: like(/\/factories\/mlops-adf\/pipelines\/[^/]+$/), name: ofType("string"), type: "Microsoft.DataFactory/factories/pipelines", etag: ofType("string"), properties: { activities: ofType("array") } }),
+          },
+        },
+      },
+    ],
+  },
+  {
+    name: "adf: pipeline runs of a factory",
+    recording: { repo: SPECS, path: `${EXAMPLES}/PipelineRuns_QueryByFactory.json` },
+    exchanges: [
+      { what: "a first run is created", request: RUN, response: { status: 200, body: { runId: like(UUID) } } },
+      { what: "a second run is created", request: RUN, response: { status: 200, body: { runId: like(UUID) } } },
+      {
+        what: "POST queryPipelineRuns filtered on the pipeline name answers both runs in one page (no continuationToken)",
+        request: {
+          method: "POST",
+          path: `${FACTORY}/queryPipelineRuns?${API}`,
+          body: { ...WINDOW, filters: [{ operand: "PipelineName", operator: "Equals", values: ["prepare-training-data"] }] },
+        },
+        response: {
+          status: 200,
+          body: {
+            value: each({ runId: like(UUID), pipelineName: "prepare-training-data", parameters: { sourceContainer: "raw" }, invokedBy: { id: ofType("string"), name: "Manual" }, runStart: ofType("string"), status: ofType("string"), message: ofType("string"), lastUpdated: ofType("string"), annotations: ofType("array") }, 2),
+            continuationToken: absent,
           },
         },
       },

@@ -68,7 +68,7 @@ export const cases: ConformanceCase[] = [
     ],
   },
   {
-    name: "aks: admin and user kubeconfigs",
+    name: "aks: admin kubeconfig",
     recording: { repo: SPECS, path: `${EXAMPLES}/ManagedClustersListClusterAdminCredentials.json` },
     exchanges: [
       {
@@ -76,6 +76,12 @@ export const cases: ConformanceCase[] = [
         request: { method: "POST", path: `${CLUSTER}/listClusterAdminCredential?${API}` },
         response: { status: 200, body: { kubeconfigs: each({ name: ofType("string"), value: like(BASE64) }) } },
       },
+    ],
+  },
+  {
+    name: "aks: user kubeconfig",
+    recording: { repo: SPECS, path: "specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2024-05-01/examples/ManagedClustersListClusterUserCredentials.json" },
+    exchanges: [
       {
         what: "POST listClusterUserCredential answers the same shape",
         request: { method: "POST", path: `${CLUSTER}/listClusterUserCredential?${API}` },

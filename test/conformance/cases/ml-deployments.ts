@@ -171,4 +171,75 @@ export const cases: ConformanceCase[] = [
       },
     ],
   },
+  {
+    name: "online deployment: a Kubernetes deployment on an attached AKS compute, then scaled",
+    recording: { repo: SPECS, path: `${EXAMPLES}/OnlineDeployment/KubernetesOnlineDeployment/createOrUpdate.json` },
+    given: [
+      ...ASSETS,
+      {
+        method: "POST",
+        path: "/_control/modules/ml/addKubernetesCompute",
+        body: { args: [{ name: "k8s-compute", resourceId: "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{cluster}" }] },
+        token: "none",
+      },
+      { method: "POST", path: "/_control/modules/ml/scriptEndpoints", body: { args: [{ durationMs: 0 }] }, token: "none" },
+      { method: "PUT", path: `${WS}/onlineEndpoints/ept-k8s?${API}`, body: { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key", compute: `${WS}/computes/k8s-compute` } } },
+    ],
+    exchanges: [
+      {
+        what: "PUT of a Kubernetes deployment answers 201 with the Kubernetes compute type and the resource URL",
+        request: {
+          method: "PUT",
+          path: `${WS}/onlineEndpoints/ept-k8s/deployments/blue?${API}`,
+          body: {
+            location: "westeurope",
+            sku: { name: "Default", capacity: 1 },
+            properties: {
+              endpointComputeType: "Kubernetes",
+              model: `${WS}/models/mir_test_model/versions/1`,
+              instanceType: "defaultinstancetype",
+              requestSettings: { maxQueueWait: "PT5M", requestTimeout: "PT5M", maxConcurrentRequestsPerInstance: 1 },
+              appInsightsEnabled: false,
+            },
+          },
+        },
+        response: {
+          status: 201,
+          headers: { "azure-asyncoperation": /\/mfeOperationsStatus\//, location: /\/onlineEndpoints\/ept-k8s\/deployments\/blue\?api-version=/ },
+          body: { name: "blue", kind: "Kubernetes", properties: { endpointComputeType: "Kubernetes", instanceType: "defaultinstancetype", model: like(/\/models\/mir_test_model\/versions\/1$/) } },
+        },
+      },
+      {
+        what: "GET of the deployment once Succeeded: the request settings as sent, the probes and scale settings the service fills in",
+        request: { method: "GET", path: `${WS}/onlineEndpoints/ept-k8s/deployments/blue?${API}` },
+        until: { body: { properties: { provisioningState: "Succeeded" } } },
+        response: {
+          status: 200,
+          body: {
+            properties: {
+              provisioningState: "Succeeded",
+              endpointComputeType: "Kubernetes",
+              requestSettings: { maxQueueWait: "PT5M", requestTimeout: "PT5M", maxConcurrentRequestsPerInstance: 1 },
+              livenessProbe: { failureThreshold: ofType("number"), successThreshold: ofType("number"), timeout: ofType("string"), period: ofType("string"), initialDelay: ofType("string") },
+              scaleSettings: { scaleType: ofType("string") },
+              appInsightsEnabled: false,
+            },
+            sku: { name: "Default", capacity: 1 },
+          },
+        },
+      },
+      {
+        what: "PATCH of the sku answers 202 with a Location to poll",
+        request: { method: "PATCH", path: `${WS}/onlineEndpoints/ept-k8s/deployments/blue?${API}`, body: { sku: { capacity: 2 } } },
+        response: { status: 202, headers: { location: /\/mfeOperationResults\// } },
+        capture: { result: "header.location" },
+      },
+      {
+        what: "the Location answers the scaled deployment once done",
+        request: { method: "GET", path: "{$result}" },
+        until: { status: 200 },
+        response: { status: 200, body: { name: "blue", sku: { capacity: 2 }, properties: { provisioningState: "Succeeded" } } },
+      },
+    ],
+  },
 ];

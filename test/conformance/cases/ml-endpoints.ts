@@ -4,7 +4,7 @@
  * (`properties.properties["azureml.onlineendpointid"]`, `mirrorTraffic`), token, keys, delete.
  */
 import type { ConformanceCase, ConformanceRequest } from "../case";
-import { any, like, ofType } from "../shape";
+import { any, each, like, ofType } from "../shape";
 
 const WS = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}";
 const API = "api-version=2022-10-01";
@@ -13,9 +13,9 @@ const ONLINE_DEPLOYMENT = "sdk/ml/azure-ai-ml/tests/recordings/online_services/e
 const SPECS = "Azure/azure-rest-api-specs";
 const EXAMPLES = "specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-10-01/examples";
 
-/** Operations that last 2 s here (virtual 2000 s at the suite's time scale), so a poll sees them in progress. */
+/** Operations that last 4 s here (virtual 4000 s at the suite's time scale), so a poll sees them in progress. */
 export function slow(method: "scriptEndpoints" | "scriptDeployments" | "scriptComputes"): ConformanceRequest {
-  return { method: "POST", path: `/_control/modules/ml/${method}`, body: { args: [{ durationMs: 2_000_000 }] }, token: "none" };
+  return { method: "POST", path: `/_control/modules/ml/${method}`, body: { args: [{ durationMs: 4_000_000 }] }, token: "none" };
 }
 
 /** A Key endpoint created (the emulator finishes it at once: duration 0). */
@@ -171,6 +171,61 @@ export const cases: ConformanceCase[] = [
             properties: { authMode: "Key", provisioningState: "Succeeded", scoringUri: ofType("string"), traffic: {} },
           },
         },
+      },
+    ],
+  },
+  {
+    name: "online endpoint: deleted, then GET answers the management frontend's 404",
+    // Recorded for a batch endpoint; online and batch endpoints share the management frontend's endpoint store.
+    recording: { repo: PYTHON, path: "sdk/ml/azure-ai-ml/tests/recordings/batch_services/e2etests/test_batch_endpoint.pyTestBatchEndpointtest_batch_endpoint_create.json" },
+    given: keyEndpoint("ept-gone"),
+    exchanges: [
+      {
+        what: "DELETE answers 202 with the status URL",
+        request: { method: "DELETE", path: `${WS}/onlineEndpoints/ept-gone?${API}` },
+        response: { status: 202, headers: { "azure-asyncoperation": /\/mfeOperationsStatus\// } },
+        capture: { op: "header.azure-asyncoperation" },
+      },
+      {
+        what: "the delete ends Succeeded",
+        request: { method: "GET", path: "{$op}" },
+        until: { body: { status: "Succeeded" } },
+        response: { status: 200, body: { status: "Succeeded", percentComplete: 100 } },
+      },
+      {
+        what: "GET answers 404 NotFound with the NoSuchEndpoint detail",
+        request: { method: "GET", path: `${WS}/onlineEndpoints/ept-gone?${API}` },
+        response: {
+          status: 404,
+          headers: { "x-ms-response-type": "error" },
+          body: {
+            error: {
+              code: "NotFound",
+              message: "The specified resource was not found.",
+              details: [{ code: "NoSuchEndpoint", message: "There is no endpoint with name: ept-gone in ml_workspace", details: [], additionalInfo: [] }],
+              additionalInfo: each({ type: ofType("string"), info: ofType("object") }),
+            },
+          },
+        },
+      },
+    ],
+  },
+  {
+    name: "online endpoint: PATCH of the tags",
+    recording: { repo: SPECS, path: `${EXAMPLES}/OnlineEndpoint/update.json` },
+    given: keyEndpoint("ept-patch"),
+    exchanges: [
+      {
+        what: "PATCH answers 202 with a Location to poll",
+        request: { method: "PATCH", path: `${WS}/onlineEndpoints/ept-patch?${API}`, body: { tags: { stage: "prod" } } },
+        response: { status: 202, headers: { location: /\/mfeOperationResults\// } },
+        capture: { result: "header.location" },
+      },
+      {
+        what: "the Location answers the updated endpoint once done",
+        request: { method: "GET", path: "{$result}" },
+        until: { status: 200 },
+        response: { status: 200, body: { name: "ept-patch", tags: { stage: "prod" }, properties: { provisioningState: "Succeeded", authMode: "Key" } } },
       },
     ],
   },

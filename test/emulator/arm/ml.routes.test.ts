@@ -551,7 +551,9 @@ describe("Machine Learning emulator routes", function () {
       assert.match(badCompute.body.error.message, /need a Kubernetes compute/);
       const missing = await h.call("GET", `${WS}/onlineEndpoints/absent`);
       assert.equal(missing.status, 404);
-      assert.match(missing.body.error.message, /onlineEndpoints\/absent/);
+      assert.equal(missing.body.error.code, "NotFound");
+      assert.equal(missing.body.error.details[0].code, "NoSuchEndpoint");
+      assert.match(missing.body.error.details[0].message, /no endpoint with name: absent in ml_workspace/);
     });
     it("patches (202 + Location with the result) and deletes endpoints; 409 while busy", async () => {
       ml.scriptEndpoints({ durationMs: 200 });
