@@ -64,6 +64,10 @@ export interface RouteOptions {
   action?: string;
   /** api-versions this route accepts; any other → 400 InvalidApiVersionParameter. */
   apiVersions?: string[];
+  /** A data-plane route that takes ARM tokens but no api-version (e.g. Azure ML run history). */
+  noApiVersion?: boolean;
+  /** The ARM scope role assignments are checked against, when the path is not one (data planes). */
+  rbacScope?: (req: EmuRequest) => string;
 }
 
 export interface Route {

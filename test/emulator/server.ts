@@ -195,9 +195,9 @@ export class EmulatorServer {
     req.principal = principal;
 
     const version = req.query.get("api-version");
-    if (!version) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    if (!version && !route.options.noApiVersion) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
     const supported = route.options.apiVersions;
-    if (supported && !supported.includes(version)) {
+    if (version && supported && !supported.includes(version)) {
       return armError(400, "InvalidApiVersionParameter", `The api-version '${version}' is invalid. The supported versions are '${supported.join(",")}'.`);
     }
     const { subscriptionId, resourceGroupName } = req.params;
@@ -205,11 +205,12 @@ export class EmulatorServer {
       return armError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
     }
     const action = route.options.action!;
-    if (!this.deps.world.isAllowed(principal, action, req.path)) {
+    const scope = route.options.rbacScope?.(req) ?? req.path;
+    if (!this.deps.world.isAllowed(principal, action, scope)) {
       return armError(
         403,
         "AuthorizationFailed",
-        `The client '${principal.clientId}' with object id '${principal.objectId}' does not have authorization to perform action '${action}' over scope '${req.path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        `The client '${principal.clientId}' with object id '${principal.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
       );
     }
     if (subscriptionId !== undefined && resourceGroupName !== undefined && !this.deps.world.resourceGroup(subscriptionId, resourceGroupName)) {

@@ -15,18 +15,19 @@ import type { SeedDatastoreOptions } from "./ml/datastores";
 import { BlobContainers, DEFAULT_DATASTORE, registerDatastoreRoutes, seedDatastore } from "./ml/datastores";
 import type { OperationScript } from "./ml/endpoints";
 import { EndpointService } from "./ml/endpoints";
-import type { JobScript, JobStatus, JobView } from "./ml/jobs";
+import type { JobScript, JobStatus, JobView, TokenCheck } from "./ml/jobs";
 import { JobService } from "./ml/jobs";
 import { registerOperationRoutes } from "./ml/lro";
 import type { ScoringRule } from "./ml/scoring";
 import { ScoringService } from "./ml/scoring";
 import type { AssetKind, WorkspaceState } from "./ml/state";
 import { MlService } from "./ml/state";
+import { registerRunHistoryRoutes } from "./ml/runHistory";
 import { registerWorkspaceRoutes } from "./ml/workspaces";
 
 export type { ClusterInfo, ClusterLookup, ComputeScript } from "./ml/computes";
 export type { OperationScript } from "./ml/endpoints";
-export type { JobScript, JobStatus, JobView } from "./ml/jobs";
+export type { JobScript, JobStatus, JobView, TokenCheck } from "./ml/jobs";
 export type { ScoringRequest, ScoringResult, ScoringRule } from "./ml/scoring";
 export type { WorkspaceRef } from "./ml/common";
 export type { SeedDatastoreOptions } from "./ml/datastores";
@@ -79,6 +80,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     registerDatastoreRoutes(ml, containers);
     registerAssetRoutes(ml);
     jobs.register();
+    registerRunHistoryRoutes(ml);
     computes.register();
     endpoints.register();
     scoring.register();
@@ -191,7 +193,12 @@ export class MachineLearningEmulator implements EmulatorModule {
     this.s().jobs.namedScripts.set(name, script);
   }
 
-  /** A job (or pipeline child, named `<pipeline>_<node>`), or undefined. */
+  /** Every x-azureml-token check of job PUTs since the last reset (header present, audience, accepted). */
+  jobTokenChecks(): TokenCheck[] {
+    return this.s().jobs.tokenChecks.map((c) => ({ ...c }));
+  }
+
+  /** A job (or pipeline step, named by a GUID: see JobView.children), or undefined. */
   job(name: string, ref?: WorkspaceRef): JobView | undefined {
     const { jobs } = this.s();
     const job = this.ws(ref).jobs.get(name);

@@ -8,6 +8,13 @@
  * same content is an idempotent 200; a different asset path is 409 `UserError` "Asset paths cannot
  * be updated." (the service's message), other changed content is 409 `UserError` too.
  * Containers appear implicitly with their first version (the CLI never PUTs model containers).
+ * A created version answers 201 with `Location` (recorded: Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/model/e2etests/test_model.pyTestModeltest_crud_file.json).
+ *
+ * Anonymous components are deduplicated on content: a PUT of `azureml_anonymous/versions/<new
+ * hash>` whose spec equals an existing anonymous version's answers 201 with that version's name
+ * and id (recorded: .../pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json,
+ * where the SDK then uses the returned id in the job body).
  */
 import type { EmuRequest, EmuResponse, Schema } from "../../framework";
 import { armError, checkBody } from "../../framework";
@@ -87,6 +94,8 @@ function versionBody(ws: WorkspaceRef, kind: AssetKind, v: AssetVersion): Record
 function defaultsFor(kind: AssetKind): Record<string, unknown> {
   const base: Record<string, unknown> = { description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false };
   if (kind === "environments") return { ...base, osType: "Linux", autoRebuild: "Disabled" };
+  // test_model.pyTestModeltest_crud_file.json: model versions carry `jobName` (null unless from a job).
+  if (kind === "models") return { ...base, jobName: null };
   return base;
 }
 
@@ -287,7 +296,10 @@ function registerKind(ml: MlService, kind: AssetKind): void {
 
   ml.wsRoute("GET", `/${kind}/:name/versions/:version`, `${vAction}/read`, (req, ws) => {
     const v = ws.assets[kind].get(req.params.name.toLowerCase())?.versions.get(req.params.version);
-    return v ? ok(versionBody(ws, kind, v)) : notFound(`${info.label} version`, `${req.params.name}:${req.params.version}`, ws);
+    if (v) return ok(versionBody(ws, kind, v));
+    const missing = notFound(`${info.label} version`, `${req.params.name}:${req.params.version}`, ws);
+    // A missing model names ModelNotFound in its detail (GUESSES.md: Azure ML jobs and assets).
+    return kind === "models" ? armError(404, "UserError", (missing.body as { error: { message: string } }).error.message, { details: [{ code: "ModelNotFound", message: `Model '${req.params.name}' version '${req.params.version}' was not found.` }] }) : missing;
   });
 
   ml.wsRoute("PUT", `/${kind}/:name/versions/:version`, `${vAction}/write`, (req, ws) => {
@@ -302,9 +314,12 @@ function registerKind(ml: MlService, kind: AssetKind): void {
     }
     const props = clone(bodyObject(req)!.properties as Record<string, unknown>);
     delete props.environmentType;
+    const location = { Location: `${ml.ctx.baseUrl()}${req.url.pathname}${req.url.search}` };
+    const same = kind === "components" && props.isAnonymous === true ? sameAnonymousComponent(ws, req.params.name, req.params.version, props) : undefined;
+    if (same) return ok(versionBody(ws, kind, same), 201, location);
     const result = putVersion(ml, ws, kind, req.params.name, req.params.version, props, req);
     if (!("created" in result)) return result;
-    return ok(versionBody(ws, kind, result.version), result.created ? 201 : 200);
+    return ok(versionBody(ws, kind, result.version), result.created ? 201 : 200, result.created ? location : undefined);
   });
 
   ml.wsRoute("DELETE", `/${kind}/:name/versions/:version`, `${vAction}/delete`, (req, ws) => {
@@ -313,6 +328,14 @@ function registerKind(ml: MlService, kind: AssetKind): void {
     c.versions.delete(req.params.version);
     return { status: 200 };
   });
+}
+
+/** Another anonymous version of this component with the same spec (SDK-only keys such as `_source` aside). */
+function sameAnonymousComponent(ws: WorkspaceState, name: string, version: string, props: Record<string, unknown>): AssetVersion | undefined {
+  const container = ws.assets.components.get(name.toLowerCase());
+  if (!container || container.versions.has(version)) return undefined;
+  const content = (spec: unknown) => (isRecord(spec) ? Object.fromEntries(Object.entries(spec).filter(([k]) => !k.startsWith("_") && k !== "$schema")) : spec);
+  return [...container.versions.values()].find((v) => v.properties.isAnonymous === true && jsonEqual(content(v.properties.componentSpec), content(props.componentSpec)));
 }
 
 /** `listViewType` → a predicate on "is archived", or the 400 for an unknown value. */

@@ -1,26 +1,31 @@
 /**
- * Jobs: list (jobType, tag, listViewType, paging), get, createOrUpdate (201, then the job runs),
- * delete (LRO, 202 + Location), cancel (LRO, 202 + Location, final-state-via location).
+ * Jobs: list (jobType, tag, listViewType, paging), get, createOrUpdate (201 + Location, then the
+ * job runs), delete (LRO, 202 + Location), cancel (LRO, 202 + Location, final-state-via location).
  *
  * Status machine (virtual durations, scriptable): NotStarted → Queued → Preparing → Running →
  * Finalizing → Completed, or Running → Failed; cancel: CancelRequested → Canceled.
  *
- * Pipeline jobs: every node of `properties.jobs` becomes a child job resource named
- * `<pipeline>_<node>` (jobType from the node's `type`), created NotStarted with the pipeline, with
- * `properties.properties["azureml.pipelinerunid"]` = the pipeline job's name and
- * `["azureml.nodeid"]` = the node name, so a client finds the children by GET (name known from
- * the node) or by listing jobs and filtering on that property. The pipeline runs its nodes in
- * dependency order (`${{parent.jobs.<node>.outputs...}}` bindings); a failed node cancels the
- * rest (or only its dependents with `settings.continue_on_step_failure`), and the pipeline fails
- * with "Pipeline has failed child jobs. Failed nodes: /<node>...".
+ * Pipeline jobs, as the service runs them (recorded in Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json):
+ * every node of `properties.jobs` becomes a step run named by a GUID, with the node name as its
+ * display name and `azureml.nodeid` a short hash. ARM `GET jobs/<step>` answers only `id`, `name`,
+ * `type` and `systemData`; status, times and errors of steps are served by run history
+ * (./runHistory.ts), where the SDK reads them (azure/ai/ml/operations/_job_operations.py,
+ * `_runs_operations.get_run_children`). The pipeline runs its nodes in dependency order
+ * (`${{parent.jobs.<node>.outputs...}}` bindings); a failed node cancels the rest (or only its
+ * dependents with `settings.continue_on_step_failure`), and the pipeline fails with "Pipeline has
+ * failed child jobs. Failed nodes: /<node>...". Errors are run-history errors; the ARM job carries
+ * none (2022-10-01's JobBase has no error field). Outputs keep the `uri` the request gave, else
+ * `null`, also once the job completed (same recording).
  *
- * A failed job carries its error in `properties.properties["azureml.error.code"]` and
- * `["azureml.error.message"]` (2022-10-01's JobBase has no error field; the string map is typed
- * in every SDK). When a job completes, each output without a `uri` gets
- * `azureml://datastores/workspaceblobstore/paths/azureml/<job>/<output>/`.
+ * A pipeline job PUT (or a job with a user identity) must carry `x-azureml-token`, a token for
+ * https://ml.azure.com: the SDK sends it (azure/ai/ml/operations/_job_operations.py,
+ * `_set_headers_with_user_aml_token`, which also checks the token's audience); every check is
+ * kept in `tokenChecks`.
  */
+import { createHash, randomUUID } from "node:crypto";
 import type { EmuRequest, EmuResponse } from "../../framework";
-import { checkBody } from "../../framework";
+import { armError, checkBody } from "../../framework";
 import { resolveAsset } from "./assets";
 import { PROVIDER, asString, bodyObject, clone, isRecord, jsonEqual, notFound, ok, page, parseChildId, stampSystemData, userError, workspaceResourceId } from "./common";
 import type { SystemData } from "./common";
@@ -83,14 +88,16 @@ export interface JobRecord {
   status: JobStatus;
   systemData: SystemData;
   script: JobScript;
-  /** Pipeline: child job names by node name. */
+  /** Pipeline: child job names (GUIDs) by node name. */
   children: Map<string, string>;
   parentName?: string;
   nodeName?: string;
+  /** Step: `azureml.nodeid`, a short hash (8 hex digits in the recording). */
+  nodeId?: string;
+  /** Run-history identity: runUuid, and the experiment's id. */
+  runUuid: string;
   /** Child: node names it waits for. */
   dependsOn: string[];
-  /** Output URIs the job gets when it completes. */
-  plannedOutputs: Record<string, string>;
   error?: { code: string; message: string };
   timer?: NodeJS.Timeout;
   startTimeMs?: number;
@@ -103,6 +110,7 @@ export interface JobRecord {
 /** A read-only view of a job for tests. */
 export interface JobView {
   name: string;
+  displayName: string;
   jobType: string;
   status: JobStatus;
   parentJobName?: string;
@@ -115,7 +123,21 @@ export interface JobView {
   properties: Record<string, unknown>;
 }
 
+/** One check of `x-azureml-token` on a job PUT. */
+export interface TokenCheck {
+  job: string;
+  jobType: string;
+  /** Audience of the token sent (undefined: no header, or not a JWT). */
+  audience?: string;
+  accepted: boolean;
+}
+
+/** The audience the x-azureml-token must be for (AML resource id of the public cloud, _azureml/_cloud constants of the SDK). */
+export const AML_AUDIENCE = "https://ml.azure.com";
+
 export class JobService {
+  /** Every x-azureml-token check, in order (tests read it). */
+  readonly tokenChecks: TokenCheck[] = [];
   /** Script for jobs submitted from now on. */
   defaultScript: JobScript = {};
   /** Scripts for particular job names (taken when the job is submitted). */
@@ -142,20 +164,21 @@ export class JobService {
   }
 
   body(job: JobRecord): Record<string, unknown> {
+    const id = `${workspaceResourceId(job.ws)}/jobs/${job.name}`;
+    // A pipeline step through ARM: identity only (recorded GET jobs/<step GUID>; see the header).
+    if (job.parentName) {
+      const { createdAt, createdBy, createdByType } = job.systemData;
+      return { id, name: job.name, type: `${PROVIDER}/workspaces/jobs`, systemData: { createdAt, createdBy, createdByType } };
+    }
     const properties = clone(job.properties);
     properties.status = job.status;
-    return {
-      id: `${workspaceResourceId(job.ws)}/jobs/${job.name}`,
-      name: job.name,
-      type: `${PROVIDER}/workspaces/jobs`,
-      properties,
-      systemData: job.systemData,
-    };
+    return { id, name: job.name, type: `${PROVIDER}/workspaces/jobs`, properties, systemData: job.systemData };
   }
 
   view(job: JobRecord): JobView {
     return {
       name: job.name,
+      displayName: String(job.properties.displayName ?? job.name),
       jobType: String(job.properties.jobType),
       status: job.status,
       ...(job.parentName ? { parentJobName: job.parentName, nodeName: job.nodeName } : {}),
@@ -193,6 +216,7 @@ export class JobService {
     this.dispose();
     this.defaultScript = {};
     this.namedScripts.clear();
+    this.tokenChecks.length = 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -207,6 +231,8 @@ export class JobService {
     const tag = req.query.get("tag");
     const items = [...ws.jobs.values()]
       .filter((j) => {
+        // Steps are listed by run history, not by ARM (the SDK's list(parent_job_name=...) goes there).
+        if (j.parentName) return false;
         const archived = j.properties.isArchived === true;
         if (view === "activeonly" && archived) return false;
         if (view === "archivedonly" && !archived) return false;
@@ -229,21 +255,38 @@ export class JobService {
     const props = clone(bodyObject(req)!.properties as Record<string, unknown>);
     delete props.status;
     const existing = ws.jobs.get(name);
+    if (existing?.parentName) return userError(409, `Job '${name}' is a step of pipeline job '${existing.parentName}' and cannot be changed.`, "id");
+    const tokenProblem = this.checkAmlToken(req, name, props);
+    if (tokenProblem) return tokenProblem;
     if (existing) return this.update(req, existing, props);
 
     const problem = this.validateReferences(ws, props);
-    if (problem) return userError(400, problem.message, problem.target);
+    if (problem) return problem.notFound ? componentNotFound(problem.notFound) : userError(400, problem.message, problem.target);
 
     const job = this.createRecord(req, ws, name, props, this.namedScripts.get(name) ?? this.defaultScript);
-    if (props.jobType === "Pipeline") {
-      const planned = this.planPipeline(req, job);
-      if (typeof planned === "string") {
-        ws.jobs.delete(name);
-        return userError(400, planned);
-      }
-    }
+    addServiceFields(job);
+    if (props.jobType === "Pipeline") this.planPipeline(req, job);
     this.start(job);
-    return ok(this.body(job), 201);
+    // 201 with Location (recorded: test_command_job_serverless.json, test_pipeline_job_get_child_run.json).
+    return ok(this.body(job), 201, { Location: `${this.ml.ctx.baseUrl()}${req.url.pathname}${req.url.search}` });
+  }
+
+  /**
+   * `x-azureml-token` on a pipeline job or a job with a user identity: required and for
+   * https://ml.azure.com (the SDK's `_set_headers_with_user_aml_token` decodes the token and checks
+   * `aud` the same way, without the signature). Answers when it is missing or for another audience.
+   */
+  private checkAmlToken(req: EmuRequest, name: string, props: Record<string, unknown>): EmuResponse | undefined {
+    const identity = isRecord(props.identity) ? asString(props.identity.identityType) : undefined;
+    if (props.jobType !== "Pipeline" && identity !== "UserIdentity") return undefined;
+    const header = req.headers["x-azureml-token"];
+    const token = Array.isArray(header) ? header[0] : header;
+    const audience = token ? tokenAudience(token) : undefined;
+    const accepted = audience !== undefined && audience.replace(/\/+$/, "").toLowerCase() === AML_AUDIENCE;
+    this.tokenChecks.push({ job: name, jobType: String(props.jobType), ...(audience !== undefined ? { audience } : {}), accepted });
+    if (!token) return userError(400, `A ${String(props.jobType).toLowerCase()} job needs the x-azureml-token header: a token for ${AML_AUDIENCE}/.default of the caller.`, "x-azureml-token");
+    if (!accepted) return armError(401, "InvalidAuthenticationTokenAudience", `The x-azureml-token has been obtained for the wrong audience '${audience ?? "(not a JWT)"}'; it should be ${AML_AUDIENCE}.`);
+    return undefined;
   }
 
   /** PUT on an existing job: only description, tags, displayName, isArchived and properties may change. */
@@ -305,7 +348,7 @@ export class JobService {
   // -------------------------------------------------------------------------------------------
   // Validation of what a job refers to
 
-  private validateReferences(ws: WorkspaceState, props: Record<string, unknown>): { message: string; target?: string } | undefined {
+  private validateReferences(ws: WorkspaceState, props: Record<string, unknown>): ReferenceProblem | undefined {
     const computeId = asString(props.computeId);
     if (computeId) {
       const r = resolveCompute(this.ml, ws, computeId);
@@ -317,7 +360,7 @@ export class JobService {
       return r.ok ? undefined : { message: r.message, target };
     };
     const componentProblem = asset("components", props.componentId, "componentId");
-    if (componentProblem) return componentProblem;
+    if (componentProblem) return { ...componentProblem, ...missingComponent(String(props.componentId)) };
     if (props.jobType === "Command") {
       const p = asset("environments", props.environmentId, "environmentId") ?? asset("codes", props.codeId, "codeId");
       if (p) return p;
@@ -352,7 +395,7 @@ export class JobService {
     return undefined;
   }
 
-  private validatePipeline(ws: WorkspaceState, props: Record<string, unknown>): { message: string; target?: string } | undefined {
+  private validatePipeline(ws: WorkspaceState, props: Record<string, unknown>): ReferenceProblem | undefined {
     const settings = isRecord(props.settings) ? props.settings : {};
     const defaultCompute = asString(settings.default_compute) ?? asString(settings.defaultCompute);
     if (defaultCompute && !isServerless(defaultCompute)) {
@@ -379,7 +422,7 @@ export class JobService {
       const componentId = asString(node.componentId);
       if (!componentId) return { message: `Node '${nodeName}' has no componentId: register its component and refer to it by ARM id.`, target: `${target}.componentId` };
       const comp = resolveAsset(this.ml, ws, "components", componentId);
-      if (!comp.ok) return { message: `Node '${nodeName}': ${comp.message}`, target: `${target}.componentId` };
+      if (!comp.ok) return { message: `Node '${nodeName}': ${comp.message}`, target: `${target}.componentId`, ...missingComponent(componentId) };
       const nodeCompute = asString(node.computeId) ?? asString(node.compute);
       if (nodeCompute && !nodeCompute.startsWith("${{") && !isServerless(nodeCompute)) {
         const r = resolveCompute(this.ml, ws, nodeCompute);
@@ -450,24 +493,21 @@ export class JobService {
     const job: JobRecord = {
       name,
       ws,
+      runUuid: randomUUID(),
       properties,
       status: "NotStarted",
       systemData: stampSystemData(req),
       script,
       children: new Map(),
       dependsOn: [],
-      plannedOutputs: {},
       history: [{ status: "NotStarted", time: new Date().toISOString() }],
     };
-    for (const [outName, out] of Object.entries(isRecord(properties.outputs) ? properties.outputs : {})) {
-      if (isRecord(out) && !out.uri) job.plannedOutputs[outName] = outputUri(name, outName);
-    }
     ws.jobs.set(name, job);
     return job;
   }
 
-  /** Creates the child jobs of a pipeline; returns an error message when a child name is taken. */
-  private planPipeline(req: EmuRequest, parent: JobRecord): string | undefined {
+  /** Creates the step runs of a pipeline: named by GUID, the node name as display name (see the header). */
+  private planPipeline(req: EmuRequest, parent: JobRecord): void {
     const ws = parent.ws;
     const props = parent.properties;
     const jobs = props.jobs as Record<string, Record<string, unknown>>;
@@ -475,12 +515,10 @@ export class JobService {
     const deps = dependencies(jobs);
     const pipelineInputs = isRecord(props.inputs) ? props.inputs : {};
     const pipelineOutputs = isRecord(props.outputs) ? props.outputs : {};
-    for (const nodeName of Object.keys(jobs)) {
-      const childName = `${parent.name}_${nodeName}`;
-      if (ws.jobs.has(childName)) return `A job named '${childName}' (the name of node '${nodeName}' of this pipeline) already exists.`;
-    }
+    const childNames = new Map(Object.keys(jobs).map((n) => [n, randomUUID()]));
     for (const [nodeName, node] of Object.entries(jobs)) {
-      const childName = `${parent.name}_${nodeName}`;
+      const childName = childNames.get(nodeName)!;
+      const nodeId = shortHash(`${parent.name}/${nodeName}`);
       const comp = resolveAsset(this.ml, ws, "components", String(node.componentId));
       const spec = comp.ok && comp.version && isRecord(comp.version.properties.componentSpec) ? comp.version.properties.componentSpec : {};
       const type = (asString(node.type) ?? "command").toLowerCase();
@@ -490,23 +528,19 @@ export class JobService {
         const p = binding && /^\$\{\{parent\.inputs\.([^}\s]+)\}\}$/.exec(binding);
         const j = binding && /^\$\{\{parent\.jobs\.([^.}\s]+)\.outputs\.([^}\s]+)\}\}$/.exec(binding);
         if (p) inputs[k] = clone(pipelineInputs[p[1]]);
-        else if (j) inputs[k] = { jobInputType: "uri_folder", uri: outputUri(`${parent.name}_${j[1]}`, j[2]), mode: "ReadOnlyMount" };
+        else if (j) inputs[k] = { jobInputType: "uri_folder", uri: outputUri(childNames.get(j[1]) ?? j[1], j[2]), mode: "ReadOnlyMount" };
         else if (isRecord(v)) inputs[k] = { jobInputType: v.job_input_type ?? v.jobInputType ?? "literal", ...(v.value !== undefined ? { value: v.value } : {}), ...(v.uri ? { uri: v.uri } : {}) };
         else inputs[k] = { jobInputType: "literal", value: String(v) };
       }
       const outputNames = new Set([...Object.keys(isRecord(spec.outputs) ? spec.outputs : {}), ...Object.keys(isRecord(node.outputs) ? node.outputs : {})]);
       const outputs: Record<string, unknown> = {};
-      const planned: Record<string, string> = {};
       for (const o of outputNames) {
         const nodeOut = isRecord(node.outputs) ? node.outputs[o] : undefined;
         const binding = bindingOf(nodeOut);
         const p = binding && /^\$\{\{parent\.outputs\.([^}\s]+)\}\}$/.exec(binding);
         const parentOut = p && isRecord(pipelineOutputs[p[1]]) ? (pipelineOutputs[p[1]] as Record<string, unknown>) : undefined;
-        const uri = asString(parentOut?.uri) ?? outputUri(childName, o);
         const specOut = isRecord(spec.outputs) && isRecord(spec.outputs[o]) ? spec.outputs[o] : {};
-        outputs[o] = { jobOutputType: asString(parentOut?.jobOutputType) ?? asString(specOut.type) ?? "uri_folder", mode: asString(parentOut?.mode) ?? "ReadWriteMount", uri: null };
-        planned[o] = uri;
-        if (p && parentOut && !parentOut.uri) parent.plannedOutputs[p[1]] = uri;
+        outputs[o] = { jobOutputType: asString(parentOut?.jobOutputType) ?? asString(specOut.type) ?? "uri_folder", mode: asString(parentOut?.mode) ?? "ReadWriteMount", uri: asString(parentOut?.uri) ?? null };
       }
       const computeId = asString(node.computeId) ?? asString(settings.default_compute) ?? asString(props.computeId) ?? null;
       const childProps: Record<string, unknown> = {
@@ -515,9 +549,11 @@ export class JobService {
         tags: isRecord(node.tags) ? clone(node.tags) : {},
         properties: {
           ...(isRecord(node.properties) ? clone(node.properties) : {}),
-          "azureml.pipelinerunid": parent.name,
-          "azureml.nodeid": nodeName,
           "azureml.runsource": "azureml.StepRun",
+          "azureml.nodeid": nodeId,
+          ...(comp.ok && comp.version ? { "azureml.moduleid": comp.version.version, "azureml.moduleName": comp.version.name } : {}),
+          "azureml.pipeline": parent.name,
+          "azureml.pipelinerunid": parent.name,
         },
         displayName: asString(node.display_name) ?? asString(node.displayName) ?? nodeName,
         experimentName: props.experimentName,
@@ -532,11 +568,10 @@ export class JobService {
       const child = this.createRecord(req, ws, childName, childProps, parent.script);
       child.parentName = parent.name;
       child.nodeName = nodeName;
+      child.nodeId = nodeId;
       child.dependsOn = deps.get(nodeName) ?? [];
-      child.plannedOutputs = planned;
       parent.children.set(nodeName, childName);
     }
-    return undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -651,24 +686,7 @@ export class JobService {
     if (isTerminal(status)) {
       job.endTimeMs = now;
       this.stopTimer(job);
-      if (status === "Completed") this.publishOutputs(job);
-      if (status === "Failed" && job.error) {
-        const props = (job.properties.properties as Record<string, unknown>) ?? {};
-        props["azureml.error.code"] = job.error.code;
-        props["azureml.error.message"] = job.error.message;
-        job.properties.properties = props;
-      }
     }
-  }
-
-  private publishOutputs(job: JobRecord): void {
-    const outputs = isRecord(job.properties.outputs) ? job.properties.outputs : {};
-    for (const [name, uri] of Object.entries(job.plannedOutputs)) {
-      const out = isRecord(outputs[name]) ? outputs[name] : { jobOutputType: "uri_folder", mode: "ReadWriteMount" };
-      if (!out.uri) out.uri = uri;
-      outputs[name] = out;
-    }
-    job.properties.outputs = outputs;
   }
 
   private after(job: JobRecord, virtualMs: number, fn: () => void): void {
@@ -695,6 +713,77 @@ export class JobService {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** What the service adds to a job it accepted (the recorded PUT answers named in each line). */
+function addServiceFields(job: JobRecord): void {
+  const p = job.properties;
+  const own = isRecord(p.properties) ? p.properties : {};
+  const settings = isRecord(p.settings) ? p.settings : {};
+  const computeName = (ref: unknown) => (typeof ref === "string" ? (parseChildId(ref)?.name ?? ref.replace(/^azureml:/, "")) : undefined);
+  if (p.jobType === "Pipeline") {
+    // test_pipeline_job_get_child_run.json: the pipeline run's properties.
+    const literals = Object.fromEntries(Object.entries(isRecord(p.inputs) ? p.inputs : {}).filter(([, v]) => isRecord(v) && v.jobInputType === "literal").map(([k, v]) => [k, (v as Record<string, unknown>).value]));
+    const continueOnFailure = settings.continue_on_step_failure === true || settings.continue_on_step_failure === "True";
+    p.properties = {
+      ...own,
+      "azureml.DevPlatv2": "true",
+      "azureml.runsource": "azureml.PipelineRun",
+      runSource: "MFE",
+      runType: "HTTP",
+      "azureml.parameters": JSON.stringify(literals),
+      "azureml.continue_on_step_failure": continueOnFailure ? "True" : "False",
+      "azureml.continue_on_failed_optional_input": "True",
+      ...(computeName(settings.default_compute ?? p.computeId) ? { "azureml.defaultComputeName": computeName(settings.default_compute ?? p.computeId) } : {}),
+      "azureml.defaultDataStoreName": computeName(settings.default_datastore) ?? DEFAULT_DATASTORE,
+      "azureml.pipelineComponent": "pipelinerun",
+    };
+  } else if (p.jobType === "Command") {
+    // test_command_job_serverless.json: the compute target type, and the `default` output.
+    p.properties = { ...own, "_azureml.ComputeTargetType": "amlctrain" };
+    p.outputs = { ...(isRecord(p.outputs) ? p.outputs : {}), default: { uri: `azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.${job.name}`, mode: "ReadWriteMount", jobOutputType: "uri_folder" } };
+  }
+  for (const key of ["computeId", "componentId", "identity"]) if (p[key] === undefined) p[key] = null;
+  // Outputs as answered: every field present, `uri` null unless given (also after completion).
+  const outputs = isRecord(p.outputs) ? p.outputs : {};
+  for (const [name, out] of Object.entries(outputs)) {
+    if (isRecord(out)) outputs[name] = { description: null, uri: null, assetName: null, assetVersion: null, ...out };
+  }
+  if (isRecord(p.outputs)) p.outputs = outputs;
+}
+
+/** The `aud` claim of a JWT, read without checking the signature (as the SDK's check does), or undefined. */
+function tokenAudience(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { aud?: unknown };
+    return typeof claims.aud === "string" ? claims.aud : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `azureml.nodeid`: 8 hex digits, as recorded (e.g. "4d56ab7a"). */
+function shortHash(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
+}
+
+interface ReferenceProblem {
+  message: string;
+  target?: string;
+  /** A component version the job names that does not exist (the service answers 404 NotFound). */
+  notFound?: { id: string; name: string; version: string };
+}
+
+function missingComponent(ref: string): Pick<ReferenceProblem, "notFound"> {
+  const parsed = parseChildId(ref);
+  return parsed?.type === "components" && parsed.version ? { notFound: { id: ref.replace(/^azureml:/, ""), name: parsed.name, version: parsed.version } } : {};
+}
+
+/** Recorded: test_pipeline_job_validation_remote[non_existent_remote_version.yml].json (404, code NotFound, empty details). */
+function componentNotFound(nf: NonNullable<ReferenceProblem["notFound"]>): EmuResponse {
+  return armError(404, "NotFound", `key: ${nf.id}, Message: Not found component ${nf.name} (version: ${nf.version}).`, { details: [] });
+}
+
 export function outputUri(jobName: string, outputName: string): string {
   return `azureml://datastores/${DEFAULT_DATASTORE}/paths/azureml/${jobName}/${outputName}/`;
 }
@@ -717,16 +806,14 @@ function bindingOf(io: unknown): string | undefined {
   return typeof v === "string" && /^\$\{\{.*\}\}$/.test(v.trim()) ? v.trim() : undefined;
 }
 
-/** IO maps compared loosely: the service adds `uri`s to outputs it answers with. */
+/** IO maps compared loosely: the service adds null fields, and a `default` output to command jobs (addServiceFields). */
 function sameIo(before: unknown, after: unknown): boolean {
   const strip = (v: unknown): unknown => {
     if (!isRecord(v)) return v;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      if (isRecord(x)) {
-        const { uri, ...rest } = x;
-        out[k] = uri === null || uri === undefined || (typeof uri === "string" && uri.startsWith(`azureml://datastores/${DEFAULT_DATASTORE}/paths/azureml/`)) ? rest : { ...rest, uri };
-      } else out[k] = x;
+      if (k === "default" && isRecord(x) && typeof x.uri === "string" && x.uri.startsWith("azureml://datastores/workspaceartifactstore/ExperimentRun/")) continue;
+      out[k] = isRecord(x) ? Object.fromEntries(Object.entries(x).filter(([, f]) => f !== null && f !== undefined)) : x;
     }
     return out;
   };

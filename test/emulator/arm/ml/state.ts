@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { EmuRequest, EmuResponse, EmulatorContext, RouteOptions } from "../../framework";
-import { resourceNotFound } from "../../framework";
+import { armError, resourceNotFound } from "../../framework";
 import type { SystemData, WorkspaceRef } from "./common";
 import { API_VERSIONS, WORKSPACE_PATTERN, workspaceKey } from "./common";
 import { LroTracker } from "./lro";
@@ -147,7 +147,15 @@ export class MlService {
           resourceGroupName: req.params.resourceGroupName,
           workspaceName: req.params.workspaceName,
         });
-        if (!ws) return resourceNotFound("Microsoft.MachineLearningServices/workspaces", req.params.workspaceName, req.params.resourceGroupName);
+        if (!ws) {
+          if (suffix === "") return resourceNotFound("Microsoft.MachineLearningServices/workspaces", req.params.workspaceName, req.params.resourceGroupName);
+          // ARM's gateway, before the body is looked at (Azure/azure-sdk-for-js
+          // sdk/machinelearning/arm-machinelearning/recordings/node/machinelearning_test/recording_job_create_test.json).
+          return {
+            ...armError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${req.params.workspaceName}' not found.`),
+            headers: { "x-ms-failure-cause": "gateway" },
+          };
+        }
         return handler(req, ws);
       },
       { auth: "arm", action, apiVersions: API_VERSIONS, ...options },

@@ -76,7 +76,10 @@ export function registerWorkspaceRoutes(ml: MlService): void {
     { auth: "arm", action: READ, apiVersions: ["2022-10-01"] },
   );
 
-  // The discovery document (anonymous, as the service's): where the data-plane APIs live.
+  // The discovery document (anonymous, as the service's: the SDK reads it without a token,
+  // _job_operations.py `_get_workspace_url`): where the data-plane APIs live. Keys as recorded in
+  // test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json; run history
+  // is reached through `api` (./runHistory.ts).
   ml.ctx.router.add(
     "GET",
     DISCOVERY_PATH,
@@ -92,6 +95,7 @@ export function registerWorkspaceRoutes(ml: MlService): void {
         labeling: base,
         modelmanagement: base,
         pipelines: base,
+        studio: ml.ctx.baseUrl(),
         studiometadata: base,
       });
     },
