@@ -5,6 +5,7 @@
  */
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
+import { amlTokenProvider } from "../common/azureml/amlToken";
 import { getAzureConnection, signInEarly } from "../common/connection";
 import { RemoteRunError } from "../common/errors";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
@@ -29,6 +30,7 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     plan,
     ml,
     jobs: jobsClient(ml, conn.cloud.armUrl),
+    amlToken: amlTokenProvider(conn.credential, conn.cloud.name, (secret) => tl.setSecret(secret)),
     store,
     log,
     loc: tl.loc,

@@ -1,20 +1,22 @@
 /**
- * What the task knows about a job and its pipeline steps, built from successive GETs: each step's status,
- * when the task first saw it start and end (2022-10-01 jobs carry no start/end times), and its error.
+ * What the task knows about a job and its pipeline steps: the job's status from ARM (`GET jobs/<name>`),
+ * the steps from the workspace's run history (ARM serves a step's identity only): each step's status,
+ * start and end times and error as run history reports them, and the job's own run error once it ended.
  * `update` returns what changed, so the log gets one line per change instead of one per poll.
  */
+import { runError, type RunDetails } from "../common/azureml/runHistory";
 import type { JobResource } from "./jobsRest";
 import { isTerminalStatus } from "./request";
 
 export interface StepState {
   /** Node name in the pipeline's `jobs`. */
   node: string;
-  /** Child job name, once known. */
-  jobName?: string;
+  /** Step run id (a GUID), once run history lists the step. */
+  runId?: string;
   status: string;
-  /** When the task first saw the step past NotStarted/Queued (ms since epoch). */
+  /** When the step started (run history's startTimeUtc, else when the task first saw it running). */
   startedAtMs?: number;
-  /** When the task first saw the step in a terminal status. */
+  /** When the step ended (run history's endTimeUtc, else when the task first saw it ended). */
   endedAtMs?: number;
   error?: JobError;
 }
@@ -33,18 +35,31 @@ export interface StatusChange {
 
 const STARTED = new Set(["Preparing", "Provisioning", "Starting", "Running", "Finalizing", "CancelRequested", "Completed", "Failed", "Canceled", "NotResponding"]);
 
-/** The error a failed job carries in `properties.properties` (azureml.error.code / azureml.error.message). */
-export function jobError(job: JobResource | undefined): JobError | undefined {
-  const props = job?.properties.properties ?? {};
-  const message = props["azureml.error.message"];
-  if (!message) return undefined;
-  return { code: props["azureml.error.code"] ?? undefined, message };
-}
-
 /** Node names of a pipeline job (empty for other job types). */
 export function pipelineNodes(job: JobResource): string[] {
   const props = job.properties;
   return props.jobType === "Pipeline" && props.jobs ? Object.keys(props.jobs) : [];
+}
+
+/**
+ * Node name of each step run: run history names a step run by the node's display name (recorded in
+ * Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/
+ * test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json), which is the
+ * node's `display_name` when it sets one.
+ */
+function nodeByDisplayName(job: JobResource): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const node of pipelineNodes(job)) {
+    const spec = job.properties.jobs?.[node] as { display_name?: unknown; displayName?: unknown } | undefined;
+    const display = typeof spec?.display_name === "string" ? spec.display_name : typeof spec?.displayName === "string" ? spec.displayName : node;
+    map.set(display, node);
+  }
+  return map;
+}
+
+function timeOf(text: string | null | undefined): number | undefined {
+  const t = text ? Date.parse(text) : NaN;
+  return Number.isNaN(t) ? undefined : t;
 }
 
 export class JobState {
@@ -53,8 +68,10 @@ export class JobState {
   startedAtMs?: number;
   endedAtMs?: number;
   readonly steps = new Map<string, StepState>();
-  /** Where nextOpenSteps resumes. */
-  private turn = 0;
+  /** The job's own run error (run history), once read. */
+  private runErrorValue?: JobError;
+  /** Whether the job's own run details were read after it ended. */
+  runRead = false;
 
   constructor(
     readonly jobName: string,
@@ -65,46 +82,38 @@ export class JobState {
     return isTerminalStatus(this.status);
   }
 
-  /** Steps that may still change (their child job is worth another GET). */
+  /** Steps that may still change. */
   openSteps(): StepState[] {
     return [...this.steps.values()].filter((s) => !isTerminalStatus(s.status));
   }
 
-  /** Up to `count` open steps, taking turns across calls so every step is read in time. */
-  nextOpenSteps(count: number): StepState[] {
-    const open = this.openSteps();
-    if (open.length <= count) return open;
-    const start = this.turn % open.length;
-    this.turn += count;
-    return [...open.slice(start), ...open.slice(0, start)].slice(0, count);
-  }
-
-  /** Adds the pipeline's nodes as NotStarted steps (before the first GET of the children). */
+  /** Adds the pipeline's nodes as NotStarted steps (before run history lists them). */
   learnNodes(job: JobResource): void {
     for (const node of pipelineNodes(job)) {
       if (!this.steps.has(node)) this.steps.set(node, { node, status: "NotStarted" });
     }
   }
 
-  /** Records the job and the children fetched this poll (undefined: not created yet); returns the changes. */
-  update(job: JobResource, children: ReadonlyMap<string, JobResource | undefined>): StatusChange[] {
+  /** Records the job and, when read this poll, its step runs from run history; returns the changes. */
+  update(job: JobResource, children?: readonly RunDetails[]): StatusChange[] {
     const changes: StatusChange[] = [];
     const at = this.now();
     this.job = job;
     this.learnNodes(job);
-    for (const [node, child] of children) {
+    const nodes = nodeByDisplayName(job);
+    for (const run of children ?? []) {
+      const node = nodes.get(run.displayName ?? "") ?? run.displayName ?? run.runId;
       const step = this.steps.get(node) ?? { node, status: "NotStarted" };
       this.steps.set(node, step);
-      if (!child) continue;
-      step.jobName = child.name ?? step.jobName;
-      const status = child.properties.status ?? "Unknown";
+      step.runId = run.runId;
+      step.startedAtMs = timeOf(run.startTimeUtc) ?? step.startedAtMs;
+      step.endedAtMs = timeOf(run.endTimeUtc) ?? step.endedAtMs;
+      step.error = runError(run) ?? step.error;
+      const status = run.status ?? "Unknown";
       if (status === step.status) continue;
       step.status = status;
       if (STARTED.has(status) && step.startedAtMs === undefined && !isTerminalStatus(status)) step.startedAtMs = at;
-      if (isTerminalStatus(status)) {
-        step.endedAtMs = at;
-        step.error = jobError(child);
-      }
+      if (isTerminalStatus(status) && step.endedAtMs === undefined) step.endedAtMs = at;
       changes.push({ node, status, durationInMs: isTerminalStatus(status) ? duration(step.startedAtMs, step.endedAtMs) : undefined });
     }
     const status = job.properties.status ?? "Unknown";
@@ -117,12 +126,25 @@ export class JobState {
     return changes;
   }
 
-  /** The job's own error (for a pipeline: the service's summary, e.g. "Pipeline has failed child jobs"). */
-  get error(): JobError | undefined {
-    return jobError(this.job);
+  /** Records the job's own run details (read from run history once it ended): its error and times. */
+  setRun(run: RunDetails): void {
+    this.runRead = true;
+    this.runErrorValue = runError(run);
+    this.startedAtMs = timeOf(run.startTimeUtc) ?? this.startedAtMs;
+    this.endedAtMs = timeOf(run.endTimeUtc) ?? this.endedAtMs;
   }
 
-  /** Outputs of the job with their URIs (pipeline outputs after completion). */
+  /** A step that failed without its error in the children list (read its run details then). */
+  stepsMissingErrors(): StepState[] {
+    return [...this.steps.values()].filter((s) => s.status === "Failed" && !s.error && s.runId);
+  }
+
+  /** The job's own error (for a pipeline: the service's summary, e.g. "Pipeline has failed child jobs"). */
+  get error(): JobError | undefined {
+    return this.runErrorValue;
+  }
+
+  /** Outputs of the job with the URIs the service reports (null until it reports one). */
   outputs(): Record<string, string | undefined> {
     const outputs = this.job?.properties.outputs ?? {};
     const result: Record<string, string | undefined> = {};

@@ -36,12 +36,12 @@ function jobUrl(armUrl: string, ws: WorkspaceTarget, jobName: string): string {
   return `${armUrl.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
 }
 
-async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", url: string, body: unknown, abortSignal: AbortSignal): Promise<JobResource> {
+async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", url: string, body: unknown, abortSignal: AbortSignal, headers: Record<string, string> = {}): Promise<JobResource> {
   const request = createPipelineRequest({
     url,
     method,
     abortSignal,
-    headers: createHttpHeaders({ accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) }),
+    headers: createHttpHeaders({ ...headers, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) }),
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const response = await ml.sendRequest(request);
@@ -71,13 +71,14 @@ async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", u
 /** GET / PUT of jobs, as JSON. */
 export interface JobsClient {
   get(ws: WorkspaceTarget, jobName: string, abortSignal: AbortSignal): Promise<JobResource>;
-  put(ws: WorkspaceTarget, jobName: string, body: unknown, abortSignal: AbortSignal): Promise<JobResource>;
+  /** `headers`: e.g. `x-azureml-token` (submit.ts). */
+  put(ws: WorkspaceTarget, jobName: string, body: unknown, abortSignal: AbortSignal, headers?: Record<string, string>): Promise<JobResource>;
 }
 
 /** @param armUrl the ARM endpoint the client was built for (CloudEndpoints.armUrl). */
 export function jobsClient(ml: AzureMachineLearningWorkspaces, armUrl: string): JobsClient {
   return {
     get: (ws, jobName, abortSignal) => send(ml, "GET", jobUrl(armUrl, ws, jobName), undefined, abortSignal),
-    put: (ws, jobName, body, abortSignal) => send(ml, "PUT", jobUrl(armUrl, ws, jobName), body, abortSignal),
+    put: (ws, jobName, body, abortSignal, headers) => send(ml, "PUT", jobUrl(armUrl, ws, jobName), body, abortSignal, headers),
   };
 }

@@ -30,6 +30,8 @@ export interface RegisterAssetsOptions {
 
 export interface RegisterAssetsResult {
   resolved: ResolvedJobDependencies;
+  /** Planned ARM id → the id the service answered with, where they differ (see withServiceIds). */
+  serviceIds: ReadonlyMap<string, string>;
   /** Uploads that sent blobs / that were already complete. */
   uploaded: number;
   reused: number;
@@ -79,23 +81,49 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
     log.debug(`code ${code.upload.localPath} → ${codeIds[code.key]}`);
   }
 
+  const serviceIds = new Map<string, string>();
+  const answered = (planned: string, id: string | undefined) => {
+    if (id && id !== planned) serviceIds.set(planned, id);
+    return id ?? planned;
+  };
   for (const env of plan.environmentVersions) {
-    await ml.environmentVersions
+    const created = await ml.environmentVersions
       .createOrUpdate(rg, wsName, env.name, env.version, env.body, { abortSignal })
       .catch(fail(`environment '${env.name}:${env.version}' in workspace '${wsName}'`));
-    log.debug(`environment ${env.name}:${env.version} registered`);
+    const id = answered(workspaceChildId(options.workspaceId, "environments", env.name, { version: env.version }), created.id);
+    log.debug(`environment ${env.name}:${env.version} → ${id}`);
   }
 
   const resolved: ResolvedJobDependencies = { workspaceId: options.workspaceId, codeIds, referenceIds: options.referenceIds };
   const components = plan.componentVersions(resolved);
   for (const component of components) {
-    await ml.componentVersions
-      .createOrUpdate(rg, wsName, ANONYMOUS_COMPONENT_NAME, component.version, component.body, { abortSignal })
+    // The service deduplicates anonymous components: identical content answers with the existing
+    // version's name and id, which the SDK then uses in the job (recorded in Azure/azure-sdk-for-python
+    // sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json).
+    const created = await ml.componentVersions
+      .createOrUpdate(rg, wsName, ANONYMOUS_COMPONENT_NAME, component.version, withServiceIds(component.body, serviceIds), { abortSignal })
       .catch(fail(`component '${ANONYMOUS_COMPONENT_NAME}:${component.version}' in workspace '${wsName}'`));
-    log.debug(`component ${component.key} → ${ANONYMOUS_COMPONENT_NAME}:${component.version}`);
+    const id = answered(workspaceChildId(options.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: component.version }), created.id);
+    log.debug(`component ${component.key} → ${id}`);
   }
   if (components.length > 0 || plan.codeVersions.length > 0 || plan.environmentVersions.length > 0) {
     log.info(loc("Registered", plan.codeVersions.length, plan.environmentVersions.length, components.length));
   }
-  return { resolved, uploaded, reused };
+  return { resolved, serviceIds, uploaded, reused };
+}
+
+/** `value` with every planned id (also `azureml:`-prefixed) replaced by the id the service answered with. */
+export function withServiceIds<T>(value: T, serviceIds: ReadonlyMap<string, string>): T {
+  if (serviceIds.size === 0) return value;
+  const swap = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const bare = v.startsWith("azureml:") ? v.slice("azureml:".length) : v;
+      const id = serviceIds.get(bare);
+      return id === undefined ? v : bare === v ? id : `azureml:${id}`;
+    }
+    if (Array.isArray(v)) return v.map(swap);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)]));
+    return v;
+  };
+  return swap(value) as T;
 }

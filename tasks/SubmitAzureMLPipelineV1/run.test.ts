@@ -23,6 +23,8 @@ const WSN = "ml_workspace";
 const WS = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.MachineLearningServices/workspaces/${WSN}`;
 const SAMPLES = path.resolve(__dirname, "..", "..", "..", "samples", "pipelines");
 const credential: TokenCredential = { getToken: async () => ({ token: "in-process", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+/** An (unsigned) token for the Azure ML resource: the emulator reads its audience, as the SDK does. */
+const amlToken = async () => `e30.${Buffer.from(JSON.stringify({ aud: "https://ml.azure.com" })).toString("base64url")}.x`;
 
 /** Blob uploads kept in memory: the first upload of a blob prefix sends it, later ones find the indicator. */
 class MemoryStore implements ArtifactStore {
@@ -76,7 +78,18 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     const client = new AzureMachineLearningWorkspaces(credential, SUB, { endpoint: h.baseUrl, httpClient: recording, retryOptions: { maxRetries: 0 } });
     store = new MemoryStore();
     log = new MemoryLog();
-    deps = { ml: client, jobs: jobsClient(client, h.baseUrl), store, log, loc: taskLoc(), abortSignal: new AbortController().signal, mlStudioUrl: "https://ml.azure.com", pollingIntervalInMs: 10 };
+    deps = {
+      ml: client,
+      jobs: jobsClient(client, h.baseUrl),
+      amlToken,
+      anonymousHttpClient: recording,
+      store,
+      log,
+      loc: taskLoc(),
+      abortSignal: new AbortController().signal,
+      mlStudioUrl: "https://ml.azure.com",
+      pollingIntervalInMs: 10,
+    };
   });
   afterEach(() => {
     ml.dispose();

@@ -2,7 +2,9 @@
  * The task's operation: submit (or attach to, or only validate) the job, then follow it to the end and
  * judge it. On pipeline cancellation or timeout the remote job is cancelled when `cancelOnStop` says so.
  */
-import { CancelledError, WaitTimeoutError } from "../common/errors";
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import { DiscoveryError, discoverApiHost, runHistoryClient, type RunHistory } from "../common/azureml/runHistory";
+import { AzureOperationError, CancelledError, WaitTimeoutError } from "../common/errors";
 import { formatDuration } from "../common/logging";
 import { JobState } from "./jobState";
 import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict, type Verdict } from "./report";
@@ -20,6 +22,8 @@ export interface RunDependencies extends SubmitDependencies {
   /** How long a cancel request may take when the task is stopping. */
   cancelTimeoutInMs?: number;
   now?: () => number;
+  /** Client for requests sent without a token (the discovery document); default: core-rest-pipeline's. */
+  anonymousHttpClient?: HttpClient;
 }
 
 export interface RunResult {
@@ -46,10 +50,11 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   log.info(loc("StudioLink", link));
   deps.onJob?.({ jobName, studioUrl: link });
 
+  const runHistory = lazyRunHistory(deps, request, outcome.discoveryUrl);
   let state: JobState;
   if (!request.waitForCompletion) {
     state = new JobState(jobName, deps.now);
-    await refresh(state, { ml: deps.ml, jobs: deps.jobs, workspace: request.workspace }, deps.abortSignal);
+    await refresh(state, { jobs: deps.jobs, runHistory, workspace: request.workspace }, deps.abortSignal);
     log.info(loc("NotWaiting", jobName, state.status));
     const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
     return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs: outputUris(state), verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
@@ -57,8 +62,8 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
 
   try {
     state = await watchJob(jobName, {
-      ml: deps.ml,
       jobs: deps.jobs,
+      runHistory,
       workspace: request.workspace,
       log,
       loc,
@@ -83,6 +88,26 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
   log.info(loc("JobEnded", jobName, state.status, took || "-"));
   return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
+}
+
+/**
+ * The workspace's run history, discovered on first use from its `discoveryUrl` (the `api` host) and
+ * called with the ARM client's credential (see tasks/common/azureml/runHistory.ts). A discovery that
+ * fails is an error naming the workspace and the URL.
+ */
+function lazyRunHistory(deps: RunDependencies, request: SubmitPipelineRequest, discoveryUrl: string | undefined): (abortSignal: AbortSignal) => Promise<RunHistory> {
+  let client: Promise<RunHistory> | undefined;
+  return (abortSignal) => {
+    client ??= discoverApiHost(deps.ml, discoveryUrl, abortSignal, deps.anonymousHttpClient).then(
+      (api) => runHistoryClient(deps.ml, api, request.workspace),
+      (error: unknown) => {
+        client = undefined;
+        if (error instanceof DiscoveryError) throw new AzureOperationError(deps.loc("RunHistoryUnavailable", request.workspace.workspaceName, error.discoveryUrl, error.reason));
+        throw error;
+      },
+    );
+    return client;
+  };
 }
 
 /** Asks the service to cancel the job (does not wait for Canceled: the task is stopping). */

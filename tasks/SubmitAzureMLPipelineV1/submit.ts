@@ -12,7 +12,7 @@ import type { TaskLog } from "../common/logging";
 import type { ArtifactStore } from "./artifactStore";
 import type { JobResource, JobsClient } from "./jobsRest";
 import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPlan } from "./loader";
-import { plannedCodeIds, registerAssets } from "./registerAssets";
+import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
 import type { Loc, SubmitPipelineRequest } from "./request";
 import { resolveReferences } from "./resolveReferences";
 import { isNotFound } from "./workspaceAssets";
@@ -27,12 +27,16 @@ export interface SubmitDependencies {
   abortSignal: AbortSignal;
   /** The job file, when the entry has loaded it already (local checks come before signing in). */
   plan?: JobPlan;
+  /** A token of the connection for the Azure ML resource, sent as `x-azureml-token` (see jobNeedsAmlToken). */
+  amlToken: (abortSignal: AbortSignal) => Promise<string>;
 }
 
 export interface SubmitOutcome {
   jobName: string;
   /** ARM id of the workspace (Studio's `wsid`). */
   workspaceId: string;
+  /** The workspace's discovery document (where its run history lives). */
+  discoveryUrl?: string;
   plan: JobPlan;
   /** "submitted": PUT now; "attached": the job existed; "validated": validateOnly, nothing sent. */
   mode: "submitted" | "attached" | "validated";
@@ -54,13 +58,14 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
   const workspaceId = workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
+  const discoveryUrl = workspace.discoveryUrl;
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
   if (!request.validateOnly) {
     const existing = await getJob(deps.jobs, request, jobName, abortSignal);
     if (existing) {
       log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
-      return { jobName, workspaceId, plan, mode: "attached", job: existing };
+      return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing };
     }
   }
 
@@ -72,27 +77,39 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     const body = buildBody(plan, request, jobName, { workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds });
     log.debug(`Job body: ${JSON.stringify(body)}`);
     log.info(loc("Validated", plan.filePath, plan.uploads.length, plan.componentVersions({ workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds }).length));
-    return { jobName, workspaceId, plan, mode: "validated", body };
+    return { jobName, workspaceId, discoveryUrl, plan, mode: "validated", body };
   }
 
-  const { resolved } = await registerAssets(plan, { ml, store: deps.store, workspace: request.workspace, workspaceId, referenceIds, log, loc, abortSignal });
-  const body = buildBody(plan, request, jobName, resolved);
+  const { resolved, serviceIds } = await registerAssets(plan, { ml, store: deps.store, workspace: request.workspace, workspaceId, referenceIds, log, loc, abortSignal });
+  // The ids the service answered with (a deduplicated anonymous component is another version's id).
+  const body = withServiceIds(buildBody(plan, request, jobName, resolved), serviceIds);
   log.debug(`Job body: ${JSON.stringify(body)}`);
   try {
-    const job = await deps.jobs.put(request.workspace, jobName, body, abortSignal);
+    const headers = jobNeedsAmlToken(body) ? { "x-azureml-token": await deps.amlToken(abortSignal) } : undefined;
+    const job = await deps.jobs.put(request.workspace, jobName, body, abortSignal, headers);
     log.info(loc("Submitted", jobName, job.properties.status ?? "NotStarted"));
-    return { jobName, workspaceId, plan, mode: "submitted", job, body };
+    return { jobName, workspaceId, discoveryUrl, plan, mode: "submitted", job, body };
   } catch (error) {
     // Another attempt of this step may have submitted it meanwhile: attach to that one.
     if ((error as { statusCode?: number }).statusCode === 409) {
       const existing = await getJob(deps.jobs, request, jobName, abortSignal);
       if (existing) {
         log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
-        return { jobName, workspaceId, plan, mode: "attached", job: existing, body };
+        return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing, body };
       }
     }
     throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
   }
+}
+
+/**
+ * Whether the PUT carries `x-azureml-token`: a pipeline job, or a job with a user identity, as the SDK
+ * decides (azure/ai/ml/operations/_job_operations.py, Azure/azure-sdk-for-python: `create_or_update`
+ * calls `_set_headers_with_user_aml_token` for RestJobType.PIPELINE or a UserIdentity).
+ */
+export function jobNeedsAmlToken(body: JobBody): boolean {
+  const props = body.properties as { jobType?: string; identity?: { identityType?: string } | null };
+  return props.jobType === "Pipeline" || props.identity?.identityType === "UserIdentity";
 }
 
 /** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */

@@ -1,21 +1,22 @@
 /**
- * Follows a job until it ends: GET the job, then GET each pipeline step that can still change
- * (`<job>_<node>`; when the service names children otherwise, they are found by listing jobs and matching
- * `azureml.pipelinerunid` / `azureml.nodeid`). The log gets one compact line when something changed —
- * never a line per poll. Polling backs off up to the polling interval (tasks/common/wait.ts).
+ * Follows a job until it ends: GET the job (ARM) each poll and, for a pipeline, its step runs from the
+ * workspace's run history (one paged `children` request a poll: ARM's `GET jobs/<step>` gives a step's
+ * identity only). Once the job ended, its own run details give its error. The log gets one compact line
+ * when something changed — never a line per poll. Polling backs off up to the polling interval
+ * (tasks/common/wait.ts).
  */
-import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { RunDetails, RunHistory } from "../common/azureml/runHistory";
 import type { JobResource, JobsClient } from "./jobsRest";
 import { asAzureOperationError } from "../common/armErrors";
 import { formatDuration, type TaskLog } from "../common/logging";
 import { waitFor } from "../common/wait";
-import { JobState, type StatusChange } from "./jobState";
+import { JobState, pipelineNodes, type StatusChange } from "./jobState";
 import { isTerminalStatus, type Loc, type WorkspaceTarget } from "./request";
-import { isNotFound } from "./workspaceAssets";
 
 export interface WatchOptions {
-  ml: AzureMachineLearningWorkspaces;
   jobs: JobsClient;
+  /** The workspace's run history (discovered once, on first use: see run.ts). */
+  runHistory: (abortSignal: AbortSignal) => Promise<RunHistory>;
   workspace: WorkspaceTarget;
   log: TaskLog;
   loc: Loc;
@@ -35,7 +36,7 @@ export async function watchJob(jobName: string, options: WatchOptions): Promise<
   const started = (options.now ?? Date.now)();
   await waitFor(
     async (signal) => {
-      const changes = await refresh(state, options, signal, STEPS_PER_POLL);
+      const changes = await refresh(state, options, signal);
       if (changes.length > 0) options.log.info(changeLine(changes, jobName, (options.now ?? Date.now)() - started));
       return { done: state.isTerminal, value: state };
     },
@@ -50,66 +51,36 @@ export async function watchJob(jobName: string, options: WatchOptions): Promise<
   return state;
 }
 
-/**
- * While the job runs, each poll reads the job and at most this many of its open steps, in turn,
- * so a long pipeline costs a few status requests a minute whatever its number of steps; once
- * the job has ended, every open step is read for the final table.
- */
-export const STEPS_PER_POLL = 1;
-
-/** One GET of the job and of its open steps (see STEPS_PER_POLL); updates `state` and returns the changes. */
-export async function refresh(
-  state: JobState,
-  options: Pick<WatchOptions, "ml" | "jobs" | "workspace">,
-  signal: AbortSignal,
-  stepsPerPoll = Number.POSITIVE_INFINITY,
-): Promise<StatusChange[]> {
-  const { ml, jobs, workspace } = options;
-  const rg = workspace.resourceGroupName;
-  const wsName = workspace.workspaceName;
-  const context = { resource: `job '${state.jobName}' in workspace '${wsName}'`, resourceGroupName: rg };
+/** One GET of the job, of its step runs (pipelines, once started) and, once it ended, of its run details; updates `state`. */
+export async function refresh(state: JobState, options: Pick<WatchOptions, "jobs" | "runHistory" | "workspace">, signal: AbortSignal): Promise<StatusChange[]> {
+  const { jobs, workspace } = options;
+  const context = { resource: `job '${state.jobName}' in workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName };
   let job: JobResource;
   try {
     job = await jobs.get(workspace, state.jobName, signal);
   } catch (error) {
     throw asAzureOperationError(error, context);
   }
-  state.learnNodes(job);
-  const open = isTerminalStatus(job.properties.status) ? state.openSteps() : state.nextOpenSteps(stepsPerPoll);
-  const children = new Map<string, JobResource | undefined>();
-  let missing = false;
-  await Promise.all(
-    open.map(async (step) => {
-      const childName = step.jobName ?? `${state.jobName}_${step.node}`;
-      try {
-        children.set(step.node, await jobs.get(workspace, childName, signal));
-      } catch (error) {
-        if (!isNotFound(error)) throw asAzureOperationError(error, { ...context, resource: `step '${step.node}' of ${context.resource}` });
-        children.set(step.node, undefined);
-        missing = true;
-      }
-    }),
-  );
-  if (missing && job.properties.status !== "NotStarted") {
-    for (const [node, child] of await childrenByListing(ml, workspace, state.jobName, signal)) {
-      if (children.has(node) && children.get(node) === undefined) children.set(node, child);
-    }
-  }
-  // Steps first, then the job: its status change ends the log line.
-  return state.update(job, children);
-}
-
-async function childrenByListing(ml: AzureMachineLearningWorkspaces, workspace: WorkspaceTarget, jobName: string, signal: AbortSignal): Promise<Map<string, JobResource>> {
-  const found = new Map<string, JobResource>();
+  const status = job.properties.status;
+  const ended = isTerminalStatus(status);
+  const history = { ...context, resource: `the run history of ${context.resource}` };
+  let children: RunDetails[] | undefined;
   try {
-    for await (const job of ml.jobs.list(workspace.resourceGroupName, workspace.workspaceName, { abortSignal: signal })) {
-      const props = job.properties.properties ?? {};
-      if (props["azureml.pipelinerunid"] === jobName && props["azureml.nodeid"]) found.set(props["azureml.nodeid"], job as unknown as JobResource);
+    if (pipelineNodes(job).length > 0 && status !== "NotStarted" && (ended || state.openSteps().length > 0 || state.steps.size === 0)) {
+      const runHistory = await options.runHistory(signal);
+      children = await runHistory.children(state.jobName, signal);
     }
+    // Steps first, then the job: its status change ends the log line.
+    const changes = state.update(job, children);
+    if (ended && (children !== undefined || !state.runRead)) {
+      const runHistory = await options.runHistory(signal);
+      for (const step of state.stepsMissingErrors()) state.update(job, [{ ...(await runHistory.details(step.runId!, signal)) }]);
+      if (!state.runRead && status !== "Completed") state.setRun(await runHistory.details(state.jobName, signal));
+    }
+    return changes;
   } catch (error) {
-    throw asAzureOperationError(error, { resource: `the jobs of workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName });
+    throw asAzureOperationError(error, history);
   }
-  return found;
 }
 
 /** `[01:05] prep: Completed (42s) · train: Running` — the job itself is named by its name. */
