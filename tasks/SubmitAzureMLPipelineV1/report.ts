@@ -54,7 +54,13 @@ export function stepTable(state: JobState): string {
   return formatTable(["Step", "Status", "Duration", "Error"], stepRows(state));
 }
 
-/** `Output_<name>` values: the URI the service reports, else the job-output URI other tasks accept. */
+/**
+ * `Output_<name>` values: the URI the service reports, else — a completed pipeline reports `uri: null`
+ * (recorded: Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/
+ * test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json) — the job-output URI
+ * `azureml://jobs/<job>/outputs/<name>` (the SDK's JOB_URI_FORMAT in azure/ai/ml/constants/_common.py,
+ * at the output's root), which RegisterModel and the service accept.
+ */
 export function outputUris(state: JobState): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, uri] of Object.entries(state.outputs())) {

@@ -15,6 +15,7 @@ import { InputError, WaitTimeoutError } from "../common/errors";
 import { MemoryLog } from "../common/logging";
 import type { ArtifactStore } from "./artifactStore";
 import { jobsClient } from "./jobsRest";
+import { withServiceIds } from "./registerAssets";
 import { taskLoc } from "./loc.testing";
 import type { SubmitPipelineRequest } from "./request";
 import { runSubmitPipeline, type RunDependencies } from "./run";
@@ -99,6 +100,8 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
   });
 
   const jobPuts = () => requests.filter((r) => r.method === "PUT" && /\/jobs\//.test(r.path));
+  /** The step table the operation logged. */
+  const stepTable_ = (l: MemoryLog) => l.lines.find((x) => /Step\s+Status\s+Duration/.test(x)) ?? "";
 
   it("submits with data input URIs intact (not through the SDK's job serializer) and follows the steps to the end", async () => {
     const result = await runSubmitPipeline(request(), deps);
@@ -114,6 +117,23 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     assert.match(code.body.properties.codeUri, /^https:\/\/acct\.blob\.core\.windows\.net\/azureml-blobstore\/LocalUpload\/[0-9a-f]{32}\/train$/);
     assert.equal(ml.job("azdo_b42_000000000001")?.status, "Completed");
     assert.ok(log.lines.some((l) => /train: Completed/.test(l)), log.lines.join("\n"));
+  });
+
+  it("reads every step from run history, page after page (nextLink); the PUT carries x-azureml-token", async () => {
+    ml.setPageSize(1);
+    const result = await runSubmitPipeline(request({ jobFile: path.join(SAMPLES, "local-components.yml") }), deps);
+    assert.equal(result.status, "Completed");
+    assert.match(stepTable_(log), /prep\s+Completed[\s\S]*train\s+Completed[\s\S]*evaluate\s+Completed/);
+    const pages = requests.filter((r) => r.method === "GET" && /\/history\/v1\.0\/.*\/runs\/azdo_b42_000000000001\/children$/.test(r.path));
+    assert.ok(pages.length >= 3, `children read page by page (${pages.length} requests)`);
+    assert.deepEqual(ml.jobTokenChecks().map((c) => c.accepted), [true]);
+  });
+
+  it("puts the id the service answered for a deduplicated anonymous component wherever the planned id was", () => {
+    const planned = `${WS}/components/azureml_anonymous/versions/new-hash`;
+    const existing = `${WS}/components/azureml_anonymous/versions/old-hash`;
+    const ids = new Map([[planned, existing]]);
+    assert.deepEqual(withServiceIds({ jobs: { a: { componentId: planned }, b: { componentId: `azureml:${planned}`, other: "x" } } }, ids), { jobs: { a: { componentId: existing }, b: { componentId: `azureml:${existing}`, other: "x" } } });
   });
 
   it("attaches to an existing job of that name: nothing uploaded, registered or submitted", async () => {

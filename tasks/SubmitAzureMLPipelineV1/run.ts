@@ -5,6 +5,7 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { DiscoveryError, discoverApiHost, runHistoryClient, type RunHistory } from "../common/azureml/runHistory";
 import { AzureOperationError, CancelledError, WaitTimeoutError } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { formatDuration } from "../common/logging";
 import { JobState } from "./jobState";
 import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict, type Verdict } from "./report";
@@ -102,7 +103,7 @@ function lazyRunHistory(deps: RunDependencies, request: SubmitPipelineRequest, d
       (api) => runHistoryClient(deps.ml, api, request.workspace),
       (error: unknown) => {
         client = undefined;
-        if (error instanceof DiscoveryError) throw new AzureOperationError(deps.loc("RunHistoryUnavailable", request.workspace.workspaceName, error.discoveryUrl, error.reason));
+        if (error instanceof DiscoveryError) throw new AzureOperationError(deps.loc("RunHistoryUnavailable", request.workspace.workspaceName, remoteText(error.discoveryUrl), remoteText(error.reason)));
         throw error;
       },
     );

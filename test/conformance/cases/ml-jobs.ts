@@ -94,6 +94,11 @@ export const cases: ConformanceCase[] = [
         },
       },
       {
+        what: "a component whose environment is a registry asset is accepted (the recorded specs name azureml://registries/azureml/environments/...)",
+        request: { method: "PUT", path: `${WS}/components/azureml_anonymous/versions/0a1b2c3d-0000-4000-8000-00000000000c?${V}`, body: { properties: { isAnonymous: true, componentSpec: { name: "azureml_anonymous", version: "1", type: "command", command: "echo hi", environment: "azureml://registries/azureml/environments/AzureML-sklearn-1.0-ubuntu20.04-py38-cpu/versions/1" } } } },
+        response: { status: 201, body: { name: "0a1b2c3d-0000-4000-8000-00000000000c", properties: { componentSpec: { environment: like(/^azureml:\/\/registries\/azureml\/environments\//) } } } },
+      },
+      {
         what: "the deduplicated version was not created",
         request: { method: "GET", path: `${COMPONENT_B}?${V}` },
         response: { status: 404 },

@@ -269,6 +269,11 @@ export class MachineLearningEmulator implements EmulatorModule {
     };
   }
 
+  /** Makes the workspaces' discovery document answer `status` (undefined: answer normally again). */
+  setDiscoveryFailure(status: number | undefined): void {
+    this.s().ml.discoveryFailure = status;
+  }
+
   /** Items per page of list answers (to exercise nextLink paging). */
   setPageSize(size: number): void {
     if (!Number.isInteger(size) || size < 1) throw new RangeError("page size must be a positive integer");

@@ -11,6 +11,10 @@ const RG = "ml_rg";
 const WS = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.MachineLearningServices/workspaces/ml_workspace`;
 const COMPUTE = `${WS}/computes/gpu-cluster`;
 const ENV = `${WS}/environments/AzureML-sklearn-1.5/versions/1`;
+/** x-azureml-token for a pipeline PUT: an (unsigned) token whose audience is https://ml.azure.com (the emulator reads `aud` as the SDK does). */
+const amlToken = (aud = "https://ml.azure.com") => `e30.${Buffer.from(JSON.stringify({ aud })).toString("base64url")}.x`;
+const ML_TOKEN = { "x-azureml-token": amlToken() };
+const HISTORY = `/history/v1.0${WS}/runs`;
 
 describe("Machine Learning emulator routes", function () {
   let h: RouterHarness;
@@ -188,13 +192,14 @@ describe("Machine Learning emulator routes", function () {
     const commandJob = (extra: Record<string, unknown> = {}) => ({
       properties: { jobType: "Command", command: "python train.py", environmentId: ENV, computeId: COMPUTE, outputs: { model: { jobOutputType: "uri_folder" } }, ...extra },
     });
-    it("runs a command job through its states and publishes its outputs", async () => {
+    it("runs a command job through its states; outputs keep uri null, the service adds its default output", async () => {
       const put = await h.call("PUT", `${WS}/jobs/job1`, { body: commandJob() });
       assert.equal(put.status, 201);
       assert.equal(put.body.properties.status, "NotStarted");
       assert.match(put.body.properties.services.Studio.endpoint, /\/runs\/job1\?wsid=/);
       const done = await h.until(() => h.call("GET", `${WS}/jobs/job1`), (r) => r.body.properties.status === "Completed");
-      assert.equal(done.body.properties.outputs.model.uri, "azureml://datastores/workspaceblobstore/paths/azureml/job1/model/");
+      assert.equal(done.body.properties.outputs.model.uri, null);
+      assert.equal(done.body.properties.outputs.default.uri, "azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.job1");
       assert.deepEqual(
         ml.job("job1")!.history.map((x) => x.status),
         ["NotStarted", "Queued", "Preparing", "Running", "Finalizing", "Completed"],
@@ -265,64 +270,89 @@ describe("Machine Learning emulator routes", function () {
       };
     }
 
-    it("runs pipeline children in dependency order, queryable by name and by listing", async () => {
-      const put = await h.call("PUT", `${WS}/jobs/pipe1`, { body: await pipelineBody() });
+    it("runs pipeline steps in dependency order as GUID-named runs, served by run history (ARM answers their identity only)", async () => {
+      const put = await h.call("PUT", `${WS}/jobs/pipe1`, { body: await pipelineBody(), headers: ML_TOKEN });
       assert.equal(put.status, 201);
-      const child = await h.call("GET", `${WS}/jobs/pipe1_train`);
+      assert.match(put.headers!.Location, /\/jobs\/pipe1\?api-version=2022-10-01$/);
+      assert.equal(put.body.properties.properties["azureml.runsource"], "azureml.PipelineRun");
+      const steps = ml.job("pipe1")!.children;
+      assert.deepEqual(Object.keys(steps), ["prep", "train", "score"]);
+      for (const id of Object.values(steps)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const child = await h.call("GET", `${WS}/jobs/${steps.train}`);
       assert.equal(child.status, 200);
-      assert.equal(child.body.properties.properties["azureml.pipelinerunid"], "pipe1");
-      assert.equal(child.body.properties.properties["azureml.nodeid"], "train");
-      assert.equal(child.body.properties.jobType, "Command");
-      assert.equal(child.body.properties.computeId, COMPUTE);
+      assert.deepEqual(Object.keys(child.body).sort(), ["id", "name", "systemData", "type"]);
       const list = await h.call("GET", `${WS}/jobs`);
-      const children = list.body.value.filter((j: any) => j.properties.properties?.["azureml.pipelinerunid"] === "pipe1").map((j: any) => j.name);
-      assert.deepEqual(children.sort(), ["pipe1_prep", "pipe1_score", "pipe1_train"]);
-      const pipelines = await h.call("GET", `${WS}/jobs`, { query: { jobType: "Pipeline" } });
-      assert.deepEqual(pipelines.body.value.map((j: any) => j.name), ["pipe1"]);
+      assert.deepEqual(list.body.value.map((j: any) => j.name), ["pipe1"], "steps are not listed through ARM");
       const done = await h.until(() => h.call("GET", `${WS}/jobs/pipe1`), (r) => ["Completed", "Failed", "Canceled"].includes(r.body.properties.status));
       assert.equal(done.body.properties.status, "Completed");
-      assert.equal(done.body.properties.outputs.trained.uri, "azureml://datastores/workspaceblobstore/paths/azureml/pipe1_train/model/");
+      assert.equal(done.body.properties.outputs.trained.uri, null, "a completed pipeline reports no output uri");
+      const children = await h.call("GET", `${HISTORY}/pipe1/children`);
+      assert.deepEqual(children.body.value.map((r: any) => [r.displayName, r.status, r.runId]), [["prep", "Completed", steps.prep], ["train", "Completed", steps.train], ["score", "Completed", steps.score]]);
+      for (const r of children.body.value) {
+        assert.match(r.properties["azureml.nodeid"], /^[0-9a-f]{8}$/);
+        assert.equal(r.properties["azureml.pipelinerunid"], "pipe1");
+        assert.ok(Date.parse(r.endTimeUtc) >= Date.parse(r.startTimeUtc));
+      }
       const started = (n: string) => Date.parse(ml.job(n)!.history.find((x) => x.status === "Queued")!.time);
       const ended = (n: string) => Date.parse(ml.job(n)!.history.find((x) => x.status === "Completed")!.time);
-      assert.ok(started("pipe1_train") >= ended("pipe1_prep"));
-      assert.ok(started("pipe1_score") >= ended("pipe1_train"));
-      const score = await h.call("GET", `${WS}/jobs/pipe1_score`);
-      assert.equal(score.body.properties.inputs.m.uri, "azureml://datastores/workspaceblobstore/paths/azureml/pipe1_train/model/");
+      assert.ok(started(steps.train) >= ended(steps.prep));
+      assert.ok(started(steps.score) >= ended(steps.train));
+      assert.equal((ml.job(steps.score)!.properties.inputs as any).m.uri, `azureml://datastores/workspaceblobstore/paths/azureml/${steps.train}/model/`);
+      const details = await h.call("GET", `${HISTORY}/${steps.train}`);
+      assert.equal(details.body.parentRunId, "pipe1");
+      assert.equal(details.body.error, null);
     });
-    it("fails the pipeline at the scripted step and cancels what depends on it", async () => {
+    it("requires x-azureml-token for https://ml.azure.com on a pipeline PUT, and logs each check", async () => {
+      const missing = await h.call("PUT", `${WS}/jobs/pt`, { body: await pipelineBody() });
+      assert.equal(missing.status, 400);
+      assert.match(missing.body.error.message, /x-azureml-token/);
+      const wrong = await h.call("PUT", `${WS}/jobs/pt`, { body: await pipelineBody(), headers: { "x-azureml-token": amlToken("https://management.azure.com/") } });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.code, "InvalidAuthenticationTokenAudience");
+      assert.equal((await h.call("PUT", `${WS}/jobs/pt`, { body: await pipelineBody(), headers: ML_TOKEN })).status, 201);
+      assert.deepEqual(ml.jobTokenChecks().map((c) => [c.job, c.accepted, c.audience ?? null]), [["pt", false, null], ["pt", false, "https://management.azure.com/"], ["pt", true, "https://ml.azure.com"]]);
+      assert.equal((await h.call("PUT", `${WS}/jobs/cmd`, { body: commandJob() })).status, 201, "a command job needs none");
+    });
+    it("fails the pipeline at the scripted step and cancels what depends on it; errors are in run history", async () => {
       ml.scriptJob("pipe2", { failStep: "train", error: { message: "ValueError: bad learning rate" } });
-      await h.call("PUT", `${WS}/jobs/pipe2`, { body: await pipelineBody() });
+      await h.call("PUT", `${WS}/jobs/pipe2`, { body: await pipelineBody(), headers: ML_TOKEN });
       const done = await h.until(() => h.call("GET", `${WS}/jobs/pipe2`), (r) => ["Completed", "Failed", "Canceled"].includes(r.body.properties.status));
       assert.equal(done.body.properties.status, "Failed");
-      assert.match(done.body.properties.properties["azureml.error.message"], /Failed nodes: \/train/);
-      assert.equal(ml.job("pipe2_prep")!.status, "Completed");
-      assert.equal(ml.job("pipe2_train")!.status, "Failed");
-      assert.equal(ml.job("pipe2_train")!.error!.message, "ValueError: bad learning rate");
-      assert.equal(ml.job("pipe2_score")!.status, "Canceled");
+      assert.equal(done.body.properties.properties["azureml.error.message"], undefined, "no error in ARM properties");
+      const steps = ml.job("pipe2")!.children;
+      assert.equal(ml.job(steps.prep)!.status, "Completed");
+      assert.equal(ml.job(steps.train)!.status, "Failed");
+      assert.equal(ml.job(steps.score)!.status, "Canceled");
+      const train = await h.call("GET", `${HISTORY}/${steps.train}`);
+      assert.deepEqual([train.body.error.error.code, train.body.error.error.message], ["UserError", "ValueError: bad learning rate"]);
+      const pipeline = await h.call("GET", `${HISTORY}/pipe2`);
+      assert.match(pipeline.body.error.error.message, /Failed nodes: \/train/);
     });
-    it("rejects pipelines with an unknown component, compute, binding or no compute", async () => {
+    it("rejects pipelines with an unknown component (404 NotFound), compute, binding or no compute", async () => {
       const body = await pipelineBody();
       const nodes = body.properties.jobs as Record<string, any>;
       nodes.prep.componentId = `${WS}/components/ghost/versions/1`;
-      let r = await h.call("PUT", `${WS}/jobs/p`, { body });
-      assert.equal(r.status, 400);
-      assert.match(r.body.error.message, /Node 'prep': Component 'ghost' was not found/);
+      let r = await h.call("PUT", `${WS}/jobs/p`, { body, headers: ML_TOKEN });
+      assert.equal(r.status, 404);
+      assert.equal(r.body.error.code, "NotFound");
+      assert.match(r.body.error.message, /Message: Not found component ghost \(version: 1\)\.$/);
       const body2 = await pipelineBody();
       (body2.properties.jobs as any).train.inputs.data.value = "${{parent.jobs.missing.outputs.x}}";
-      r = await h.call("PUT", `${WS}/jobs/p`, { body: body2 });
+      r = await h.call("PUT", `${WS}/jobs/p`, { body: body2, headers: ML_TOKEN });
       assert.match(r.body.error.message, /there is no node 'missing'/);
       const body3 = await pipelineBody();
       delete (body3.properties.settings as any).default_compute;
-      r = await h.call("PUT", `${WS}/jobs/p`, { body: body3 });
+      r = await h.call("PUT", `${WS}/jobs/p`, { body: body3, headers: ML_TOKEN });
       assert.match(r.body.error.message, /Compute not set for node 'prep'/);
       const body4 = await pipelineBody({ default_compute: `${WS}/computes/nope` });
-      r = await h.call("PUT", `${WS}/jobs/p`, { body: body4 });
+      r = await h.call("PUT", `${WS}/jobs/p`, { body: body4, headers: ML_TOKEN });
       assert.match(r.body.error.message, /Compute 'nope' was not found/);
     });
     it("cancels a running pipeline (202 + Location, CancelRequested then Canceled)", async () => {
       ml.scriptJobs({ phaseDurationsMs: { Running: 60_000, CancelRequested: 50 } });
-      await h.call("PUT", `${WS}/jobs/pipe3`, { body: await pipelineBody() });
-      await h.until(() => ml.job("pipe3_prep")!.status, (s) => s === "Running");
+      await h.call("PUT", `${WS}/jobs/pipe3`, { body: await pipelineBody(), headers: ML_TOKEN });
+      const steps = ml.job("pipe3")!.children;
+      await h.until(() => ml.job(steps.prep)!.status, (s) => s === "Running");
       const cancel = await h.call("POST", `${WS}/jobs/pipe3/cancel`);
       assert.equal(cancel.status, 202);
       assert.ok(cancel.headers!.Location.includes("/mfeOperationResults/"));
@@ -330,7 +360,7 @@ describe("Machine Learning emulator routes", function () {
       const result = await awaitLocation(cancel.headers!.Location);
       assert.equal(result.status, 204);
       assert.equal(ml.job("pipe3")!.status, "Canceled");
-      assert.deepEqual(["prep", "train", "score"].map((n) => ml.job(`pipe3_${n}`)!.status), ["Canceled", "Canceled", "Canceled"]);
+      assert.deepEqual(["prep", "train", "score"].map((n) => ml.job(steps[n])!.status), ["Canceled", "Canceled", "Canceled"]);
     });
     it("deletes a job (202 + Location) and 404s it afterwards", async () => {
       await h.call("PUT", `${WS}/jobs/gone`, { body: commandJob() });
@@ -347,7 +377,8 @@ describe("Machine Learning emulator routes", function () {
       ml.setJobStatus("forced", "Failed", { error: { code: "SystemError", message: "node preempted" } });
       const r = await h.call("GET", `${WS}/jobs/forced`);
       assert.equal(r.body.properties.status, "Failed");
-      assert.equal(r.body.properties.properties["azureml.error.code"], "SystemError");
+      const run = await h.call("GET", `${HISTORY}/forced`);
+      assert.deepEqual([run.body.status, run.body.error.error.code, run.body.error.error.message], ["Failed", "SystemError", "node preempted"]);
     });
   });
 

@@ -91,7 +91,7 @@ describe("RegisterModel task: job output", function () {
     emu.ml.setJobStatus("train_job_running", "Completed");
     const noOutput = await runRegister(emu, { modelName: "m", modelSource: "jobOutput", jobName: "train_job_running", outputName: "weights" }, { workDir });
     assert.equal(noOutput.result, "Failed");
-    assert.match(noOutput.resultMessage!, /Input 'outputName': job 'train_job_running' has no output named 'weights'. Its outputs are: model, artifacts/);
+    assert.match(noOutput.resultMessage!, /Input 'outputName': job 'train_job_running' has no output named 'weights'. Its outputs are: model, default, artifacts/); // `default`: the output the service adds to a command job
     assert.equal(modelVersionPuts(emu, "m").length, 0);
   });
 });

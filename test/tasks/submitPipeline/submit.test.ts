@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { hashLocalArtifact } from "../../../tasks/common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../../tasks/common/ignoreRules";
 import { startEmulator, type Emulator } from "../../emulator";
+import { leakedSecrets } from "../../harness/secretScan";
 import { containerOfCodeUri, details, jobPut, puts, runSubmitTask, sourcesWithSamples, uploadedBlobs, workspaceId } from "./run";
 
 const COMMIT = "3f786850e387550fdab836ed7e6dc881de23001b"; // Build.SourceVersion of the agent runner
@@ -131,7 +132,8 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
       assert.match(r.summaries[0].content, new RegExp(`\\| train \\| Completed \\|`));
       assert.ok(r.summaries[0].content.includes(r.variables["StudioUrl"].value));
       const output = r.stdout + r.stderr + r.summaries.map((x) => x.content).join("");
-      for (const secret of emu.secrets()) assert.ok(!output.includes(secret), `a secret (${secret.slice(0, 4)}…) appears in the task output`);
+      // Secrets reach the output only in the setsecret commands that hand them to the agent.
+      for (const secret of leakedSecrets(output, emu.secrets())) assert.fail(`a secret (${secret.slice(0, 4)}…) appears in the task output`);
 
       // A retried run of the same step (attempt 2): attaches, submits nothing.
       const before = emu.requests.filter("PUT", /./).length;
@@ -222,17 +224,24 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     assert.deepEqual(uploaded, await fs.promises.readFile(path.join(sources, "pipelines", "data", "training.csv")));
   });
 
-  it("outputs bound to the pipeline: Output_best_model is the URI of the pipeline's output", async () => {
+  it("outputs bound to the pipeline: the service reports uri null, so Output_best_model is the job-output URI", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml" });
     assert.equal(r.result, "Succeeded", details(r));
     const jobName = r.variables["JobName"].value;
     const body = jobPut(emu, jobName);
     assert.deepEqual(body.outputs, { best_model: { jobOutputType: "custom_model", mode: "Upload" } });
     assert.deepEqual(body.jobs.evaluate.outputs, { best_model: { value: "${{parent.outputs.best_model}}", type: "literal" } });
-    const expected = (emu.ml.job(jobName)!.outputs.best_model as { uri: string }).uri;
-    assert.ok(expected.startsWith("azureml://datastores/workspaceblobstore/paths/"), expected);
-    assert.equal(r.variables["Output_best_model"].value, expected);
+    assert.equal((emu.ml.job(jobName)!.outputs.best_model as { uri: unknown }).uri, null, "a completed pipeline reports no uri (recorded)");
+    assert.equal(r.variables["Output_best_model"].value, `azureml://jobs/${jobName}/outputs/best_model`);
     assert.equal(r.variables["Output_best_model"].isOutput, true);
+  });
+
+  it("an output with a path: Output_<name> is the uri the service reports", async () => {
+    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml", inputs: { overrides: "outputs.best_model.path=azureml://datastores/workspaceblobstore/paths/models/best/" } });
+    assert.equal(r.result, "Succeeded", details(r));
+    const jobName = r.variables["JobName"].value;
+    assert.equal((emu.ml.job(jobName)!.outputs.best_model as { uri: unknown }).uri, "azureml://datastores/workspaceblobstore/paths/models/best/");
+    assert.equal(r.variables["Output_best_model"].value, "azureml://datastores/workspaceblobstore/paths/models/best/");
   });
 
   it("overrides (--set) change inputs and settings; experimentName, displayName and tags inputs win", async () => {
@@ -269,6 +278,8 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     assert.deepEqual(body.limits, { jobLimitsType: "Command", timeout: "PT1H" });
     assert.deepEqual(body.properties, GIT);
     assert.deepEqual(emu.requests.filter("PUT", /\/components\//), []);
-    assert.equal(r.variables["Output_model_output"].value, (emu.ml.job("train-churn-1")!.outputs.model_output as { uri: string }).uri);
+    // Command jobs: the declared output (uri null → the job-output URI) and the service's `default` output (its uri).
+    assert.equal(r.variables["Output_model_output"].value, "azureml://jobs/train-churn-1/outputs/model_output");
+    assert.equal(r.variables["Output_default"].value, (emu.ml.job("train-churn-1")!.outputs.default as { uri: string }).uri);
   });
 });

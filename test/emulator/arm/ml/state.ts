@@ -104,6 +104,8 @@ export class MlService {
   readonly lro: LroTracker;
   /** Items per page of list answers (nextLink beyond). */
   pageSize = 50;
+  /** When set, the discovery document answers this status (tests of a workspace whose discovery fails). */
+  discoveryFailure?: number;
   private seq = 0;
 
   constructor(readonly ctx: EmulatorContext) {
@@ -169,5 +171,6 @@ export class MlService {
   reset(): void {
     this.workspaces.clear();
     this.lro.reset();
+    this.discoveryFailure = undefined;
   }
 }

@@ -84,6 +84,7 @@ export function registerWorkspaceRoutes(ml: MlService): void {
     "GET",
     DISCOVERY_PATH,
     () => {
+      if (ml.discoveryFailure !== undefined) return { status: ml.discoveryFailure, body: { error: { code: "ServiceError", message: "The discovery service could not answer." } } };
       const base = ml.ctx.baseUrl();
       return ok({
         api: base,
