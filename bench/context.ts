@@ -40,6 +40,8 @@ export function builtTasks(repoRoot: string, root = path.join(repoRoot, "build",
 export function snapshotBuiltTasks(repoRoot: string): { root: string; tasks: string[]; dispose(): void } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tasks-"));
   const tasks = builtTasks(repoRoot);
-  for (const task of tasks) fs.cpSync(path.join(repoRoot, "build", "tasks", task), path.join(root, task), { recursive: true });
+  // Without code caches left by earlier runs from build/tasks: the bench makes its own.
+  const copied = (source: string) => !path.basename(source).startsWith(".v8-cache-");
+  for (const task of tasks) fs.cpSync(path.join(repoRoot, "build", "tasks", task), path.join(root, task), { recursive: true, filter: copied });
   return { root, tasks: builtTasks(repoRoot, root), dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
 }

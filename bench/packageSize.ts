@@ -12,7 +12,7 @@ import type { BenchContext } from "./context";
 import { figure, type Figure, type Skipped } from "./results";
 import { storedFileSize, zipEntrySizes, type ZipEntrySize } from "./zipSizes";
 
-export const VSIX_TARGET_BYTES = 5 * 1024 * 1024;
+export const VSIX_TARGET_BYTES = 2_000_000;
 
 export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: Figure[]; skipped: Skipped[] }> {
   const figures: Figure[] = [];
@@ -53,10 +53,12 @@ export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: 
       continue;
     }
     closures.push(closure);
-    const bundle = path.join(ctx.taskRoot, task, "index.js");
-    const inVsix = entries?.find((e) => e.name === `${task}/index.js`);
-    const bundleStored = inVsix?.storedBytes ?? storedFileSize(bundle, `${task}/index.js`).stored;
-    const bundleRaw = fs.statSync(bundle).size;
+    // The loader (index.js) and the code it runs (index.code, scripts/codeCache.ts).
+    const bundleFiles = ["index.js", "index.code"].filter((f) => fs.existsSync(path.join(ctx.taskRoot, task, f)));
+    const inVsix = entries ? bundleFiles.map((f) => entries.find((e) => e.name === `${task}/${f}`)) : [];
+    const found = inVsix.length === bundleFiles.length && inVsix.every((e) => e !== undefined);
+    const bundleStored = bundleFiles.reduce((sum, f, i) => sum + (found ? inVsix[i]!.storedBytes : storedFileSize(path.join(ctx.taskRoot, task, f), `${task}/${f}`).stored), 0);
+    const bundleRaw = bundleFiles.reduce((sum, f) => sum + fs.statSync(path.join(ctx.taskRoot, task, f)).size, 0);
     bundledShares += bundleStored;
     figures.push(
       figure({
@@ -66,7 +68,7 @@ export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: 
         unit: "bytes",
         baseline: { label: "with node_modules", value: closure.storedBytes },
         notes: [
-          `bundle ${fmt(bundleRaw)} raw; unbundled: ${closure.packages.length} packages + ${closure.ownFiles.length} own files, ${fmt(closure.rawBytes)} raw, ${fmt(closure.storedBytes)} deflated per file (${inVsix ? "bundle size read from the .vsix" : "bundle deflated here"})`,
+          `bundle ${fmt(bundleRaw)} raw; unbundled: ${closure.packages.length} packages + ${closure.ownFiles.length} own files, ${fmt(closure.rawBytes)} raw, ${fmt(closure.storedBytes)} deflated per file (${found ? "bundle size read from the .vsix" : "bundle deflated here"})`,
         ],
         detail: {
           bundleRawBytes: bundleRaw,
@@ -90,7 +92,7 @@ export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: 
         value: vsixBytes,
         unit: "bytes",
         baseline: { label: "with node_modules, est.", value: estimate },
-        target: { of: "value", op: "<=", value: VSIX_TARGET_BYTES, text: "≤ 5 MiB" },
+        target: { of: "value", op: "<=", value: VSIX_TARGET_BYTES, text: "≤ 2 MB" },
         notes: [
           `${vsixName} packaged with tfx in this run; ${entries.length} entries. Baseline: the same .vsix with each bundle replaced by the task's node_modules closure and compiled files.`,
         ],

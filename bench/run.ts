@@ -17,8 +17,8 @@ import { Sources } from "./scenarios";
 import { stageUnbundledTasks } from "./unbundled";
 import { measureUpload } from "./upload";
 
-/** The whole bench is stopped after this long (a third of it for --quick). */
-const WATCHDOG_IN_MS = 15 * 60_000;
+/** The whole bench is stopped after this long (a third of it for --quick): the upload section alone runs 3 × 4 long uploads. */
+const WATCHDOG_IN_MS = 45 * 60_000;
 
 type SectionResult = { figures: Figure[]; skipped: Skipped[] };
 

@@ -24,6 +24,8 @@ const DEFAULT_COLLECTION_URI = "https://127.0.0.1/mlops-org/";
 export interface TaskProcessOptions {
   /** The script to run (build/tasks/<Task>/index.js, or an unbundled index.js). */
   entry: string;
+  /** The node binary (default: the one running the bench). */
+  node?: string;
   /** Default: the entry's folder (as the agent does). */
   cwd?: string;
   inputs: Record<string, string>;
@@ -93,7 +95,7 @@ export function startTask(options: TaskProcessOptions): TaskProcess {
   };
 
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [options.entry], { cwd: options.cwd ?? path.dirname(options.entry), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.node ?? process.execPath, [options.entry], { cwd: options.cwd ?? path.dirname(options.entry), env, stdio: ["ignore", "pipe", "pipe"] });
   const sampler = options.rssSampleIntervalInMs && child.pid !== undefined ? new RssSampler(child.pid, options.rssSampleIntervalInMs) : undefined;
   let stdout = "";
   let stderr = "";

@@ -14,13 +14,14 @@
  *   (WebApi, which reads its package.json for the User-Agent, is not used).
  * - @azure/identity, msal-node, the ARM clients, js-yaml: no files read at run time.
  *
- * `index.js` is the bundle wrapped in a loader that keeps a V8 code cache beside it on the agent
- * (scripts/codeCache.ts): the bundle's code runs as before, compiled faster from the second run.
+ * `index.js` is a loader that runs the bundle's code (`index.code`) through a V8 code cache kept
+ * beside it on the agent (scripts/codeCache.ts): the code runs as before, compiled faster from the
+ * second run.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { wrapWithCodeCache } from "./codeCache";
+import { CODE_FILE, splitForCodeCache } from "./codeCache";
 import { findRepoRoot } from "./repoRoot";
 
 /** The file every execution handler must run: the bundle. */
@@ -250,7 +251,8 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   }
   const warnings = await esbuild.formatMessages(result.warnings, { kind: "warning", color: false });
   const bundlePath = path.join(outDir, BUNDLE_FILE);
-  await fs.promises.writeFile(bundlePath, wrapWithCodeCache(await fs.promises.readFile(bundlePath, "utf8")));
+  const split = splitForCodeCache(await fs.promises.readFile(bundlePath, "utf8"));
+  await Promise.all([fs.promises.writeFile(bundlePath, split.loader), fs.promises.writeFile(path.join(outDir, CODE_FILE), split.code)]);
 
   const taskJsonCopy = { ...manifest, version, messages: mergeCommonMessages(manifest, repoRoot, taskJsonPath) };
   const iconSource = fs.existsSync(path.join(srcDir, "icon.png"))
@@ -268,7 +270,7 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   return {
     folder,
     outDir,
-    bundleBytes: (await fs.promises.stat(path.join(outDir, BUNDLE_FILE))).size,
+    bundleBytes: (await fs.promises.stat(path.join(outDir, BUNDLE_FILE))).size + (await fs.promises.stat(path.join(outDir, CODE_FILE))).size,
     durationInMs: performance.now() - started,
     warnings,
   };

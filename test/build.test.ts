@@ -64,7 +64,7 @@ describe("build", function () {
 
     assert.equal(built.folder, "ProbeV1");
     assert.ok(built.bundleBytes > 100_000);
-    assert.deepEqual(fs.readdirSync(outDir).sort(), ["Strings", "icon.png", "index.js", "index.js.map", "task.json"]);
+    assert.deepEqual(fs.readdirSync(outDir).sort(), ["Strings", "icon.png", "index.code", "index.js", "index.js.map", "task.json"]);
     const written = JSON.parse(fs.readFileSync(path.join(outDir, "task.json"), "utf8")) as Record<string, unknown>;
     assert.deepEqual(written["version"], { Major: 2, Minor: 3, Patch: 4 });
     assert.deepEqual(fs.readFileSync(path.join(outDir, "icon.png")), fs.readFileSync(path.join(repoRoot, "images", "default-task-icon.png")));

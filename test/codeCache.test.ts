@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { CODE_CACHE_MAGIC, wrapWithCodeCache } from "../scripts/codeCache";
+import { CODE_CACHE_MAGIC, CODE_FILE, splitForCodeCache } from "../scripts/codeCache";
 
 const run = promisify(execFile);
 
@@ -25,9 +25,15 @@ describe("code cache loader", function () {
   this.timeout(30_000);
   let dir: string;
 
+  function writeTask(into: string, body: string): void {
+    const split = splitForCodeCache(body);
+    fs.writeFileSync(path.join(into, "index.js"), split.loader);
+    fs.writeFileSync(path.join(into, CODE_FILE), split.code);
+  }
+
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "code-cache-"));
-    fs.writeFileSync(path.join(dir, "index.js"), wrapWithCodeCache(BODY));
+    writeTask(dir, BODY);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -62,13 +68,13 @@ describe("code cache loader", function () {
     const [name] = cacheFiles();
     const cache = path.join(dir, name);
     const good = fs.readFileSync(cache);
-    const header = good.subarray(0, CODE_CACHE_MAGIC.length + 16);
+    const header = good.subarray(0, CODE_CACHE_MAGIC.length + 1 + good[CODE_CACHE_MAGIC.length]);
     const flipped = Buffer.from(good);
     flipped[flipped.length >> 1] ^= 0xff;
     // A cache that passes the integrity check but that V8 refuses: made for other code.
     const other = path.join(dir, "other");
     fs.mkdirSync(other);
-    fs.writeFileSync(path.join(other, "index.js"), wrapWithCodeCache(BODY + "\n// other code of another length\n"));
+    writeTask(other, BODY + "\n// other code of another length\n");
     await run(process.execPath, [path.join(other, "index.js")]);
     const foreign = fs.readFileSync(path.join(other, fs.readdirSync(other).find((f) => f.startsWith(".v8-cache-"))!));
     const damaged: [string, Buffer][] = [

@@ -70,7 +70,7 @@ function checkUnpackedVsix(vsix: UnpackedVsix, expected: { tasks: string[]; sour
   for (const folder of expected.tasks) {
     const taskFiles = vsix.files.filter((f) => f.startsWith(`${folder}/`)).map((f) => f.slice(folder.length + 1));
     assert.deepEqual(taskFiles.filter((f) => f.endsWith(".js")), ["index.js"], `${folder}: one bundle`);
-    const unexpected = taskFiles.filter((f) => !["index.js", "task.json", "icon.png"].includes(f) && !f.startsWith("Strings/"));
+    const unexpected = taskFiles.filter((f) => !["index.js", "index.code", "task.json", "icon.png"].includes(f) && !f.startsWith("Strings/"));
     assert.deepEqual(unexpected, [], `${folder}: only the bundle, task.json, icon.png and Strings/`);
     pngSize(fs.readFileSync(path.join(vsix.dir, folder, "icon.png")));
 
