@@ -4,8 +4,9 @@
  * with computeType Kubernetes, the cluster id and the namespace; LRO).
  */
 import type { ComputeResource, Kubernetes } from "@azure/arm-machinelearning";
-import { AzureOperationError } from "../common/errors";
+import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
+import { checkCluster, type CheckedCluster } from "./clusterCheck";
 import type { DeployContext } from "./context";
 import { workspaceId } from "./references";
 
@@ -57,6 +58,28 @@ export async function ensureKubernetesCompute(ctx: DeployContext, req: ComputeRe
   }
   log.info(loc("ComputeAttachDone", req.computeName));
   return attached.id ?? id;
+}
+
+/**
+ * Without aksClusterName: the compute must already be attached (the CLI's deployment YAML only names the
+ * compute); its cluster is then checked like a named one when it is an AKS cluster, before anything changes.
+ */
+export async function clusterOfAttachedCompute(ctx: DeployContext, computeName: string): Promise<CheckedCluster> {
+  const { ml, workspace: ws, loc } = ctx;
+  const compute = await azureCall(ctx, { resource: `compute '${computeName}' of workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, async () => {
+    try {
+      return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, computeName, { abortSignal: ctx.abortSignal });
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  });
+  if (!compute) throw new InputError("aksClusterName", loc("ComputeNotAttachedNoCluster", computeName, ws.workspaceName));
+  const clusterId = compute.properties?.resourceId ?? "";
+  checkExisting(ctx, compute, { computeName, clusterId, namespace: "", location: "" });
+  const aks = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i.exec(clusterId);
+  if (aks) return checkCluster(ctx, { resourceGroupName: aks[1], clusterName: aks[2] });
+  return { id: clusterId };
 }
 
 function checkExisting(ctx: DeployContext, compute: ComputeResource, req: ComputeRequest): void {

@@ -114,7 +114,9 @@ describe("DeployToAKS endpoint and deployment spec", () => {
     fails({ overrides: { ...base, codePath: "/src" } }, "scoringScript", /scoring script is not/);
     fails({ overrides: base, deploymentFile: doc({ type: "managed" }) }, "deploymentFile", /'type' is 'managed'/);
     fails({ overrides: base, deploymentFile: doc({ instance_cnt: 2 }) }, "deploymentFile", /'instance_cnt' is not a field/);
-    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./model" } }) }, "deploymentFile", /inline model; register it first/);
+    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { type: "custom_model" } }) }, "deploymentFile", /'model.path' is required for an inline model/);
+    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", version: "2" } }) }, "deploymentFile", /'model.version' needs model.name too/);
+    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", type: "onnx" } }) }, "deploymentFile", /'model.type' is 'onnx'/);
     fails({ overrides: base, deploymentFile: doc({ code_configuration: { code: "./src" } }) }, "deploymentFile", /scoring_script' is required/);
     fails({ overrides: base, endpointFile: doc({ auth_mode: "aad_token" }, "/tmp/endpoint.yml") }, "endpointFile", /key or aml_token/);
     fails({ overrides: base, deploymentFile: doc({ request_settings: { request_timeout_ms: -1 } }) }, "deploymentFile", /request_timeout_ms' must be an integer/);
@@ -158,6 +160,11 @@ describe("DeployToAKS endpoint and deployment spec", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads an inline model (model: {path: ...}) as the CLI's anonymous model, path relative to the file", () => {
+    const spec = buildDeploySpec({ overrides: { endpointName: "model-service", deploymentName: "blue", computeName: "k8s-compute" }, deploymentFile: doc({ model: { path: "../model-1/model" } }, "/w/deploy/deployment.yml") });
+    assert.deepEqual(spec.deployment.model, { kind: "inline", path: path.resolve("/w/model-1/model"), type: "custom_model", tags: {}, properties: {} });
   });
 
   it("converts milliseconds like the SDK", () => {

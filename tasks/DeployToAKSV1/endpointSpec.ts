@@ -31,6 +31,25 @@ export type EnvironmentSpec =
   | { kind: "reference"; value: string }
   | { kind: "inline"; image: string; conda?: { path: string } | { inline: Record<string, unknown> }; name?: string; version?: string; description?: string };
 
+/**
+ * `model: {path: ...}` in a deployment file: the CLI loads it as an anonymous Model (azure-ai-ml
+ * _schema/_deployment/deployment.py `model` union with AnonymousModelSchema; entities/_assets/asset.py:
+ * no name and no version → a UUID name, version "1", anonymous), uploads it and registers it
+ * (operations/_operation_orchestrator.py `_get_model_arm_id` → ModelOperations.create_or_update).
+ */
+export interface InlineModelSpec {
+  kind: "inline";
+  /** Absolute local path (file or folder). */
+  path: string;
+  /** custom_model (the SDK's default), mlflow_model or triton_model. */
+  type: string;
+  name?: string;
+  version?: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+}
+
 export type CodeSpec = { kind: "local"; path: string; scoringScript: string } | { kind: "reference"; value: string; scoringScript: string };
 
 export interface EndpointSpec {
@@ -45,8 +64,8 @@ export interface EndpointSpec {
 
 export interface DeploymentSpec {
   name: string;
-  /** Model reference as written (see references.ts). */
-  model: string;
+  /** Model reference as written (see references.ts), or a local model to register. */
+  model: string | InlineModelSpec;
   environment?: EnvironmentSpec;
   code?: CodeSpec;
   instanceType?: string;
@@ -194,14 +213,35 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function modelOf(f: Fields | undefined): string | undefined {
+const MODEL_TYPES = ["custom_model", "mlflow_model", "triton_model"];
+
+function modelOf(f: Fields | undefined): string | InlineModelSpec | undefined {
   if (!f) return undefined;
   const v = f.doc.value.model;
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") {
-    throw f.error("model", "is an inline model; register it first (for example with the RegisterModel task) and reference it as azureml:<name>:<version>");
-  }
-  return v;
+  if (typeof v === "string") return v;
+  const m = f.mapping("model")!;
+  f.onlyKnown(["name", "version", "path", "type", "description", "tags", "properties", "$schema"], m, "model.");
+  const local = f.string("path", m, "model.");
+  if (!local) throw f.error("model.path", "is required for an inline model (or reference a registered one: azureml:<name>:<version>)");
+  if (/^(azureml|https?|wasbs?|abfss?):/i.test(local)) throw f.error("model.path", "must be a local file or folder; a registered model is referenced as model: azureml:<name>:<version>");
+  const type = f.string("type", m, "model.") ?? "custom_model";
+  if (!MODEL_TYPES.includes(type)) throw f.error("model.type", `is '${type}'; use ${MODEL_TYPES.join(", ")}`);
+  const name = f.string("name", m, "model.");
+  const version = f.string("version", m, "model.");
+  if (version !== undefined && name === undefined) throw f.error("model.version", "needs model.name too (a version without a name is refused by the CLI as well)");
+  if (name !== undefined && version === undefined) throw f.error("model.name", "needs model.version too: give the version to register");
+  const description = f.string("description", m, "model.");
+  return {
+    kind: "inline",
+    path: path.resolve(path.dirname(f.doc.path), local),
+    type,
+    ...optional("name", name),
+    ...optional("version", version),
+    ...optional("description", description),
+    tags: f.stringMap("tags", m, "model.") ?? {},
+    properties: f.stringMap("properties", m, "model.") ?? {},
+  };
 }
 
 function environmentOf(f: Fields | undefined, o: SpecOverrides): EnvironmentSpec | undefined {

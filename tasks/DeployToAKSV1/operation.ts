@@ -5,7 +5,7 @@
  */
 import { InputError, RemoteRunError } from "../common/errors";
 import { azureCall } from "./azureCall";
-import { ensureKubernetesCompute } from "./attachCompute";
+import { clusterOfAttachedCompute, ensureKubernetesCompute } from "./attachCompute";
 import { checkCluster, type ClusterRef } from "./clusterCheck";
 import { resolveCode } from "./codeAsset";
 import type { DeployContext } from "./context";
@@ -20,7 +20,8 @@ import { runSmokeTest, type SmokeTestNetwork } from "./smokeTest";
 import { describeTraffic, normalizeTraffic, sameTraffic, splitTraffic, type TrafficMap } from "./trafficSplit";
 
 export interface DeployRequest {
-  cluster: ClusterRef;
+  /** The AKS cluster; absent when the compute is already attached (the cluster is then read from it). */
+  cluster?: ClusterRef;
   /** Namespace used when the compute is attached by this run. */
   namespace: string;
   spec: DeploySpec;
@@ -46,7 +47,7 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
   const ws = ctx.workspace;
   for (const note of spec.notes) log.warning(note);
 
-  const cluster = await checkCluster(ctx, req.cluster);
+  const cluster = req.cluster ? await checkCluster(ctx, req.cluster) : await clusterOfAttachedCompute(ctx, spec.endpoint.computeName);
   const model = await resolveModel(ctx, spec.deployment.model, "model");
   if (!isMlflowModel(model)) {
     if (!spec.deployment.code) throw new InputError("codePath", loc("CodeRequired", `${model.name}:${model.version}`, model.modelType ?? "custom_model"));

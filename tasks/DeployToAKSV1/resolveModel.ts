@@ -1,10 +1,16 @@
 /**
  * The model to deploy: a reference (references.ts) → the version's ARM id, checked to exist
  * before anything changes; `@latest` is the newest version (listed newest first, as the CLI does).
+ * An inline model of a deployment file (`model: {path: ...}`) is uploaded and registered the way the
+ * CLI registers an anonymous model.
  */
+import { hashLocalArtifact, LocalArtifactError } from "../common/contentHash";
+import { markIndicator, resolveDatastore, uploadArtifact, uploadedModelUri } from "../common/datastore";
 import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, statusOf } from "./azureCall";
+import { codeAssetName } from "./codeAsset";
 import type { DeployContext } from "./context";
+import type { InlineModelSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference, versionId, type WorkspaceScope } from "./references";
 
 export interface ResolvedModel {
@@ -15,7 +21,8 @@ export interface ResolvedModel {
   modelType?: string;
 }
 
-export async function resolveModel(ctx: DeployContext, raw: string, inputName: string): Promise<ResolvedModel> {
+export async function resolveModel(ctx: DeployContext, raw: string | InlineModelSpec, inputName: string): Promise<ResolvedModel> {
+  if (typeof raw !== "string") return registerInlineModel(ctx, raw);
   let ref;
   try {
     ref = parseAssetReference(raw, "models");
@@ -48,6 +55,59 @@ export async function resolveModel(ctx: DeployContext, raw: string, inputName: s
     version,
     ...(found.properties.modelType ? { modelType: found.properties.modelType } : {}),
   };
+}
+
+/**
+ * Uploads the local model to the workspace's datastore (`LocalUpload/<md5>/<name>`, skipped when already
+ * complete) and registers it as the CLI does (azure-ai-ml operations/_model_operations.py create_or_update
+ * → entities/_assets/_artifacts/model.py `_to_rest_object`: modelType, modelUri of the upload, isAnonymous,
+ * description, tags, properties). An anonymous model gets a UUID name and version "1" like the CLI's
+ * (entities/_assets/asset.py); the UUID is derived from the upload path instead of random, so a rerun
+ * with the same content reuses the version it registered instead of adding one per run.
+ */
+async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): Promise<ResolvedModel> {
+  const { ml, workspace: ws, loc, log } = ctx;
+  let artifact;
+  try {
+    artifact = await hashLocalArtifact(model.path, { abortSignal: ctx.abortSignal });
+  } catch (err) {
+    if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
+    throw err;
+  }
+  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+  const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
+  const version = model.version ?? "1";
+  const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
+  const modelUri = uploadedModelUri({ ...ws, datastoreName: target.datastoreName }, artifact);
+  const existing = await azureCall(ctx, context, () => ctx.ml.modelVersions.get(ws.resourceGroupName, ws.workspaceName, name, version, { abortSignal: ctx.abortSignal })).catch(notFound);
+  if (existing) {
+    if (existing.properties.modelUri !== modelUri) throw new InputError("deploymentFile", loc("InlineModelVersionTaken", `${name}:${version}`, existing.properties.modelUri ?? "", model.path));
+    log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
+    return { id: existing.id ?? versionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
+  }
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const created = await azureCall(ctx, context, () =>
+    ml.modelVersions.createOrUpdate(
+      ws.resourceGroupName,
+      ws.workspaceName,
+      name,
+      version,
+      {
+        properties: {
+          modelType: model.type,
+          modelUri,
+          isAnonymous: model.name === undefined,
+          ...(model.description !== undefined ? { description: model.description } : {}),
+          tags: model.tags,
+          properties: model.properties,
+        },
+      },
+      { abortSignal: ctx.abortSignal },
+    ),
+  );
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  log.info(loc("InlineModelRegistered", model.path, `${name}:${version}`, model.type));
+  return { id: created.id ?? versionId(ws, "models", name, version), name, version, modelType: model.type };
 }
 
 function notFound(err: unknown): undefined {

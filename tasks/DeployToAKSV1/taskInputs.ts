@@ -24,7 +24,8 @@ export function readTaskInputs(): TaskInputs {
   const resourceGroupName = readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true });
   const workspaceName = readAzureName("workspaceName", NAME_RULES.workspace, { required: true });
   const aksResourceGroupName = readAzureName("aksResourceGroupName", NAME_RULES.resourceGroup) ?? resourceGroupName;
-  const aksClusterName = readAzureName("aksClusterName", NAME_RULES.aksCluster, { required: true });
+  // Optional: without it the cluster comes from the already attached compute (operation.ts).
+  const aksClusterName = readAzureName("aksClusterName", NAME_RULES.aksCluster);
 
   const overrides: SpecOverrides = {};
   const set = <K extends keyof SpecOverrides>(key: K, value: SpecOverrides[K] | undefined) => {
@@ -73,7 +74,7 @@ export function readTaskInputs(): TaskInputs {
   return {
     workspace: { resourceGroupName, workspaceName },
     request: {
-      cluster: { resourceGroupName: aksResourceGroupName, clusterName: aksClusterName },
+      ...(aksClusterName ? { cluster: { resourceGroupName: aksResourceGroupName, clusterName: aksClusterName } } : {}),
       namespace: readKubernetesNamespace(),
       spec,
       trafficPercent: readInteger("trafficPercent", { default: 100, min: 0, max: 100 }),

@@ -49,11 +49,4 @@ export async function prepareLocalModel(localPath: string, modelType: ModelType,
   return artifact;
 }
 
-/**
- * The model URI the CLI registers for an upload:
- * `azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<ds>/paths/LocalUpload/<md5>/<name>`
- * (lower-case `resourcegroups`, as the CLI writes it).
- */
-export function uploadedModelUri(ref: { subscriptionId: string; resourceGroupName: string; workspaceName: string; datastoreName: string }, artifact: Pick<LocalArtifact, "blobPrefix">): string {
-  return `azureml://subscriptions/${ref.subscriptionId}/resourcegroups/${ref.resourceGroupName}/workspaces/${ref.workspaceName}/datastores/${ref.datastoreName}/paths/${artifact.blobPrefix}`;
-}
+export { uploadedModelUri } from "../common/datastore";

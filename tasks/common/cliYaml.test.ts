@@ -15,7 +15,7 @@ const SCALARS: [text: string, expected: unknown][] = [
   ["1.0", 1], ["1.", 1], [".5", 0.5], ["-1.5e+3", -1500], ["1.0e-05", 0.00001], ["1e3", "1e3"], ["1.0e3", "1.0e3"], ["1:30.5", 90.5],
   [".inf", Infinity], ["-.Inf", -Infinity], ["+.INF", Infinity],
   // strings that YAML 1.2 or js-yaml would read otherwise
-  ["0o17", "0o17"], ["2021-01-01", "2021-01-01"], ["'yes'", "yes"], ["\"1.0\"", "1.0"], ["!!str 1", "1"], ["!!int '7'", 7],
+  ["0o17", "0o17"], ["2021-01-01", "2021-01-01"], ["'yes'", "yes"], ["\"1.0\"", "1.0"], ["!!str 1", "1"], ["!!int '7'", 7], ["!!float 1", 1], ["!!bool YeS", true],
 ];
 
 describe("cliYaml (PyYAML safe_load semantics)", () => {

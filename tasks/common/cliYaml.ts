@@ -165,9 +165,25 @@ function base60(digits: number[]): number {
   return digits.reduce((total, digit) => total * 60 + digit, 0);
 }
 
-/** One implicit scalar tag: resolved by PyYAML's regex, dumped as PyYAML's SafeRepresenter writes it. */
+/**
+ * One implicit scalar tag: a plain scalar is resolved by PyYAML's regex; an explicit tag (`!!float 1`) is
+ * built from any text the SafeConstructor accepts (bool: its lower-cased word list; numbers: what parses).
+ * Dumped as PyYAML's SafeRepresenter writes it.
+ */
 const strictScalar = <T>(tagName: string, pattern: RegExp, firstChars: readonly string[], construct: (text: string) => T, identify: (v: unknown) => boolean, represent: (v: T) => string) =>
-  defineScalarTag<T>(tagName, { implicit: true, implicitFirstChars: firstChars, resolve: (source) => (pattern.test(source) ? construct(source) : NOT_RESOLVED), identify, represent });
+  defineScalarTag<T>(tagName, {
+    implicit: true,
+    implicitFirstChars: firstChars,
+    resolve: (source, isExplicit) => {
+      if (pattern.test(source)) return construct(source);
+      if (!isExplicit) return NOT_RESOLVED;
+      if (tagName.endsWith(":bool")) return /^(?:yes|no|true|false|on|off)$/i.test(source) ? construct(source) : NOT_RESOLVED;
+      const value = construct(source.trim());
+      return typeof value === "number" && Number.isNaN(value) ? NOT_RESOLVED : value;
+    },
+    identify,
+    represent,
+  });
 
 // represent_float (lib/yaml/representer.py): repr(), lower case, `.inf`/`.nan`, and `1e-05` written `1.0e-05`.
 const representFloat = (v: number): string =>

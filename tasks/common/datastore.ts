@@ -214,6 +214,15 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
   return { uploaded: true, files: artifact.files.length, bytes: artifact.totalSizeInBytes, indicatorMetadata: metadata };
 }
 
+/**
+ * The model URI the CLI registers for an upload:
+ * `azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<ds>/paths/LocalUpload/<md5>/<name>`
+ * (lower-case `resourcegroups`, as the CLI writes it).
+ */
+export function uploadedModelUri(ref: { subscriptionId: string; resourceGroupName: string; workspaceName: string; datastoreName: string }, artifact: Pick<LocalArtifact, "blobPrefix">): string {
+  return `azureml://subscriptions/${ref.subscriptionId}/resourcegroups/${ref.resourceGroupName}/workspaces/${ref.workspaceName}/datastores/${ref.datastoreName}/paths/${artifact.blobPrefix}`;
+}
+
 /** Rewrites the indicator blob's `name`/`version` metadata (the CLI does it once the version is known). */
 export async function markIndicator(target: DatastoreTarget, artifact: LocalArtifact, asset: { name: string; version: string }, abortSignal: AbortSignal): Promise<void> {
   const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);

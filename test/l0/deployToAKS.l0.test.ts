@@ -21,7 +21,6 @@ const VALID = {
 };
 
 const CASES: RejectionCase[] = [
-  { what: "a missing AKS cluster name", inputs: { aksClusterName: "" }, input: "aksClusterName", says: /is required/ },
   { what: "a namespace that is not a Kubernetes name", inputs: { namespace: "Prod_NS" }, input: "namespace", says: /'Prod_NS', which is not a Kubernetes namespace name/ },
   { what: "a traffic percentage above 100", inputs: { trafficPercent: "150" }, input: "trafficPercent", says: /is 150; it must be between 0 and 100/ },
   { what: "an auth mode that is not an option", inputs: { authMode: "token" }, input: "authMode", says: /'token'; it must be one of: key, aml_token/ },

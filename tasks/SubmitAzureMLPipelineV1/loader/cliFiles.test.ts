@@ -153,4 +153,20 @@ describe("loader: CLI files read as the CLI reads them", () => {
     await refuses([...head, "queue_settings:", "  priority: high"], "Key 'priority' at line 7 in queue_settings 'queue_settings' is not supported", 7);
     await refuses([...head, "identity:", "  type: system"], "Identity type 'system' at line 7 is not valid (allowed: aml_token, managed, managed_identity, user_identity)", 7);
   });
+
+  it("refuses the step types it does not send yet (sweep, parallel, pipeline) at load time, naming key, line and what to do instead", async () => {
+    for (const [type, instead] of [
+      ["sweep", "submit the sweep as its own job"],
+      ["parallel", "submit the parallel job on its own"],
+      ["pipeline", "list the sub-pipeline's steps under this pipeline's 'jobs'"],
+    ]) {
+      await assert.rejects(
+        load({
+          "src/train.py": "print(1)\n",
+          "job.yml": ["type: pipeline", "compute: azureml:cpu", "jobs:", "  prep:", "    command: python train.py", "    code: ./src", "    environment: azureml:env:1", "  tune:", `    type: ${type}`, "    component: ./tune.yml", ""].join("\n"),
+        }),
+        (e: Error) => e.message.includes(`jobs.tune.type '${type}' at line 9 is not supported by this task`) && e.message.includes(instead) && e.message.includes(`${path.join(dir, "job.yml")}:9`),
+      );
+    }
+  });
 });

@@ -152,7 +152,7 @@ describe("loader: errors and defaults", () => {
 
     it("refuses unsupported step and job types", async () => {
       const sweep = INLINE_PIPELINE.replace("  train:\n", "  train:\n    type: sweep\n");
-      await rejects(loadJob(await write({ "job.yml": sweep })), "Unsupported", 21, "'sweep' steps are not supported");
+      await rejects(loadJob(await write({ "job.yml": sweep })), "Unsupported", 21, "jobs.train.type 'sweep' at line 21 is not supported by this task", "submit the sweep as its own job");
       await rejects(loadJob(await write({ "job.yml": "type: automl\n" })), "Unsupported", 1, "Unsupported job type: 'automl' at line 1");
     });
 

@@ -58,6 +58,7 @@ describe("loader: samples/pipelines", () => {
     assert.deepEqual(plan.references.map((r) => [r.key, r.resolution, r.usedAt.map((u) => u.line)]), [
       ["data:training_data@latest", "latest", [14]],
       ["computes:gpu-cluster", "get", [10]],
+      ["datastores:workspaceblobstore", "static", [21, 31]], // where the code uploads go, checked before any upload
     ]);
 
     const resolved = resolve(plan);
@@ -270,7 +271,7 @@ describe("loader: samples/pipelines", () => {
     const train = await codeHash("src/train");
     const data = await hashLocalArtifact(path.join(SAMPLES, "data", "training.csv"));
     assert.equal(plan.kind, "command");
-    assert.deepEqual(plan.references.map((r) => [r.key, r.resolution]), [["computes:gpu-cluster", "static"]]);
+    assert.deepEqual(plan.references.map((r) => [r.key, r.resolution]), [["datastores:workspaceblobstore", "static"], ["computes:gpu-cluster", "static"]]);
     const resolved = resolve(plan);
     assert.deepEqual(plan.componentVersions(resolved), []);
     assert.equal(plan.codeVersions[0].upload.hash, train.uploadHash);

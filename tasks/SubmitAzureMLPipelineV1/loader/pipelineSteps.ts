@@ -14,7 +14,16 @@ import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
-const UNSUPPORTED_STEP_TYPES = ["sweep", "parallel", "pipeline", "spark", "import", "data_transfer", "automl"];
+/** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
+const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
+  sweep: "submit the sweep as its own job (a type: sweep job YAML), or make this a command step with fixed hyperparameters",
+  parallel: "submit the parallel job on its own, or make this a command step that processes the whole input",
+  pipeline: "list the sub-pipeline's steps under this pipeline's 'jobs' instead of using a pipeline component",
+  spark: "submit the Spark job on its own (a type: spark job YAML)",
+  import: "import the data beforehand (az ml data import) and give it to the pipeline as an input",
+  data_transfer: "copy the data beforehand and give it to the pipeline as an input",
+  automl: "submit the AutoML job on its own and pass its model to the pipeline as an input",
+};
 
 const COMMON_STEP_KEYS = [
   "type", "name", "display_name", "description", "tags", "properties", "compute", "inputs", "outputs",
@@ -101,8 +110,12 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const step = reader.requireMapping(p);
   const type = reader.string([...p, "type"]);
   if (type !== undefined && type !== "command") {
-    const why = UNSUPPORTED_STEP_TYPES.includes(type) ? `'${type}' steps are not supported by this task` : `'${type}' is not a step type`;
-    throw reader.error("Unsupported", `Step '${name}' at line ${line}: ${why} (supported: command).`, [...p, "type"]);
+    const typeLine = reader.lineOf([...p, "type"]);
+    const instead = UNSUPPORTED_STEP_TYPES[type];
+    if (instead) {
+      throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command); ${instead}.`, [...p, "type"]);
+    }
+    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command).`, [...p, "type"]);
   }
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) {

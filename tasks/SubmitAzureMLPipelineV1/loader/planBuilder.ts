@@ -95,6 +95,8 @@ export class PlanBuilder {
       if (error instanceof LocalArtifactError) throw new LocalPathError(error.localPath, error.code, error.message, { cause: error });
       throw error;
     }
+    // The datastore the upload goes to is checked with the other references (validateOnly included).
+    this.addReference("datastores", options.datastoreName, { resolution: "static", location: options.location });
     const key = `${options.kind}:${options.datastoreName}:${artifact.blobPrefix}`;
     const existing = this.uploads.get(key);
     if (existing) return existing;

@@ -150,14 +150,14 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   it("an unknown compute is refused before anything is uploaded, naming the YAML line", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { overrides: "compute=azureml:no-such-cluster" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /The job uses compute 'no-such-cluster', which does not exist in workspace 'ml_workspace' \(.*inline-steps\.yml:10\)/);
+    assert.match(r.resultMessage ?? "", /The job uses compute 'no-such-cluster', which does not exist in workspace 'ml_workspace' \(.*inline-steps\.yml:10 compute\)/);
     nothingSubmitted(r);
   });
 
   it("a registered component that does not exist is refused (validateOnly too)", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/registered-components.yml", inputs: { validateOnly: "true" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /The job uses component 'prep_data@latest', which does not exist in workspace 'ml_workspace' \(.*registered-components\.yml:15\)\. Create or register it/);
+    assert.match(r.resultMessage ?? "", /The job uses component 'prep_data@latest', which does not exist in workspace 'ml_workspace' \(.*registered-components\.yml:15 jobs\.prep\.component\)\. Create or register it/);
     nothingSubmitted(r);
   });
 
