@@ -18,6 +18,8 @@ import { EndpointService } from "./ml/endpoints";
 import type { JobScript, JobStatus, JobView } from "./ml/jobs";
 import { JobService } from "./ml/jobs";
 import { registerOperationRoutes } from "./ml/lro";
+import type { ScriptedMetrics } from "./ml/mlflow";
+import { MlflowService } from "./ml/mlflow";
 import type { ScoringRule } from "./ml/scoring";
 import { ScoringService } from "./ml/scoring";
 import type { AssetKind, WorkspaceState } from "./ml/state";
@@ -27,6 +29,7 @@ import { registerWorkspaceRoutes } from "./ml/workspaces";
 export type { ClusterInfo, ClusterLookup, ComputeScript } from "./ml/computes";
 export type { OperationScript } from "./ml/endpoints";
 export type { JobScript, JobStatus, JobView } from "./ml/jobs";
+export type { JobMetricsScript, ScriptedMetrics } from "./ml/mlflow";
 export type { ScoringRequest, ScoringResult, ScoringRule } from "./ml/scoring";
 export type { WorkspaceRef } from "./ml/common";
 export type { SeedDatastoreOptions } from "./ml/datastores";
@@ -60,6 +63,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     computes: ComputeService;
     endpoints: EndpointService;
     scoring: ScoringService;
+    mlflow: MlflowService;
     containers: BlobContainers;
   };
   private defaultRef?: WorkspaceRef;
@@ -74,6 +78,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     const computes = new ComputeService(ml);
     const endpoints = new EndpointService(ml);
     const scoring = new ScoringService(ml, endpoints);
+    const mlflow = new MlflowService(ml);
     registerWorkspaceRoutes(ml);
     registerOperationRoutes(ml);
     registerDatastoreRoutes(ml, containers);
@@ -82,7 +87,8 @@ export class MachineLearningEmulator implements EmulatorModule {
     computes.register();
     endpoints.register();
     scoring.register();
-    this.state = { ml, jobs, computes, endpoints, scoring, containers };
+    mlflow.register();
+    this.state = { ml, jobs, computes, endpoints, scoring, mlflow, containers };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -191,6 +197,14 @@ export class MachineLearningEmulator implements EmulatorModule {
     this.s().jobs.namedScripts.set(name, script);
   }
 
+  /**
+   * MLflow metrics of one run (a job, or a pipeline child `<pipeline>_<node>`), winning over the
+   * job's `JobScript.metrics`; undefined removes them. A number is logged once, a list in turn.
+   */
+  scriptRunMetrics(runId: string, metrics: ScriptedMetrics | undefined, ref?: WorkspaceRef): void {
+    this.s().mlflow.scriptRunMetrics(this.ws(ref), runId, metrics);
+  }
+
   /** A job (or pipeline child, named `<pipeline>_<node>`), or undefined. */
   job(name: string, ref?: WorkspaceRef): JobView | undefined {
     const { jobs } = this.s();
@@ -293,6 +307,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     this.state.jobs.reset();
     this.state.endpoints.reset();
     this.state.scoring.reset();
+    this.state.mlflow.reset();
     this.state.computes.script = {};
     this.state.computes.clusterLookup = undefined;
     this.state.containers.reset();
