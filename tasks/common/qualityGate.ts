@@ -4,7 +4,7 @@
  * blank lines and `#` comments ignored — parsed before any Azure call, then evaluated against the
  * candidate's metrics (and the champion's). Pure: no task-lib, no network.
  */
-import { InputError } from "./errors";
+import { InputError, RemoteRunError } from "./errors";
 import { formatTable, markdownTable } from "./logging";
 
 export type Loc = (key: string, ...params: unknown[]) => string;
@@ -164,4 +164,20 @@ export function metricsFromProperties(properties: Readonly<Record<string, string
     if (Number.isFinite(value)) out[key.slice(METRIC_PROPERTY_PREFIX.length)] = value;
   }
   return out;
+}
+
+/** A gate that failed with `onGateFailure: fail`; the table was printed before. */
+export class GateFailedError extends RemoteRunError {}
+
+/** The sentence for a failed gate: the failing conditions, and what `skip` would have done. */
+export function gateFailureMessage(result: GateResult, what: string, loc: Loc): string {
+  const failed = result.rows.filter((r) => !r.passed).map((r) => `${r.condition.text} (${formatNumber(r.candidate)} vs ${r.threshold === undefined ? "-" : formatNumber(r.threshold)})`);
+  return loc("Common_GateFailed", what, failed.join("; "));
+}
+
+/** The gate's table for the log and for the build summary, under a heading naming the candidate and the champion. */
+export function gateReport(result: GateResult, candidateName: string, loc: Loc): { text: string; markdown: string } {
+  const heading = loc("Common_GateHeading", result.championName ? `${candidateName} vs ${result.championName}` : candidateName);
+  const verdict = result.passed ? loc("Common_GatePassed", result.rows.length, result.rows.map((r) => r.condition.text).join("; ")) : "";
+  return { text: `${heading}\n${gateTable(result, loc)}\n${verdict}`, markdown: `### ${heading}\n\n${gateMarkdown(result, loc)}\n` };
 }

@@ -146,8 +146,10 @@ export class MlflowClient {
       const code = p.error_code ?? p.error?.code;
       const message = p.message ?? p.error?.message ?? `HTTP ${response.status}`;
       const detail = remoteText(code ? `${code}: ${message}` : message);
-      const key = response.status === 401 || response.status === 403 ? "Common_MlflowDenied" : "Common_MlflowReadFailed";
-      throw new MlflowError(this.options.loc(key, remoteText(what), this.options.workspaceName, detail), code, response.status);
+      const { loc, workspaceName } = this.options;
+      const denied = response.status === 401 || response.status === 403;
+      const sentence = denied ? loc("Common_MlflowDenied", remoteText(what), workspaceName, detail) : loc("Common_MlflowReadFailed", remoteText(what), workspaceName, detail);
+      throw new MlflowError(sentence, code, response.status);
     }
     if (parsed === undefined || typeof parsed !== "object") throw new MlflowError(this.options.loc("Common_MlflowNoJson", response.status, remoteText(what)), undefined, response.status);
     return parsed;
