@@ -64,6 +64,8 @@ export interface RouteOptions {
   action?: string;
   /** api-versions this route accepts; any other → 400 InvalidApiVersionParameter. */
   apiVersions?: string[];
+  /** A data-plane route (e.g. MLflow under the workspace's tracking URI): ARM token and RBAC, but no api-version. */
+  noApiVersion?: boolean;
 }
 
 export interface Route {

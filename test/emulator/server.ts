@@ -195,9 +195,9 @@ export class EmulatorServer {
     req.principal = principal;
 
     const version = req.query.get("api-version");
-    if (!version) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    if (!version && !route.options.noApiVersion) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
     const supported = route.options.apiVersions;
-    if (supported && !supported.includes(version)) {
+    if (supported && (!version || !supported.includes(version))) {
       return armError(400, "InvalidApiVersionParameter", `The api-version '${version}' is invalid. The supported versions are '${supported.join(",")}'.`);
     }
     const { subscriptionId, resourceGroupName } = req.params;
@@ -205,7 +205,9 @@ export class EmulatorServer {
       return armError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
     }
     const action = route.options.action!;
-    if (!this.deps.world.isAllowed(principal, action, req.path)) {
+    // A data-plane path (/mlflow/v1.0/subscriptions/...) is checked at the ARM scope it names.
+    const scope = route.options.noApiVersion ? req.path.replace(/^.*?(?=\/subscriptions\/)/i, "") : req.path;
+    if (!this.deps.world.isAllowed(principal, action, scope)) {
       return armError(
         403,
         "AuthorizationFailed",

@@ -205,6 +205,13 @@ export class MachineLearningEmulator implements EmulatorModule {
     this.s().mlflow.scriptRunMetrics(this.ws(ref), runId, metrics);
   }
 
+  /** Denies (or allows again) MLflow reads to a principal (client id) that may otherwise use the workspace. */
+  setMlflowReadDenied(clientId: string, denied = true): void {
+    const set = this.s().mlflow.deniedReaders;
+    if (denied) set.add(clientId.toLowerCase());
+    else set.delete(clientId.toLowerCase());
+  }
+
   /** A job (or pipeline child, named `<pipeline>_<node>`), or undefined. */
   job(name: string, ref?: WorkspaceRef): JobView | undefined {
     const { jobs } = this.s();

@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import type { EmuRequest, EmuResponse } from "../../framework";
-import { resourceNotFound } from "../../framework";
+import { armError, resourceNotFound } from "../../framework";
 import { WORKSPACE_PATTERN, isRecord, workspaceKey } from "./common";
 import type { JobRecord, JobStatus } from "./jobs";
 import type { MlService, WorkspaceState } from "./state";
@@ -64,6 +64,11 @@ function experimentId(ws: WorkspaceState, name: string): string {
 }
 
 export class MlflowService {
+  /**
+   * Principals (client ids) whose role lacks the runs read action although it lets them use jobs (a custom
+   * role, or a data action denied): their MLflow reads get the same 403 the server's RBAC check gives.
+   */
+  readonly deniedReaders = new Set<string>();
   /** Metrics scripted per run id (wins over the job's script), by workspace key. */
   private readonly runScripts = new Map<string, Map<string, ScriptedMetrics>>();
 
@@ -78,9 +83,13 @@ export class MlflowService {
           if (!/^v[12]\.0$/.test(req.params.apiVersion)) return mlflowError(404, "ENDPOINT_NOT_FOUND", `No API found for '${req.path}'`);
           const ws = this.ml.workspace({ subscriptionId: req.params.subscriptionId, resourceGroupName: req.params.resourceGroupName, workspaceName: req.params.workspaceName });
           if (!ws) return resourceNotFound("Microsoft.MachineLearningServices/workspaces", req.params.workspaceName, req.params.resourceGroupName);
+          const p = req.principal;
+          if (p && this.deniedReaders.has(p.clientId.toLowerCase())) {
+            return armError(403, "AuthorizationFailed", `The client '${p.clientId}' with object id '${p.objectId}' does not have authorization to perform action '${READ}' over scope '${req.path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+          }
           return handler(req, ws);
         },
-        { auth: "arm", action: READ },
+        { auth: "arm", action: READ, noApiVersion: true },
       );
     route("GET", "/runs/get", (req, ws) => this.getRun(req, ws));
     route("GET", "/metrics/get-history", (req, ws) => this.history(req, ws));
@@ -97,6 +106,7 @@ export class MlflowService {
 
   reset(): void {
     this.runScripts.clear();
+    this.deniedReaders.clear();
   }
 
   private getRun(req: EmuRequest, ws: WorkspaceState): EmuResponse {
