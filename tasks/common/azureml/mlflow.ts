@@ -145,7 +145,7 @@ export class MlflowClient {
       const p = (parsed ?? {}) as { error_code?: string; message?: string; error?: { code?: string; message?: string } };
       const code = p.error_code ?? p.error?.code;
       const message = p.message ?? p.error?.message ?? `HTTP ${response.status}`;
-      const detail = remoteText(code ? `${code}: ${message}` : message);
+      const detail = remoteText(code ? `${code}: ${message}` : message).replace(/\.+$/, "");
       const { loc, workspaceName } = this.options;
       const denied = response.status === 401 || response.status === 403;
       const sentence = denied ? loc("Common_MlflowDenied", remoteText(what), workspaceName, detail) : loc("Common_MlflowReadFailed", remoteText(what), workspaceName, detail);
