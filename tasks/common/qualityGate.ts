@@ -6,6 +6,7 @@
  */
 import { InputError, RemoteRunError } from "./errors";
 import { formatTable, markdownTable } from "./logging";
+import { remoteText } from "./remoteText";
 
 export type Loc = (key: string, ...params: unknown[]) => string;
 
@@ -108,7 +109,7 @@ export function evaluateGate(
   const rows = conditions.map((condition): GateRow => {
     const value = candidate[condition.metric];
     if (value === undefined) {
-      const logged = Object.keys(candidate).sort();
+      const logged = Object.keys(candidate).sort().map(remoteText);
       throw new InputError(inputName, loc("Common_GateMetricMissing", inputName, condition.line, condition.metric, logged.length ? logged.join(", ") : loc("Common_GateNoMetrics")));
     }
     const championValue = champion?.metrics[condition.metric];

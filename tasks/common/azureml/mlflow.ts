@@ -20,8 +20,9 @@
  * - Errors: `{error_code, message}`; RESOURCE_DOES_NOT_EXIST → 404, PERMISSION_DENIED → 403
  *   (mlflow/mlflow mlflow/exceptions.py, ERROR_CODE_TO_HTTP_STATUS). Azure ML's own gateway answers ARM-style
  *   `{error: {code, message}}` bodies; both shapes are read.
- * - Child runs of a pipeline job carry the tag `mlflow.parentRunId` (learn.microsoft.com/azure/machine-learning/
- *   how-to-track-experiments-mlflow, "Query child runs": `filter_string="tags.mlflow.parentRunId='<run id>'"`).
+ * - Child runs carry the tag `mlflow.parentRunId` (mlflow/mlflow mlflow/utils/mlflow_tags.py MLFLOW_PARENT_RUN_ID) and
+ *   are found with `runs/search` filter `tags.mlflow.parentRunId = '<run id>'`; on Azure ML a run is a job and a
+ *   pipeline step a child job (learn.microsoft.com/azure/machine-learning/how-to-track-experiments-mlflow).
  *
  * The reader takes run ids only: how steps are found (job resources, run history) is the caller's business.
  */
