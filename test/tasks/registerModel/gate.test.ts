@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { startEmulator, type Emulator } from "../../emulator";
-import { details, runSubmitTask, sourcesWithSamples } from "../submitPipeline/run";
+import { details as submitDetails, runSubmitTask, sourcesWithSamples } from "../submitPipeline/run";
 import { armCall, modelVersionPuts, runRegister, workspacePath } from "./fixture";
 
 describe("RegisterModel task: quality gate on the job's MLflow metrics", function () {
@@ -30,12 +30,13 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
   async function trainedJob(buildId: string, accuracy: number): Promise<string> {
     emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy } } } });
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml", buildId });
-    assert.equal(r.result, "Succeeded", details(r));
+    assert.equal(r.result, "Succeeded", submitDetails(r));
     return r.variables["JobName"].value;
   }
 
   const register = (jobName: string, inputs: Record<string, string>) =>
     runRegister(emu, { modelName: "churn", modelSource: "jobOutput", jobName, outputName: "best_model", ...inputs }, { workDir: sources });
+  const details = (r: { result?: string; resultMessage?: string; stdout: string }) => `${r.result}: ${r.resultMessage}\n${r.stdout}`;
   const version = async (v: string) => (await armCall(emu, "GET", `${workspacePath(emu)}/models/churn/versions/${v}`)).body.properties;
   const log = (r: { stdout: string }) => r.stdout.split("\n").filter((l) => !l.startsWith("##")).join("\n");
 
@@ -82,6 +83,36 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     const r = await register(await trainedJob("104", 0.9), { qualityGate: "accuracy >= 0.5\nf1 >= 0.8" });
     assert.equal(r.result, "Failed", details(r));
     assert.equal(r.resultMessage, "Input 'qualityGate', line 2: the metric 'f1' was never logged. The metrics logged are: accuracy, evaluate.accuracy. Fix the metric's name, or log it with mlflow.log_metric in the job.");
+  });
+
+  it("fails with the role to assign when the identity may not read the job's metrics (and only warns without a gate)", async () => {
+    const job = await trainedJob("105", 0.9);
+    emu.ml.setMlflowReadDenied(emu.identities.secret.clientId);
+    try {
+      const gated = await register(job, { modelName: "denied", qualityGate: "accuracy >= 0.5" });
+      assert.equal(gated.result, "Failed", details(gated));
+      assert.match(gated.resultMessage!, /^The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: .*\)\. Assign it a role that reads the workspace's runs \(e\.g\. AzureML Data Scientist\) on the workspace\.$/);
+      const plain = await register(job, { modelName: "denied" });
+      assert.equal(plain.result, "Succeeded", details(plain));
+      assert.match(plain.issues.map((i) => i.message).join("\n"), /Could not read the MLflow metrics of job \S+: .*The model is registered without metric properties\./);
+    } finally {
+      emu.ml.setMlflowReadDenied(emu.identities.secret.clientId, false);
+    }
+  });
+
+  it("rides out 429, 500 and dropped connections on the MLflow reads (runs/get, runs/search)", async () => {
+    const job = await trainedJob("106", 0.92);
+    emu.faults.add({ method: "GET", path: /\/api\/2\.0\/mlflow\/runs\/get$/, kind: "throttle", retryAfterSeconds: 1, count: 2 });
+    emu.faults.add({ method: "POST", path: /\/api\/2\.0\/mlflow\/runs\/search$/, kind: "500", count: 2 });
+    emu.faults.add({ method: "GET", path: /\/api\/2\.0\/mlflow\/runs\/get$/, kind: "reset", count: 1 });
+    try {
+      const r = await register(job, { modelName: "faulted", qualityGate: "accuracy >= 0.9" });
+      assert.equal(r.result, "Succeeded", details(r));
+      assert.equal((await armCall(emu, "GET", `${workspacePath(emu)}/models/faulted/versions/1`)).body.properties.properties["metric.accuracy"], "0.92");
+      assert.ok(emu.requests.filter(undefined, /\/api\/2\.0\/mlflow\//).filter((q) => q.fault).length >= 4, "the faults were delivered");
+    } finally {
+      emu.faults.clear();
+    }
   });
 
   it("refuses a malformed gate, or a gate on local files, before any Azure call", async () => {
