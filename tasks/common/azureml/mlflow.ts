@@ -7,9 +7,11 @@
  *   (MicrosoftDocs/azure-docs articles/machine-learning/includes/machine-learning-mlflow-configure-tracking.md).
  *   For REST calls "replace the protocol from `azureml` to `https`" and append the MLflow REST path
  *   `api/2.0/mlflow/...` (Azure/azureml-examples sdk/python/using-mlflow/using-rest-api/using_mlflow_rest_api.ipynb);
- *   azureml-mlflow builds its host the same way (`"https://" + parsed_url.netloc`, azureml/mlflow/_internal/utils.py).
+ *   the azureml-mlflow plugin (PyPI package azureml-mlflow) builds its host the same way (`host_url="https://" +
+ *   parsed_url.netloc` in its tracking-URI service-context helpers) and appends `/mlflow/v2.0` (MLflow >= 2) or
+ *   `/mlflow/v1.0` + the workspace scope (AzureMLAbstractRestStore.get_host_credentials, azureml.mlflow._store.azureml_reststore).
  * - Auth: a bearer token for Azure Resource Manager — the notebook above asks for `resource=https://management.azure.com`,
- *   azureml-mlflow for `cloud._get_default_scope()` = `<resource_manager>/.default` (azureml/mlflow/_common/_cloud/cloud.py).
+ *   azureml-mlflow for `cloud._get_default_scope()` = `<resource_manager>/.default` (azureml.mlflow._common._cloud.cloud).
  *   So the requests go through the ARM client's own pipeline: its credential and scope, retries (429 with
  *   Retry-After, 5xx, dropped connections), proxy and user agent.
  * - Routes and answers (mlflow.org/docs/latest/rest-api.html): `GET 2.0/mlflow/runs/get?run_id=` →

@@ -2,7 +2,9 @@
  * The workspace's MLflow tracking server: the three read routes the tasks use, under the workspace's
  * `mlFlowTrackingUri` (`azureml://<host>/mlflow/v1.0/<workspace id>` → `https://<host>/mlflow/v1.0/<workspace id>`,
  * MicrosoftDocs/azure-docs articles/machine-learning/includes/machine-learning-mlflow-configure-tracking.md;
- * azureml-mlflow also speaks `/mlflow/v2.0`, azureml/mlflow/_store/tracking/store.py, so both are served):
+ * azureml-mlflow also speaks `/mlflow/v2.0` with MLflow >= 2, AzureMLAbstractRestStore.get_host_credentials in
+ * azureml.mlflow._store.azureml_reststore, so both are served; no api-version, as the MLflow REST API takes none:
+ * Azure/azureml-examples sdk/python/using-mlflow/using-rest-api/using_mlflow_rest_api.ipynb):
  *
  * - `GET  .../api/2.0/mlflow/runs/get?run_id=` → `{run: {info, data: {metrics, params, tags}}}`, metrics holding
  *   the latest value of each key (mlflow.org/docs/latest/rest-api.html "Get Run"; RunData.metrics).
