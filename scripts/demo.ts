@@ -43,6 +43,9 @@ export interface DemoResult {
   durationMs: number;
 }
 
+/** What the sample's evaluate step logs in the demo (samples/pipelines/src/evaluate/evaluate.py logs `accuracy`). */
+export const DEMO_ACCURACY = 0.91;
+
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const started = performance.now();
   const repoRoot = findRepoRoot(__dirname);
@@ -55,6 +58,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     write(`Azure emulator at ${emu.url} (subscription ${emu.subscriptionId}, resource group ${emu.resourceGroupName})`);
     write(`Pipeline ${path.relative(repoRoot, pipelineFile)}: ${definition.steps.length} steps\n`);
+    // The demo's scenario: the evaluate step logs accuracy with MLflow, which RegisterModel's quality gate reads.
+    emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: DEMO_ACCURACY } } } });
+    write(`The evaluate step will log accuracy=${DEMO_ACCURACY}: the register step's quality gate (accuracy >= 0.8, accuracy >= champion) passes, and the log says why.\n`);
     const { connection, env } = emulatorConnection(emu, "federated");
     const run = await runPipeline(definition, {
       taskRoot: options.taskRoot ?? path.join(repoRoot, "build", "tasks"),

@@ -5,17 +5,20 @@
 import * as tl from "azure-pipelines-task-lib/task";
 import { sdkNetworkOptions } from "../common/agentNetwork";
 import { getAzureConnection, signInEarly } from "../common/connection";
-import { WaitTimeoutError } from "../common/errors";
-import { setOutput, setSecretOutput } from "../common/logging";
+import { InputError, WaitTimeoutError } from "../common/errors";
+import { readGateInputs } from "../common/gateInputs";
+import { setOutput, setSecretOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
 import { armClients } from "./clients";
 import type { DeployContext } from "./context";
+import { checkDeployGate } from "./gate";
 import { deployToAks } from "./operation";
 import { writeSummary } from "./summary";
 import { readTaskInputs } from "./taskInputs";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const inputs = readTaskInputs();
+  const gate = readGateInputs();
   const conn = signInEarly(getAzureConnection("azureSubscription"));
   const { ml, aks } = await armClients(conn);
   const timeout = new AbortController();
@@ -34,6 +37,19 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     pollIntervalInMs: inputs.pollIntervalInMs,
   };
   try {
+    if (gate) {
+      // Quality gate on the model's recorded metrics, before anything changes (gate.ts). An inline
+      // model (a deployment file's `model: {path: ...}`) is registered by the deployment itself and has no metrics yet.
+      const model = inputs.request.spec.deployment.model;
+      if (typeof model !== "string") throw new InputError("qualityGate", tl.loc("GateNeedsRegisteredModel"));
+      const target = { model, endpointName: inputs.request.spec.endpoint.name };
+      const passed = await checkDeployGate(ctx, gate, target, (markdown) => uploadMarkdownSummary(tl.loc("GateSummaryTitle", target.endpointName), markdown));
+      setOutput("GatePassed", String(passed));
+      if (!passed) {
+        log.warning(tl.loc("GateSkipped", target.model, target.endpointName));
+        return { succeededWithIssues: tl.loc("GateSkipped", target.model, target.endpointName) };
+      }
+    }
     const result = await deployToAks(ctx, inputs.request, (url) => sdkNetworkOptions(conn.network, url));
     setOutput("ScoringUri", result.scoringUri);
     setOutput("EndpointName", result.endpointName);
@@ -42,6 +58,7 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     setSecretOutput("EndpointKey", result.credential.value);
     if (result.credential.kind === "token") log.info(tl.loc("TokenOutput", result.credential.expiresOn?.toISOString() ?? "?"));
     writeSummary(result, inputs.workspace.workspaceName);
+    return undefined;
   } finally {
     clearTimeout(timer);
   }

@@ -9,8 +9,10 @@ import { getAzureConnection, signInEarly } from "../common/connection";
 import { resolveDatastore } from "../common/datastore";
 import { InputError } from "../common/errors";
 import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
-import { formatTable, setOutput } from "../common/logging";
-import { runTaskEntry, type TaskContext } from "../common/taskEntry";
+import { formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
+import { runTaskEntry, type TaskContext, type TaskOutcome } from "../common/taskEntry";
+import { readGateInputs } from "../common/gateInputs";
+import type { RegisterGate } from "./gate";
 import type { BuildInfo } from "./lineage";
 import { MODEL_NAME_RULE, MODEL_TYPES, MODEL_VERSION_PATTERN, OUTPUT_NAME_PATTERN } from "./modelRules";
 import { checkLocalModel } from "./localModel";
@@ -68,10 +70,19 @@ function readRequest(): RegisterModelRequest {
     properties: readKeyValues("properties"),
     skipIfUnchanged: readBoolean("skipIfUnchanged", false),
     build: readBuildInfo(),
+    gate: readRegisterGate(),
   };
 }
 
-async function main({ abortSignal, log }: TaskContext): Promise<void> {
+function readRegisterGate(): RegisterGate {
+  const gate = readGateInputs();
+  if (gate && readEnum("modelSource", ["local", "jobOutput"] as const, "local") === "local") throw new InputError("qualityGate", tl.loc("GateNeedsJobOutput"));
+  const championTag = readString("championTag") ?? "champion";
+  if (!/^[A-Za-z0-9_.\-]{1,255}$/.test(championTag)) throw new InputError("championTag", tl.loc("ChampionTagInvalid", championTag));
+  return { ...(gate ? { gate } : {}), championTag, promote: readBoolean("promote", false) };
+}
+
+async function main({ abortSignal, log }: TaskContext): Promise<TaskOutcome | void> {
   const request = readRequest();
   // Local checks before the first network access (signing in starts below).
   if (request.source.kind === "local") await checkLocalModel(request.source.path, request.modelType, tl.loc);
@@ -86,7 +97,14 @@ async function main({ abortSignal, log }: TaskContext): Promise<void> {
     log,
     abortSignal,
     loc: tl.loc,
+    onGateReport: (markdown) => uploadMarkdownSummary(tl.loc("GateSummaryTitle", request.modelName), markdown),
   });
+  if (result.gatePassed !== undefined) setOutput("GatePassed", String(result.gatePassed));
+  if (result.gatePassed === false) {
+    const message = tl.loc("GateSkipped", request.modelName);
+    log.warning(message);
+    return { succeededWithIssues: message };
+  }
   log.info(
     formatTable(
       [tl.loc("ColumnModel"), tl.loc("ColumnVersion"), tl.loc("ColumnStatus"), tl.loc("ColumnUri")],

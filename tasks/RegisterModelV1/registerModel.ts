@@ -9,6 +9,8 @@ import type { LocalArtifact } from "../common/contentHash";
 import { type DatastoreTarget, formatBytes, markIndicator, uploadArtifact } from "../common/datastore";
 import { errorText } from "../common/errors";
 import type { TaskLog } from "../common/logging";
+import { metricProperties } from "../common/qualityGate";
+import { checkGate, jobMetrics, promoteChampion, type RegisterGate } from "./gate";
 import { resolveJobOutput, type ResolvedJobOutput } from "./jobOutput";
 import { type BuildInfo, lineageProperties, lineageTags } from "./lineage";
 import { prepareLocalModel, uploadedModelUri } from "./localModel";
@@ -31,6 +33,8 @@ export interface RegisterModelRequest {
   properties: Record<string, string>;
   skipIfUnchanged: boolean;
   build: BuildInfo;
+  /** Quality gate, champion tag and promotion (gate.ts). */
+  gate: RegisterGate;
 }
 
 export interface RegisterModelDeps {
@@ -42,6 +46,8 @@ export interface RegisterModelDeps {
   abortSignal: AbortSignal;
   loc: Loc;
   uploadConcurrency?: number;
+  /** Receives the gate's Markdown table for the build summary. */
+  onGateReport?: (markdown: string) => void;
 }
 
 export interface RegisterModelResult {
@@ -56,6 +62,8 @@ export interface RegisterModelResult {
   skipped: boolean;
   /** For local models: whether files were sent (false when the same content was already uploaded). */
   uploaded?: boolean;
+  /** Whether the quality gate passed (undefined without a gate); false: nothing was registered (onGateFailure skip). */
+  gatePassed?: boolean;
 }
 
 /**
@@ -71,6 +79,10 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
   const scope: ModelScope = { ml: deps.ml, resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName, modelName: request.modelName, abortSignal: deps.abortSignal, loc, log };
 
   const prepared = await prepare(request, deps);
+  // Metrics of the job (recorded on the version) and the quality gate, before anything is registered.
+  const metrics = prepared.kind === "jobOutput" ? await jobMetrics(scope, prepared.output.jobName, request.gate.gate !== undefined) : {};
+  const gate = request.gate.gate ? await checkGate(scope, request.gate.gate, metrics, request.gate.championTag, deps.onGateReport ?? (() => undefined)) : undefined;
+  if (gate && !gate.passed) return { name: request.modelName, version: "", modelId: "", modelUri: "", skipped: true, gatePassed: false };
   if (request.skipIfUnchanged) {
     const latest = await latestVersion(scope);
     if (latest && sameContent(latest, prepared, request.modelType)) {
@@ -105,7 +117,7 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     isAnonymous: false,
     ...(request.description ? { description: request.description } : {}),
     tags: { ...lineageTags(request.build), ...request.tags },
-    properties: { ...lineageProperties(request.build, job), ...request.properties, ...hashProps },
+    properties: { ...lineageProperties(request.build, job), ...metricProperties(metrics), ...request.properties, ...hashProps },
     ...(job ? { jobName: job.name } : {}),
   };
   const created = await createVersion(scope, properties, request.version);
@@ -118,7 +130,8 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
       log.debug(`could not update the upload marker: ${errorText(err)}`),
     );
   }
-  return { name: request.modelName, version, modelId: modelReference(request.modelName, version), modelUri, armId: created.id, skipped: false, uploaded };
+  if (request.gate.promote) await promoteChampion(scope, request.gate.championTag, version);
+  return { name: request.modelName, version, modelId: modelReference(request.modelName, version), modelUri, armId: created.id, skipped: false, uploaded, ...(gate ? { gatePassed: true } : {}) };
 }
 
 async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps): Promise<Prepared> {

@@ -10,7 +10,9 @@ import { getAzureConnection, signInEarly } from "../common/connection";
 import { RemoteRunError } from "../common/errors";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
+import { metricVariables } from "../common/azureml/mlflow";
 import { datastoreArtifactStore } from "./datastoreArtifactStore";
+import { reportJobMetrics } from "./jobMetrics";
 import { jobsClient } from "./jobsRest";
 import { readRequest } from "./readRequest";
 import { runSubmitPipeline } from "./run";
@@ -45,7 +47,14 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   setOutput("JobName", result.jobName);
   setOutput("JobStatus", result.status);
   for (const [name, uri] of Object.entries(result.outputs)) setOutput(`Output_${name}`, uri);
-  if (result.summary) uploadMarkdownSummary(tl.loc("SummaryFileTitle", result.jobName), result.summary);
+  // MLflow metrics of the job and its steps (the integrator may feed run-history step ids here).
+  const metrics = result.stepRuns ? await reportJobMetrics({ ml, workspace: request.workspace, log, loc: tl.loc, abortSignal }, { runId: result.jobName, steps: result.stepRuns }) : undefined;
+  if (metrics) {
+    setOutput("Metrics", JSON.stringify(metrics.byStep));
+    for (const [name, value] of Object.entries(metricVariables(metrics.byStep))) setOutput(name, value);
+  }
+  const summary = result.summary && metrics?.markdown ? `${result.summary}\n${metrics.markdown}` : result.summary;
+  if (summary) uploadMarkdownSummary(tl.loc("SummaryFileTitle", result.jobName), summary);
   if (result.verdict.result === "Failed") throw new RemoteRunError(result.verdict.message);
   if (result.verdict.result === "SucceededWithIssues") {
     log.warning(result.verdict.message);

@@ -38,6 +38,8 @@ export interface RunResult {
   verdict: Verdict;
   /** Markdown for the build summary (absent when only validated). */
   summary?: string;
+  /** The steps' runs (MLflow run id = child job name), once the job was followed to its end. */
+  stepRuns?: { stepName: string; runId: string }[];
 }
 
 export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: RunDependencies): Promise<RunResult> {
@@ -88,7 +90,8 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", name, uri));
   const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
   log.info(loc("JobEnded", jobName, state.status, took || "-"));
-  return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
+  const stepRuns = [...state.steps.values()].flatMap((s) => (s.runId ? [{ stepName: s.node, runId: s.runId }] : []));
+  return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc), stepRuns };
 }
 
 /**

@@ -205,7 +205,8 @@ export class EmulatorServer {
       return armError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
     }
     const action = route.options.action!;
-    const scope = route.options.rbacScope?.(req) ?? req.path;
+    // A data-plane path (/mlflow/v1.0/subscriptions/...) is checked at the ARM scope it names.
+    const scope = route.options.rbacScope?.(req) ?? (route.options.noApiVersion ? req.path.replace(/^.*?(?=\/subscriptions\/)/i, "") : req.path);
     if (!this.deps.world.isAllowed(principal, action, scope)) {
       return armError(
         403,

@@ -45,6 +45,10 @@ describe("lifecycle demo (npm run demo)", function () {
     assert.ok(jobName && modelId, log);
     assert.match(register.run?.variables["ModelUri"]?.value ?? "", new RegExp(`azureml://jobs/${jobName}/outputs/best_model`));
     assert.match(modelId, /^azureml:best_model:\d+$/);
+    // The quality gate: the evaluate step's accuracy flowed to the register step, which says why it passed.
+    assert.equal(train.run?.variables["Metric_evaluate_accuracy"]?.value, "0.91", log);
+    assert.match(log, /accuracy >= 0\.8\s+0\.91\s+-\s+0\.8\s+pass\n.*accuracy >= champion\s+0\.91\s+-\s+-\s+pass \(nothing to compare with\)\n.*Quality gate passed \(2 condition\(s\)\): accuracy >= 0\.8; accuracy >= champion\./);
+    assert.equal(register.run?.variables["GatePassed"]?.value, "true");
     assert.ok((deploy.run?.stdout ?? "").includes(modelId.replace(/^azureml:/, "")), `the deploy step deployed ${modelId}`);
     assert.ok(deploy.run?.variables["EndpointKey"]?.isSecret, "the endpoint key is a secret output");
     assert.ok(!log.includes(deploy.run?.variables["EndpointKey"]?.value ?? "<none>"), "the endpoint key is masked in the log");

@@ -138,11 +138,11 @@ describe("loader: samples/pipelines", () => {
     const evaluate = await codeHash("src/evaluate");
     assert.deepEqual(plan.uploads.map((u) => path.basename(u.localPath)), ["prep", "train", "evaluate"]);
     assert.equal(plan.uploads[2].blobPrefix, `LocalUpload/${evaluate.uploadHash}/evaluate`);
-    assert.deepEqual(plan.environmentVersions.map((e) => [e.name, e.version]), [["CliV2AnonymousEnvironment", "40570c39f271ff8108a911c7a996a4e6"]]);
+    assert.deepEqual(plan.environmentVersions.map((e) => [e.name, e.version]), [["CliV2AnonymousEnvironment", "1621dcc48e4777cac3ea196c1463ea41"]]);
     assert.deepEqual(plan.environmentVersions[0].body, {
       properties: {
         image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
-        condaFile: "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\n- pip:\n  - mlflow==2.9.2\nname: evaluate-env\n",
+        condaFile: "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\n- pip:\n  - mlflow==2.9.2\n  - azureml-mlflow==1.55.0\nname: evaluate-env\n",
         isAnonymous: true,
         osType: undefined,
         description: undefined,
@@ -164,7 +164,7 @@ describe("loader: samples/pipelines", () => {
     assert.equal(evaluateSpec.name, "azureml_anonymous");
     assert.equal(evaluateSpec.version, components[2].version);
     assert.equal(evaluateSpec.code, `azureml:${WS}/codes/code-2/versions/1`);
-    assert.equal(evaluateSpec.environment, `azureml:${WS}/environments/CliV2AnonymousEnvironment/versions/40570c39f271ff8108a911c7a996a4e6`);
+    assert.equal(evaluateSpec.environment, `azureml:${WS}/environments/CliV2AnonymousEnvironment/versions/1621dcc48e4777cac3ea196c1463ea41`);
     assert.equal(evaluateSpec._source, "YAML.COMPONENT");
     assert.equal(evaluateSpec.is_deterministic, true);
     assert.equal(evaluateSpec.$schema, undefined);

@@ -18,6 +18,8 @@ import { EndpointService } from "./ml/endpoints";
 import type { JobScript, JobStatus, JobView, TokenCheck } from "./ml/jobs";
 import { JobService } from "./ml/jobs";
 import { registerOperationRoutes } from "./ml/lro";
+import type { ScriptedMetrics } from "./ml/mlflow";
+import { MlflowService } from "./ml/mlflow";
 import type { ScoringRule } from "./ml/scoring";
 import { ScoringService } from "./ml/scoring";
 import type { AssetKind, WorkspaceState } from "./ml/state";
@@ -28,6 +30,7 @@ import { registerWorkspaceRoutes } from "./ml/workspaces";
 export type { ClusterInfo, ClusterLookup, ComputeScript } from "./ml/computes";
 export type { OperationScript } from "./ml/endpoints";
 export type { JobScript, JobStatus, JobView, TokenCheck } from "./ml/jobs";
+export type { JobMetricsScript, ScriptedMetrics } from "./ml/mlflow";
 export type { ScoringRequest, ScoringResult, ScoringRule } from "./ml/scoring";
 export type { WorkspaceRef } from "./ml/common";
 export type { SeedDatastoreOptions } from "./ml/datastores";
@@ -61,6 +64,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     computes: ComputeService;
     endpoints: EndpointService;
     scoring: ScoringService;
+    mlflow: MlflowService;
     containers: BlobContainers;
   };
   private defaultRef?: WorkspaceRef;
@@ -75,6 +79,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     const computes = new ComputeService(ml);
     const endpoints = new EndpointService(ml);
     const scoring = new ScoringService(ml, endpoints);
+    const mlflow = new MlflowService(ml);
     registerWorkspaceRoutes(ml);
     registerOperationRoutes(ml);
     registerDatastoreRoutes(ml, containers);
@@ -84,7 +89,8 @@ export class MachineLearningEmulator implements EmulatorModule {
     computes.register();
     endpoints.register();
     scoring.register();
-    this.state = { ml, jobs, computes, endpoints, scoring, containers };
+    mlflow.register();
+    this.state = { ml, jobs, computes, endpoints, scoring, mlflow, containers };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -198,6 +204,21 @@ export class MachineLearningEmulator implements EmulatorModule {
     return this.s().jobs.tokenChecks.map((c) => ({ ...c }));
   }
 
+  /**
+   * MLflow metrics of one run (a job, or a pipeline child `<pipeline>_<node>`), winning over the
+   * job's `JobScript.metrics`; undefined removes them. A number is logged once, a list in turn.
+   */
+  scriptRunMetrics(runId: string, metrics: ScriptedMetrics | undefined, ref?: WorkspaceRef): void {
+    this.s().mlflow.scriptRunMetrics(this.ws(ref), runId, metrics);
+  }
+
+  /** Denies (or allows again) MLflow reads to a principal (client id) that may otherwise use the workspace. */
+  setMlflowReadDenied(clientId: string, denied = true): void {
+    const set = this.s().mlflow.deniedReaders;
+    if (denied) set.add(clientId.toLowerCase());
+    else set.delete(clientId.toLowerCase());
+  }
+
   /** A job (or pipeline step, named by a GUID: see JobView.children), or undefined. */
   job(name: string, ref?: WorkspaceRef): JobView | undefined {
     const { jobs } = this.s();
@@ -305,6 +326,7 @@ export class MachineLearningEmulator implements EmulatorModule {
     this.state.jobs.reset();
     this.state.endpoints.reset();
     this.state.scoring.reset();
+    this.state.mlflow.reset();
     this.state.computes.script = {};
     this.state.computes.clusterLookup = undefined;
     this.state.containers.reset();

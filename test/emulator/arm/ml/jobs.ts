@@ -31,6 +31,7 @@ import { API_VERSIONS, PROVIDER, asString, bodyObject, clone, isRecord, jsonEqua
 import type { SystemData } from "./common";
 import { resolveCompute } from "./computes";
 import { DEFAULT_DATASTORE } from "./datastores";
+import type { JobMetricsScript } from "./mlflow";
 import { jobSchema } from "./schemas";
 import type { AssetKind, MlService, WorkspaceState } from "./state";
 
@@ -73,6 +74,8 @@ export interface JobScript {
   failStep?: string;
   /** Error of the failing job (defaults: UserError, a user-process exit message). */
   error?: { code?: string; message?: string };
+  /** MLflow metrics the job and its steps log (served by ./mlflow.ts once each has started). */
+  metrics?: JobMetricsScript;
 }
 
 const DEFAULT_PHASES: Record<JobPhase, number> = { NotStarted: 1000, Queued: 2000, Preparing: 3000, Running: 10000, Finalizing: 1000, CancelRequested: 1000 };
