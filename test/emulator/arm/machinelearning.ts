@@ -205,7 +205,7 @@ export class MachineLearningEmulator implements EmulatorModule {
   }
 
   /**
-   * MLflow metrics of one run (a job, or a pipeline child `<pipeline>_<node>`), winning over the
+   * MLflow metrics of one run (a job, or a pipeline step by its run id), winning over the
    * job's `JobScript.metrics`; undefined removes them. A number is logged once, a list in turn.
    */
   scriptRunMetrics(runId: string, metrics: ScriptedMetrics | undefined, ref?: WorkspaceRef): void {
