@@ -3,6 +3,7 @@
  * before anything changes; `@latest` is the newest version (listed newest first, as the CLI does).
  */
 import { AzureOperationError, InputError } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
 import type { DeployContext } from "./context";
 import { AssetReferenceError, parseAssetReference, versionId, type WorkspaceScope } from "./references";
@@ -41,7 +42,7 @@ export async function resolveModel(ctx: DeployContext, raw: string, inputName: s
       throw err;
     },
   );
-  ctx.log.info(ctx.loc("ModelResolved", ref.name, version, found.properties.modelType ?? "custom_model"));
+  ctx.log.info(ctx.loc("ModelResolved", ref.name, version, remoteText(found.properties.modelType ?? "custom_model")));
   return {
     id: versionId(scope, "models", ref.name, version),
     name: ref.name,

@@ -4,6 +4,7 @@
  */
 import { CancelledError, WaitTimeoutError } from "../common/errors";
 import { formatDuration } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import { JobState } from "./jobState";
 import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict, type Verdict } from "./report";
 import type { SubmitPipelineRequest } from "./request";
@@ -50,7 +51,7 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   if (!request.waitForCompletion) {
     state = new JobState(jobName, deps.now);
     await refresh(state, { ml: deps.ml, jobs: deps.jobs, workspace: request.workspace }, deps.abortSignal);
-    log.info(loc("NotWaiting", jobName, state.status));
+    log.info(loc("NotWaiting", jobName, remoteText(state.status)));
     const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
     return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs: outputUris(state), verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
   }
@@ -79,9 +80,9 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   if (table) log.info(`\n${table}\n`);
   const judged = verdict(state, loc);
   const outputs = outputUris(state);
-  for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", name, uri));
+  for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", remoteText(name), remoteText(uri)));
   const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
-  log.info(loc("JobEnded", jobName, state.status, took || "-"));
+  log.info(loc("JobEnded", jobName, remoteText(state.status), took || "-"));
   return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
 }
 

@@ -8,6 +8,7 @@ import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning"
 import type { JobResource, JobsClient } from "./jobsRest";
 import { asAzureOperationError } from "../common/armErrors";
 import { formatDuration, type TaskLog } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import { waitFor } from "../common/wait";
 import { JobState, type StatusChange } from "./jobState";
 import { isTerminalStatus, type Loc, type WorkspaceTarget } from "./request";
@@ -116,7 +117,7 @@ async function childrenByListing(ml: AzureMachineLearningWorkspaces, workspace: 
 export function changeLine(changes: readonly StatusChange[], jobName: string, elapsedInMs: number): string {
   const parts = changes.map((c) => {
     const took = c.durationInMs !== undefined ? ` (${formatDuration(c.durationInMs)})` : "";
-    return `${c.node ?? jobName}: ${c.status}${took}`;
+    return `${remoteText(c.node ?? jobName)}: ${remoteText(c.status)}${took}`;
   });
   return `[${clock(elapsedInMs)}] ${parts.join(" · ")}`;
 }
