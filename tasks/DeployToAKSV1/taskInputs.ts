@@ -11,6 +11,7 @@ import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
 import type { WorkspaceScope } from "./references";
 import { SpecError, readYamlDocument } from "./yamlFields";
+import { workFolderRoots } from "../common/confinement";
 
 export interface TaskInputs {
   /** Without the subscription (it comes from the connection). */
@@ -26,7 +27,7 @@ export function readTaskInputs(): TaskInputs {
   const aksResourceGroupName = readAzureName("aksResourceGroupName", NAME_RULES.resourceGroup) ?? resourceGroupName;
   const aksClusterName = readAzureName("aksClusterName", NAME_RULES.aksCluster, { required: true });
 
-  const overrides: SpecOverrides = {};
+  const overrides: SpecOverrides = { workFolders: workFolderRoots() };
   const set = <K extends keyof SpecOverrides>(key: K, value: SpecOverrides[K] | undefined) => {
     if (value !== undefined) overrides[key] = value;
   };

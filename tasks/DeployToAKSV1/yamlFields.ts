@@ -4,6 +4,8 @@
  */
 import * as fs from "node:fs";
 import { load } from "js-yaml";
+import { setOwn } from "../common/ownKeys";
+import { expandedTooLarge, sourceTooLarge, yamlParseOptions } from "../common/yamlLimits";
 
 /** A CLI v2 YAML file the task was given. */
 export interface YamlDocument {
@@ -32,12 +34,16 @@ export function readYamlDocument(filePath: string, inputName: string): YamlDocum
   } catch (err) {
     throw new SpecError(inputName, `Cannot read ${filePath}: ${(err as Error).message}`);
   }
+  const tooLong = sourceTooLarge(text);
+  if (tooLong) throw new SpecError(inputName, `${filePath} ${tooLong}.`);
   let value: unknown;
   try {
-    value = load(text, { filename: filePath });
+    value = load(text, { filename: filePath, ...yamlParseOptions() });
   } catch (err) {
     throw new SpecError(inputName, `${filePath} is not valid YAML: ${(err as Error).message}`);
   }
+  const tooLarge = expandedTooLarge(value);
+  if (tooLarge) throw new SpecError(inputName, `${filePath} ${tooLarge}: write the values out without YAML anchors and aliases (&name / *name).`);
   if (!isMapping(value)) throw new SpecError(inputName, `${filePath} must hold a YAML mapping (key: value lines).`);
   return { path: filePath, value };
 }
@@ -97,7 +103,7 @@ export class Fields {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(m)) {
       if (v !== null && typeof v === "object") throw this.error(`${prefix}${key}.${k}`, "must be a string");
-      out[k] = v === null ? "" : String(v);
+      setOwn(out, k, v === null ? "" : String(v));
     }
     return out;
   }

@@ -96,9 +96,9 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
 }
 
 /** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */
-export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides">, abortSignal: AbortSignal): Promise<JobPlan> {
+export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides" | "workFolders">, abortSignal: AbortSignal): Promise<JobPlan> {
   try {
-    return await loadJob(request.jobFile, { overrides: request.overrides, abortSignal });
+    return await loadJob(request.jobFile, { overrides: request.overrides, workFolders: request.workFolders, abortSignal });
   } catch (error) {
     if (error instanceof JobDefinitionError) throw new InputError(error.code === "BadOverride" ? "overrides" : "jobFile", error.message);
     throw error;

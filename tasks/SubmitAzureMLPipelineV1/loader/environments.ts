@@ -10,6 +10,7 @@ import type { IdValue, PlanBuilder } from "./planBuilder";
 import { md5Hex, pythonStrJoin } from "./pythonValues";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
+import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
 
@@ -83,6 +84,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
   let conda: unknown;
   if (typeof value === "string") {
     const file = path.resolve(ctx.baseDir, value);
+    refuseOutsideWorkFolders(ctx, p, file);
     let text: string;
     try {
       text = await fs.readFile(file, "utf8");
