@@ -6,6 +6,11 @@
  * This file is the only writer of stdout (test/common/logChannel.test.ts fails on any other):
  * every line passes `neutralizeCommands` (no text can issue a logging command, whatever its
  * source) and `maskSecrets` (registered secrets and quoted credentials are masked).
+ * What task-lib does itself (5.281, taskcommand.js): it escapes `%`, CR and LF in a command's data
+ * (`##vso[task.issue ...]message`, task.debug, task.complete, a variable's value), so data cannot
+ * start a new line, and the agent runs only the first command of a line; it does not touch a
+ * `##vso[` inside the data, nor anything printed with console.log. So debug, warning and result
+ * messages are safe through task-lib alone, plain lines are not: all of them are neutralised here.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

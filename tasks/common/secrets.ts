@@ -32,7 +32,7 @@ export function registerSecret(value: string | undefined | null): void {
 const QUOTED_CREDENTIAL = /\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|client_secret|client_assertion)=([^;&\s"'<>]+)/gi;
 /** `scheme://user:password@host` */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"']+:)([^\s/@"']+)@/gi;
-const BEARER = /\b(Bearer\s+)[\w.~+/-]+=*/g;
+const BEARER = /\b(Bearer\s+)[\w.~+/-]{20,}=*/g;
 
 /** `text` with every registered secret and every quoted credential replaced by `***`. */
 export function maskSecrets(text: string): string {
