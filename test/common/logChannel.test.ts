@@ -123,10 +123,11 @@ describe("issue 19: one writer of stdout", () => {
   it("secrets: credentials a service quotes in an error are masked even when never registered", () => {
     const message =
       "Server failed to authenticate the request. DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4cXV1eA==;EndpointSuffix=core.windows.net " +
-      "https://acct.blob.core.windows.net/c?sv=2022-11-02&sig=abc%2Bdef%3D&se=2030 http://user:pa55word@proxy:8080/ Authorization: Bearer eyJabc.def.ghi";
+      "https://acct.blob.core.windows.net/c?sv=2022-11-02&sig=abc%2Bdef%3D&se=2030 http://user:pa55word@proxy:8080/ Authorization: Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl";
     const masked = maskSecrets(message);
-    for (const secret of ["Zm9vYmFyYmF6cXV4cXV1eA==", "abc%2Bdef%3D", "pa55word", "eyJabc.def.ghi"]) assert.ok(!masked.includes(secret), `${secret} in ${masked}`);
+    for (const secret of ["Zm9vYmFyYmF6cXV4cXV1eA==", "abc%2Bdef%3D", "pa55word", "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"]) assert.ok(!masked.includes(secret), `${secret} in ${masked}`);
     assert.match(masked, /AccountKey=\*\*\*;EndpointSuffix/);
+    assert.equal(maskSecrets("Bearer token authentication is not permitted for non-TLS URLs"), "Bearer token authentication is not permitted for non-TLS URLs", "words are not tokens");
     const out = captureStdout(() => setTaskResult(tl.TaskResult.Failed, message));
     assert.ok(!out.includes("Zm9vYmFyYmF6cXV4cXV1eA=="), out);
   });
