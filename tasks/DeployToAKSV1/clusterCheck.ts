@@ -3,6 +3,7 @@
  * (managedClusters get, @azure/arm-containerservice).
  */
 import { AzureOperationError } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
 import type { DeployContext } from "./context";
 
@@ -40,6 +41,6 @@ export async function checkCluster(ctx: DeployContext, ref: ClusterRef): Promise
     throw new AzureOperationError(loc("ClusterNotRunning", ref.clusterName, ref.resourceGroupName, power));
   }
   const id = cluster.id ?? `/subscriptions/${ctx.workspace.subscriptionId}/resourceGroups/${ref.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${ref.clusterName}`;
-  ctx.log.info(loc("ClusterReady", ref.clusterName, cluster.kubernetesVersion ?? "?", cluster.location ?? "?"));
+  ctx.log.info(loc("ClusterReady", ref.clusterName, remoteText(cluster.kubernetesVersion ?? "?"), remoteText(cluster.location ?? "?")));
   return { id, ...(cluster.location ? { location: cluster.location } : {}), ...(cluster.kubernetesVersion ? { kubernetesVersion: cluster.kubernetesVersion } : {}) };
 }

@@ -6,6 +6,7 @@
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import { AzureOperationError, RemoteRunError } from "../common/errors";
 import { formatDuration } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
 import type { DeployContext } from "./context";
 
@@ -84,16 +85,11 @@ export async function printLogs(ctx: DeployContext, endpointName: string, name: 
     ctx.log.group(ctx.loc("DeploymentLogs", name, containerType));
     try {
       const logs = await ctx.ml.onlineDeployments.getLogs(ws.resourceGroupName, ws.workspaceName, endpointName, name, { containerType, tail: FAILURE_LOG_LINES }, { abortSignal: ctx.abortSignal });
-      for (const line of (logs.content ?? "").split(/\r?\n/)) if (line) ctx.log.info(neutralize(line));
+      for (const line of (logs.content ?? "").split(/\r?\n/)) if (line) ctx.log.info(remoteText(line));
     } catch (err) {
-      ctx.log.info(ctx.loc("DeploymentLogsUnavailable", (err as Error).message));
+      ctx.log.info(ctx.loc("DeploymentLogsUnavailable", remoteText((err as Error).message)));
     } finally {
       ctx.log.endGroup();
     }
   }
-}
-
-/** Remote text must not issue logging commands (`##vso[`, `##[`) on the agent's command channel. */
-export function neutralize(line: string): string {
-  return line.replace(/##(vso)?\[/gi, (m) => m.replace("##", "#\u200b#"));
 }

@@ -5,6 +5,7 @@
  */
 import type { OnlineEndpoint } from "@azure/arm-machinelearning";
 import { AzureOperationError } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
 import type { DeployContext } from "./context";
 import { endpointBody, type EndpointSpec } from "./endpointSpec";
@@ -53,7 +54,7 @@ export async function ensureEndpoint(ctx: DeployContext, spec: EndpointSpec, res
   }
   log.info(existing ? loc("EndpointUpdating", spec.name, spec.computeName, spec.authMode) : loc("EndpointCreating", spec.name, spec.computeName, spec.authMode));
   const endpoint = await putEndpoint(ctx, spec.name, body);
-  log.info(loc("EndpointReady", spec.name, endpoint.properties.scoringUri ?? "-"));
+  log.info(loc("EndpointReady", spec.name, remoteText(endpoint.properties.scoringUri ?? "-")));
   return { endpoint, created: !existing, traffic };
 }
 

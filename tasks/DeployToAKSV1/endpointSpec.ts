@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { ContainerResourceSettings, ManagedServiceIdentity, OnlineDeployment, OnlineEndpoint, ProbeSettings } from "@azure/arm-machinelearning";
 import { AssetReferenceError, parseComputeReference } from "./references";
 import { Fields, SpecError, type YamlDocument } from "./yamlFields";
+import { outsideWorkFolders } from "../common/confinement";
 
 export type AuthModeInput = "key" | "aml_token";
 
@@ -25,6 +26,8 @@ export interface SpecOverrides {
   instanceType?: string;
   instanceCount?: number;
   requestTimeoutMs?: number;
+  /** The pipeline's working folders: local paths in the YAML files must really be inside one (none: no check). */
+  workFolders?: readonly string[];
 }
 
 export type EnvironmentSpec =
@@ -256,7 +259,7 @@ function environmentOf(f: Fields | undefined, o: SpecOverrides): EnvironmentSpec
   if (!image) throw f.error("environment.image", "is required for an inline environment (or use environment: azureml:<name>:<version>)");
   const conda = env.conda_file;
   let condaSpec: { path: string } | { inline: Record<string, unknown> } | undefined;
-  if (typeof conda === "string") condaSpec = { path: path.resolve(path.dirname(f.doc.path), conda) };
+  if (typeof conda === "string") condaSpec = { path: insideWorkFolders(f, "environment.conda_file", path.resolve(path.dirname(f.doc.path), conda), o) };
   else if (conda !== undefined && conda !== null) condaSpec = { inline: f.mapping("conda_file", env, "environment.")! };
   const name = f.string("name", env, "environment.");
   const version = f.string("version", env, "environment.");
@@ -279,7 +282,14 @@ function codeOf(f: Fields | undefined, o: SpecOverrides): CodeSpec | undefined {
   }
   if (!script) throw f!.error("code_configuration.scoring_script", "is required with code_configuration.code");
   if (/^azureml:/i.test(code) || code.startsWith("/subscriptions/")) return { kind: "reference", value: code, scoringScript: script };
-  return { kind: "local", path: path.resolve(path.dirname(f!.doc.path), code), scoringScript: script };
+  return { kind: "local", path: insideWorkFolders(f!, "code_configuration.code", path.resolve(path.dirname(f!.doc.path), code), o), scoringScript: script };
+}
+
+/** `local`, when its real path is inside the working folders (common/confinement.ts); else the YAML key is refused. */
+function insideWorkFolders(f: Fields, key: string, local: string, o: SpecOverrides): string {
+  const real = outsideWorkFolders(local, o.workFolders ?? []);
+  if (real === undefined) return local;
+  throw f.error(key, `names ${local}${real === local ? "" : `, a link to ${real},`} which is outside the pipeline's working folders: keep it under ${o.workFolders![0]}, with links that stay inside it`);
 }
 
 /** Milliseconds → ISO 8601 duration as the SDK writes it (5000 → PT5S, 500 → PT0.5S); 0 → undefined. */

@@ -2,12 +2,14 @@
  * Deploy to AKS — entry: inputs → request, clients from the service connection, the operation,
  * then outputs (the key or token only as a secret variable) and a build summary.
  */
+import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { sdkNetworkOptions } from "../common/agentNetwork";
 import { getAzureConnection, signInEarly } from "../common/connection";
 import { InputError, WaitTimeoutError } from "../common/errors";
 import { readGateInputs } from "../common/gateInputs";
 import { setOutput, setSecretOutput, uploadMarkdownSummary } from "../common/logging";
+import { registerSecret } from "../common/secrets";
 import { runTaskEntry } from "../common/taskEntry";
 import { armClients } from "./clients";
 import type { DeployContext } from "./context";
@@ -33,7 +35,7 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     log,
     loc: tl.loc,
     abortSignal: AbortSignal.any([abortSignal, timeout.signal]),
-    registerSecret: (value) => tl.setSecret(value),
+    registerSecret,
     pollIntervalInMs: inputs.pollIntervalInMs,
   };
   try {

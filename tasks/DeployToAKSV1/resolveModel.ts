@@ -7,6 +7,7 @@
 import { hashLocalArtifact, LocalArtifactError } from "../common/contentHash";
 import { markIndicator, resolveDatastore, uploadArtifact, uploadedModelUri } from "../common/datastore";
 import { AzureOperationError, InputError } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
 import { codeAssetName } from "./codeAsset";
 import type { DeployContext } from "./context";
@@ -48,7 +49,7 @@ export async function resolveModel(ctx: DeployContext, raw: string | InlineModel
       throw err;
     },
   );
-  ctx.log.info(ctx.loc("ModelResolved", ref.name, version, found.properties.modelType ?? "custom_model"));
+  ctx.log.info(ctx.loc("ModelResolved", ref.name, version, remoteText(found.properties.modelType ?? "custom_model")));
   return {
     id: versionId(scope, "models", ref.name, version),
     name: ref.name,

@@ -9,8 +9,8 @@ import type { HttpClient, ProxySettings, TlsSettings } from "@azure/core-rest-pi
 import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest } from "@azure/core-rest-pipeline";
 import { RemoteRunError } from "../common/errors";
 import { formatDuration, type TaskLog } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import type { Loc } from "./context";
-import { neutralize } from "./deploy";
 
 export interface SmokeTestRequest {
   scoringUri: string;
@@ -63,7 +63,7 @@ export async function runSmokeTest(
     abortSignal: AbortSignal.any([deps.abortSignal, AbortSignal.timeout(req.timeoutInMs)]),
     allowInsecureConnection: req.scoringUri.startsWith("http://"),
   });
-  log.info(loc("SmokeTestSending", req.scoringUri, req.deploymentName, req.body.length));
+  log.info(loc("SmokeTestSending", remoteText(req.scoringUri), req.deploymentName, req.body.length));
   const started = Date.now();
   let status: number;
   let text: string;
@@ -76,7 +76,7 @@ export async function runSmokeTest(
     throw new RemoteRunError(loc("SmokeTestNoAnswer", req.scoringUri, (err as Error).message), { cause: err });
   }
   const durationInMs = Date.now() - started;
-  const preview = neutralize(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text).replace(/\r?\n/g, " ");
+  const preview = remoteText(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
   if (status < 200 || status > 299) {
     throw new RemoteRunError(loc("SmokeTestFailed", req.deploymentName, status, errorMessageOf(text) ?? preview));
   }

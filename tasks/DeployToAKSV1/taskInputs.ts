@@ -11,6 +11,7 @@ import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
 import type { WorkspaceScope } from "./references";
 import { SpecError, readYamlDocument } from "./yamlFields";
+import { workFolderRoots } from "../common/confinement";
 
 export interface TaskInputs {
   /** Without the subscription (it comes from the connection). */
@@ -27,7 +28,7 @@ export function readTaskInputs(): TaskInputs {
   // Optional: without it the cluster comes from the already attached compute (operation.ts).
   const aksClusterName = readAzureName("aksClusterName", NAME_RULES.aksCluster);
 
-  const overrides: SpecOverrides = {};
+  const overrides: SpecOverrides = { workFolders: workFolderRoots() };
   const set = <K extends keyof SpecOverrides>(key: K, value: SpecOverrides[K] | undefined) => {
     if (value !== undefined) overrides[key] = value;
   };

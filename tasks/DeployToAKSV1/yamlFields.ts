@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import { CliYamlError, parseCliYaml, type YamlSource } from "../common/cliYaml";
+import { setOwn } from "../common/ownKeys";
 
 /** A CLI v2 YAML file the task was given. */
 export interface YamlDocument {
@@ -107,7 +108,7 @@ export class Fields {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(m)) {
       if (v !== null && typeof v === "object") throw this.error(`${prefix}${key}.${k}`, "must be a string");
-      out[k] = v === null ? "" : String(v);
+      setOwn(out, k, v === null ? "" : String(v));
     }
     return out;
   }

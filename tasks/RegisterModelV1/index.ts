@@ -2,6 +2,7 @@
  * RegisterModel entry: reads the inputs into a typed request, runs the operation, sets the
  * output variables. Everything else lives in registerModel.ts and the modules it uses.
  */
+import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { NAME_RULES } from "../common/azureNames";
@@ -9,7 +10,7 @@ import { getAzureConnection, signInEarly } from "../common/connection";
 import { resolveDatastore } from "../common/datastore";
 import { InputError } from "../common/errors";
 import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
-import { formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
+import { agentLog, formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry, type TaskContext, type TaskOutcome } from "../common/taskEntry";
 import { readGateInputs } from "../common/gateInputs";
 import type { RegisterGate } from "./gate";
@@ -33,7 +34,7 @@ function readSource(): ModelSource {
 function readJobNameVariable(): string {
   const value = tl.getVariable(SUBMIT_JOB_NAME_VARIABLE)?.trim();
   if (!value) throw new InputError("jobName", tl.loc("JobNameMissing", SUBMIT_JOB_NAME_VARIABLE));
-  tl.debug(`jobName is empty: using the variable ${SUBMIT_JOB_NAME_VARIABLE}=${value}`);
+  agentLog.debug(`jobName is empty: using the variable ${SUBMIT_JOB_NAME_VARIABLE}=${value}`);
   return value;
 }
 

@@ -6,6 +6,7 @@
 import type { AzureMachineLearningWorkspaces, JobBase } from "@azure/arm-machinelearning";
 import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
+import { ownValue } from "../common/ownKeys";
 import type { Loc } from "./loc";
 
 /** Every job has this output (the files it wrote under ./outputs), whether or not it is declared. */
@@ -49,6 +50,6 @@ export async function resolveJobOutput(ml: AzureMachineLearningWorkspaces, ref: 
     const available = [...declared, DEFAULT_ARTIFACTS_OUTPUT].join(", ");
     throw new InputError("outputName", loc("JobOutputNotFound", ref.jobName, ref.outputName, available));
   }
-  const outputType = outputs[ref.outputName]?.jobOutputType;
+  const outputType = ownValue(outputs, ref.outputName)?.jobOutputType;
   return { jobName: ref.jobName, outputName: ref.outputName, modelUri: jobOutputUri(ref.jobName, ref.outputName), ...(outputType ? { outputType } : {}) };
 }

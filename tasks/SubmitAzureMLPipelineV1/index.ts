@@ -3,6 +3,7 @@
  * uploader, run the operation (run.ts), and turn what it reports into output variables, the build summary
  * and the task result.
  */
+import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { amlTokenProvider } from "../common/azureml/amlToken";

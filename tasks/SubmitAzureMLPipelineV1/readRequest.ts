@@ -6,6 +6,7 @@ import { readAzureName, readBoolean, readInteger, readKeyValues, readMinutesAsMs
 import { stepJobName } from "./jobName";
 import { defaultExperimentName } from "./loader";
 import type { SubmitPipelineRequest } from "./request";
+import { workFolderRoots } from "../common/confinement";
 
 const MAX_TIMEOUT_IN_MINUTES = 30 * 24 * 60;
 
@@ -23,6 +24,7 @@ export function readRequest(subscriptionId: string): EntryRequest {
       workspaceName: readAzureName("workspaceName", NAME_RULES.workspace, { required: true }),
     },
     jobFile,
+    workFolders: workFolderRoots(),
     overrides: readString("overrides"),
     jobName: readAzureName("jobName", NAME_RULES.job),
     defaultJobName: stepJobName({

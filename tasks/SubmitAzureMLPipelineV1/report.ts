@@ -3,6 +3,7 @@
  * of steps for the log, the Markdown for the build summary, the Studio link and the output URIs.
  */
 import { formatDuration, formatTable, markdownTable } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import type { JobState, StepState } from "./jobState";
 import type { Loc } from "./request";
 
@@ -45,7 +46,7 @@ function stepDuration(step: StepState): string {
 }
 
 function stepRows(state: JobState): string[][] {
-  return [...state.steps.values()].map((s) => [s.node, s.status, stepDuration(s), s.error ? firstLine(s.error.message) : ""]);
+  return [...state.steps.values()].map((s) => [remoteText(s.node), remoteText(s.status), stepDuration(s), s.error ? remoteText(firstLine(s.error.message)) : ""]);
 }
 
 /** The log's table of steps (empty for a job without steps). */

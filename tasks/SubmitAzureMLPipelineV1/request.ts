@@ -18,6 +18,8 @@ export interface SubmitPipelineRequest {
   jobFile: string;
   /** `--set`-style overrides, one `key.path=value` a line. */
   overrides?: string;
+  /** The pipeline's working folders: local paths in the job files must really be inside one (none: no check). */
+  workFolders?: readonly string[];
   /** Job name from the input (wins over the YAML's `name:`). */
   jobName?: string;
   /** Name to use when neither the input nor the YAML names the job (derived from the build: see jobName.ts). */

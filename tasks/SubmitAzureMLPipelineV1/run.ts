@@ -58,7 +58,7 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   if (!request.waitForCompletion) {
     state = new JobState(jobName, deps.now);
     await refresh(state, { jobs: deps.jobs, runHistory, workspace: request.workspace }, deps.abortSignal);
-    log.info(loc("NotWaiting", jobName, state.status));
+    log.info(loc("NotWaiting", jobName, remoteText(state.status)));
     const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
     return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs: outputUris(state), verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
   }
@@ -87,9 +87,9 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   if (table) log.info(`\n${table}\n`);
   const judged = verdict(state, loc);
   const outputs = outputUris(state);
-  for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", name, uri));
+  for (const [name, uri] of Object.entries(outputs)) log.info(loc("OutputUri", remoteText(name), remoteText(uri)));
   const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
-  log.info(loc("JobEnded", jobName, state.status, took || "-"));
+  log.info(loc("JobEnded", jobName, remoteText(state.status), took || "-"));
   const stepRuns = [...state.steps.values()].flatMap((s) => (s.runId ? [{ stepName: s.node, runId: s.runId }] : []));
   return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc), stepRuns };
 }

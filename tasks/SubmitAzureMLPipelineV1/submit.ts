@@ -113,9 +113,9 @@ export function jobNeedsAmlToken(body: JobBody): boolean {
 }
 
 /** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */
-export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides">, abortSignal: AbortSignal): Promise<JobPlan> {
+export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides" | "workFolders">, abortSignal: AbortSignal): Promise<JobPlan> {
   try {
-    return await loadJob(request.jobFile, { overrides: request.overrides, abortSignal });
+    return await loadJob(request.jobFile, { overrides: request.overrides, workFolders: request.workFolders, abortSignal });
   } catch (error) {
     if (error instanceof JobDefinitionError) throw new InputError(error.code === "BadOverride" ? "overrides" : "jobFile", error.message);
     throw error;

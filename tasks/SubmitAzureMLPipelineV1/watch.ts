@@ -9,6 +9,7 @@ import type { RunDetails, RunHistory } from "../common/azureml/runHistory";
 import type { JobResource, JobsClient } from "./jobsRest";
 import { asAzureOperationError } from "../common/armErrors";
 import { formatDuration, type TaskLog } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import { waitFor } from "../common/wait";
 import { JobState, pipelineNodes, type StatusChange } from "./jobState";
 import { isTerminalStatus, type Loc, type WorkspaceTarget } from "./request";
@@ -87,7 +88,7 @@ export async function refresh(state: JobState, options: Pick<WatchOptions, "jobs
 export function changeLine(changes: readonly StatusChange[], jobName: string, elapsedInMs: number): string {
   const parts = changes.map((c) => {
     const took = c.durationInMs !== undefined ? ` (${formatDuration(c.durationInMs)})` : "";
-    return `${c.node ?? jobName}: ${c.status}${took}`;
+    return `${remoteText(c.node ?? jobName)}: ${remoteText(c.status)}${took}`;
   });
   return `[${clock(elapsedInMs)}] ${parts.join(" · ")}`;
 }

@@ -2,6 +2,7 @@
  * TriggerADFPipeline entry: inputs → request, the service connection → Data Factory clients,
  * run the operation, and turn what it reports into output variables and the build summary.
  */
+import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { getAzureConnection, signInEarly } from "../common/connection";

@@ -5,6 +5,7 @@
  * variable turn into strings ("5", "true", "[1,2]") are converted to the declared type.
  */
 import { InputError } from "../common/errors";
+import { hasOwn, ownValue, setOwn } from "../common/ownKeys";
 import type { Localize } from "./localize";
 
 /** The `parameters` of a pipeline definition (PipelineResource.parameters). */
@@ -14,7 +15,7 @@ export const PARAMETERS_INPUT = "parameters";
 
 /** Declared parameter names of type SecureString (their values are never logged). */
 export function secureParameterNames(declared: DeclaredParameters | undefined): Set<string> {
-  return new Set(Object.entries(declared ?? {}).filter(([, spec]) => spec.type.toLowerCase() === "securestring").map(([name]) => name));
+  return new Set(Object.entries(declared ?? {}).filter(([, spec]) => String(spec?.type ?? "").toLowerCase() === "securestring").map(([name]) => name));
 }
 
 /**
@@ -44,15 +45,15 @@ export function checkParameters(
     }
     const converted = convert(value, spec.type);
     if (converted.ok) {
-      values[spec.name] = converted.value;
+      setOwn(values, spec.name, converted.value);
     } else {
       problems.push(loc("ParameterWrongType", name, spec.type, describeValue(value)));
     }
   }
   const givenLower = new Set(Object.keys(given).map((n) => n.toLowerCase()));
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.defaultValue === undefined && !givenLower.has(name.toLowerCase())) {
-      problems.push(loc("ParameterMissing", name, spec.type));
+    if (spec?.defaultValue === undefined && !givenLower.has(name.toLowerCase())) {
+      problems.push(loc("ParameterMissing", name, spec?.type));
     }
   }
   if (problems.length > 0) {
@@ -63,8 +64,8 @@ export function checkParameters(
 
 /** The declared parameter `name` names (an exact match first, then ignoring case); its declared spelling is what gets sent. */
 function lookupIgnoringCase(specs: DeclaredParameters, name: string): { name: string; type: string } | undefined {
-  const match = name in specs ? name : Object.keys(specs).find((declaredName) => declaredName.toLowerCase() === name.toLowerCase());
-  return match === undefined ? undefined : { name: match, type: specs[match].type };
+  const match = hasOwn(specs, name) ? name : Object.keys(specs).find((declaredName) => declaredName.toLowerCase() === name.toLowerCase());
+  return match === undefined ? undefined : { name: match, type: String(ownValue(specs, match)?.type ?? "") };
 }
 
 type Conversion = { ok: true; value: unknown } | { ok: false };

@@ -12,6 +12,7 @@ import type { DataFactoryManagementClient, PipelineRun, PipelinesCreateRunOption
 import { adfError } from "./adfErrors";
 import { AzureOperationError, errorText } from "../common/errors";
 import type { TaskLog } from "../common/logging";
+import { ownValue } from "../common/ownKeys";
 import { retryAfterInMs, sleep } from "../common/wait";
 import type { Localize } from "./localize";
 import type { PipelineRef } from "./runRef";
@@ -157,7 +158,7 @@ export function isOurRun(run: PipelineRun, options: StartRunOptions, sentAt: num
   if (invokedBy && invokedBy.toLowerCase() !== "manual") return false;
   const shown = run.parameters ?? {};
   const expected = options.rerun ? (options.expectedParameters ?? {}) : parameterStrings(options.parameters);
-  return Object.entries(expected).every(([name, value]) => options.secureNames.has(name) || sameValue(shown[name], value));
+  return Object.entries(expected).every(([name, value]) => options.secureNames.has(name) || sameValue(ownValue(shown, name), value));
 }
 
 /** How a run shows parameter values: strings as they are, everything else as JSON. */

@@ -7,6 +7,8 @@
 import * as fs from "node:fs";
 import type { ProxySettings, TlsSettings } from "@azure/core-rest-pipeline";
 import * as tl from "azure-pipelines-task-lib/task";
+import { proxyUrlCredentials } from "./proxyUrlCredentials";
+import { registerSecret } from "./secrets";
 
 export interface AgentNetwork {
   proxy?: { url: string; username?: string; password?: string; bypass: RegExp[] };
@@ -18,11 +20,11 @@ export function readAgentNetwork(): AgentNetwork {
   const network: AgentNetwork = {};
   const proxy = tl.getHttpProxyConfiguration();
   if (proxy?.proxyUrl) {
-    if (proxy.proxyPassword) tl.setSecret(proxy.proxyPassword);
+    registerSecret(proxy.proxyPassword);
     network.proxy = {
       url: proxy.proxyUrl,
-      username: proxy.proxyUsername || undefined,
-      password: proxy.proxyPassword || undefined,
+      username: proxy.proxyUsername || proxyUrlCredentials.username,
+      password: proxy.proxyPassword || proxyUrlCredentials.password,
       bypass: (proxy.proxyBypassHosts ?? []).map((pattern) => new RegExp(pattern, "i")),
     };
   }

@@ -1,7 +1,7 @@
 /**
  * Options for every @azure/arm-* client: the connection's ARM endpoint and audience, retries that
  * honour Retry-After (the SDK's throttling policy reads it on 429 and 503), the agent's proxy,
- * and a user agent naming the extension. Tasks construct their clients with
+ * a user agent naming the extension, and the ARM token sent to the ARM host only. Tasks construct their clients with
  * `new XClient(conn.credential, conn.subscriptionId, armClientOptions(conn))`.
  */
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
@@ -15,6 +15,51 @@ export interface ArmClientOptionsOverrides {
   maxRetries?: number;
   /** Extra policies (e.g. a test's request recorder). */
   policies?: PipelinePolicy[];
+  /** Origins besides the ARM URL's that may receive the ARM token (e.g. a data-plane host named by ARM). */
+  tokenOrigins?: string[];
+}
+
+export const ARM_TOKEN_HOST_POLICY = "armTokenHostOnlyPolicy";
+
+/**
+ * Drops the Authorization header from every request that does not go to the connection's ARM
+ * origin (or one of `extraOrigins`). The SDK's bearer policy signs any URL, and an LRO
+ * `Azure-AsyncOperation` / `Location` header or a list's `nextLink` names the host the SDK calls
+ * next: an answer naming another host must not receive the token. Runs after the Sign phase.
+ */
+export function armTokenHostPolicy(armUrl: string, extraOrigins: string[] = []): TokenHostPolicy {
+  const allowed = new Set([armUrl, ...extraOrigins].map((url) => new URL(url).origin.toLowerCase()));
+  return {
+    name: ARM_TOKEN_HOST_POLICY,
+    allow(url) {
+      allowed.add(new URL(url).origin.toLowerCase());
+    },
+    sendRequest(request, next) {
+      let origin = "";
+      try {
+        origin = new URL(request.url).origin.toLowerCase();
+      } catch {
+        // An unparsable URL is not the ARM host either.
+      }
+      if (!allowed.has(origin)) request.headers.delete("Authorization");
+      return next(request);
+    },
+  };
+}
+
+interface TokenHostPolicy extends PipelinePolicy {
+  /** Lets `url`'s origin receive the token too. */
+  allow(url: string): void;
+}
+
+/**
+ * Lets the ARM client `client` send its token to `url`'s origin as well: a workspace data plane
+ * (run history, MLflow) whose address ARM itself gave (the workspace's discoveryUrl, mlFlowTrackingUri).
+ * A client built without armClientOptions has no such policy and needs nothing.
+ */
+export function allowTokenOrigin(client: { pipeline?: { getOrderedPolicies(): PipelinePolicy[] } }, url: string): void {
+  const policy = client.pipeline?.getOrderedPolicies().find((p) => p.name === ARM_TOKEN_HOST_POLICY) as TokenHostPolicy | undefined;
+  policy?.allow(url);
 }
 
 export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network">, overrides: ArmClientOptionsOverrides = {}) {
@@ -26,6 +71,9 @@ export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network"
     retryOptions: { maxRetries: overrides.maxRetries ?? 8, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 },
     userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     ...sdkNetworkOptions(conn.network, conn.cloud.armUrl),
-    additionalPolicies: (overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
+    additionalPolicies: [
+      ...(overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
+      { policy: armTokenHostPolicy(conn.cloud.armUrl, overrides.tokenOrigins), position: "perRetry" as const },
+    ],
   };
 }

@@ -4,6 +4,7 @@
  */
 import * as tl from "azure-pipelines-task-lib/task";
 import { AzureOperationError, CancelledError, errorText } from "./errors";
+import { agentLog } from "./logging";
 
 export interface ArmErrorContext {
   /** What the call was about, as a user names it: "factory 'mlops-adf'". */
@@ -78,7 +79,7 @@ export function asAzureOperationError(err: unknown, context: ArmErrorContext = {
   if (err instanceof AzureOperationError || err instanceof CancelledError) return err;
   if ((err as { name?: string })?.name === "AbortError") return err as Error;
   const facts = errorFacts(err);
-  tl.debug(`Azure call failed: status=${facts.statusCode ?? "-"} code=${facts.code ?? "-"} request-id=${facts.requestId ?? "-"}: ${facts.message}`);
+  agentLog.debug(`Azure call failed: status=${facts.statusCode ?? "-"} code=${facts.code ?? "-"} request-id=${facts.requestId ?? "-"}: ${facts.message}`);
   return new AzureOperationError(describeArmError(err, context), { ...facts, cause: err });
 }
 

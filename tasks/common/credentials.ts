@@ -2,7 +2,7 @@
  * Service connection → TokenCredential: the one place that branches on the authentication scheme.
  * Plain data in (read from the connection by connection.ts), a credential out.
  */
-import type { TokenCredential } from "@azure/core-auth";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import {
   AzurePipelinesCredential,
   ClientAssertionCredential,
@@ -14,6 +14,7 @@ import * as tl from "azure-pipelines-task-lib/task";
 import { type AgentNetwork, sdkNetworkOptions } from "./agentNetwork";
 import type { CloudEndpoints } from "./cloud";
 import { InputError } from "./errors";
+import { registerSecret } from "./secrets";
 
 /** The job's own connection to Azure DevOps, for the OIDC token of workload identity federation. */
 export interface DevOpsJob {
@@ -35,6 +36,20 @@ export type ConnectionAuth =
 export const SUPPORTED_SCHEMES = ["WorkloadIdentityFederation", "ServicePrincipal", "ManagedServiceIdentity"] as const;
 
 export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: AgentNetwork, inputName: string): TokenCredential {
+  return new SecretRegisteringCredential(schemeCredential(auth, cloud, network, inputName));
+}
+
+/** Every access token the connection obtains is registered as a secret before any code sees it. */
+export class SecretRegisteringCredential implements TokenCredential {
+  constructor(private readonly inner: TokenCredential) {}
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    const token = await this.inner.getToken(scopes, options);
+    registerSecret(token?.token);
+    return token;
+  }
+}
+
+function schemeCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: AgentNetwork, inputName: string): TokenCredential {
   const options = {
     authorityHost: cloud.authorityHost,
     disableInstanceDiscovery: !cloud.isKnownAuthority,
@@ -89,5 +104,6 @@ async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, net
   });
   const answer = await taskApi.createOidcToken({}, job.projectId!, job.hostType!, job.planId!, job.jobId!, serviceConnectionId);
   if (!answer?.oidcToken) throw new Error(tl.loc("Common_NoOidcToken", serviceConnectionId));
+  registerSecret(answer.oidcToken);
   return answer.oidcToken;
 }

@@ -29,6 +29,7 @@ import type { LocalArtifact, UploadFile } from "./contentHash";
 import { AzureOperationError, CancelledError } from "./errors";
 import type { TaskLog } from "./logging";
 import { type AgentNetwork, proxyFor } from "./agentNetwork";
+import { registerSecret } from "./secrets";
 import * as tl from "azure-pipelines-task-lib/task";
 
 /** The blob container behind a datastore, with what it takes to write to it. */
@@ -99,6 +100,8 @@ export async function resolveDatastore(
   } catch (err) {
     throw asAzureOperationError(err, { resource: `datastore '${name}' of workspace '${ref.workspaceName}'`, ...context });
   }
+  // Every secret the answer holds (key, SAS, client secret, certificate), before anything can print it.
+  for (const [field, value] of Object.entries(secrets)) if (field !== "secretsType" && typeof value === "string") registerSecret(value.replace(/^\?/, ""));
   if (secrets.secretsType === "AccountKey" && "key" in secrets && secrets.key) {
     return { ...base, credential: new StorageSharedKeyCredential(props.accountName, secrets.key) };
   }

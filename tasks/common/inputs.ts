@@ -7,7 +7,10 @@ import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import * as yaml from "js-yaml";
 import { type AzureNameRule, checkAzureName } from "./azureNames";
+import { isInside, outsideWorkFolders, workFolderRoots } from "./confinement";
 import { InputError } from "./errors";
+import { setOwn } from "./ownKeys";
+import { expandedTooLarge, sourceTooLarge, yamlParseOptions } from "./yamlLimits";
 
 function raw(name: string): string | undefined {
   const value = tl.getInput(name, false);
@@ -77,25 +80,38 @@ export function readObject(name: string): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   let text = value;
   let source = name;
-  if (/\.(json|ya?ml)$/i.test(value) && !/[\n{:]/.test(value)) {
+  if (isFileName(value)) {
     const file = resolveInsideWorkFolders(name, value);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InputError(name, tl.loc("Common_InputFileMissing", name, file));
     text = fs.readFileSync(file, "utf8");
     source = file;
   }
+  const tooLong = sourceTooLarge(text);
+  if (tooLong) throw new InputError(name, tl.loc("Common_InputTooLarge", name, source, tooLong));
   let parsed: unknown;
   try {
-    parsed = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    parsed = yaml.load(text, { schema: yaml.JSON_SCHEMA, ...yamlParseOptions() });
   } catch (err) {
     const mark = (err as { mark?: { line: number; column: number } }).mark;
     const where = mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : "";
     throw new InputError(name, tl.loc("Common_InputNotObject", name, `${source}${where}: ${(err as Error).message.split("\n")[0]}`));
   }
   if (parsed === null || parsed === undefined) return undefined;
+  const tooLarge = expandedTooLarge(parsed);
+  if (tooLarge) throw new InputError(name, tl.loc("Common_InputTooLarge", name, source, tooLarge));
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new InputError(name, tl.loc("Common_InputNotObject", name, Array.isArray(parsed) ? "a list" : `the ${typeof parsed} ${JSON.stringify(parsed)}`));
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Whether an object input's value names a .json/.yml/.yaml file rather than holding the object:
+ * one line, no `{` and no `: ` (which every inline mapping has). A Windows path (`D:\\a\\1\\s\\p.json`)
+ * is a file name.
+ */
+export function isFileName(value: string): boolean {
+  return /\.(json|ya?ml)$/i.test(value) && !/[\r\n{]/.test(value) && !/:\s/.test(value);
 }
 
 /** Tags and properties: a JSON/YAML object of scalars, or `key=value` lines. */
@@ -107,7 +123,7 @@ export function readKeyValues(name: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (v !== null && typeof v === "object") throw new InputError(name, tl.loc("Common_InputKeyValueNested", name, k));
-      out[k] = String(v ?? "");
+      setOwn(out, k, String(v ?? ""));
     }
     return out;
   }
@@ -116,7 +132,7 @@ export function readKeyValues(name: string): Record<string, string> {
     if (line.trim() === "" || line.trim().startsWith("#")) continue;
     const eq = line.indexOf("=");
     if (eq <= 0) throw new InputError(name, tl.loc("Common_InputKeyValueLine", name, i + 1, line.trim()));
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    setOwn(out, line.slice(0, eq).trim(), line.slice(eq + 1).trim());
   }
   return out;
 }
@@ -150,15 +166,16 @@ export function readAzureName(name: string, rule: AzureNameRule, options: { requ
 
 /**
  * `value` resolved against System.DefaultWorkingDirectory; paths that leave the pipeline's
- * folders (sources, build directory, agent temp) are refused.
+ * folders (sources, build directory, agent temp), as written or through a link, are refused
+ * (confinement.ts: the same rule as for paths inside YAML files).
  */
 function resolveInsideWorkFolders(name: string, value: string): string {
   const file = path.resolve(tl.getVariable("System.DefaultWorkingDirectory") || process.cwd(), value);
-  const roots = [tl.getVariable("System.DefaultWorkingDirectory"), tl.getVariable("Agent.BuildDirectory"), tl.getVariable("Agent.TempDirectory")]
-    .filter((r): r is string => !!r)
-    .map((r) => path.resolve(r));
-  if (roots.length > 0 && !roots.some((root) => file === root || file.startsWith(root + path.sep))) {
+  const roots = workFolderRoots();
+  if (roots.length > 0 && !roots.some((root) => isInside(root, file))) {
     throw new InputError(name, tl.loc("Common_InputPathOutside", name, value, roots[0]));
   }
+  const real = outsideWorkFolders(file, roots);
+  if (real !== undefined) throw new InputError(name, tl.loc("Common_InputPathLinksOutside", name, value, real, roots[0]));
   return file;
 }

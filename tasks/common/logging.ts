@@ -1,10 +1,22 @@
 /**
  * What a task prints: plain lines, debug lines, collapsible groups, tables, durations, the build
- * summary, and output variables. Operations receive a `TaskLog` and never call task-lib themselves.
+ * summary, output variables and the task result. Operations receive a `TaskLog` and never call
+ * task-lib themselves.
+ *
+ * This file is the only writer of stdout (test/common/logChannel.test.ts fails on any other):
+ * every line passes `neutralizeCommands` (no text can issue a logging command, whatever its
+ * source) and `maskSecrets` (registered secrets and quoted credentials are masked).
+ * What task-lib does itself (5.281, taskcommand.js): it escapes `%`, CR and LF in a command's data
+ * (`##vso[task.issue ...]message`, task.debug, task.complete, a variable's value), so data cannot
+ * start a new line, and the agent runs only the first command of a line; it does not touch a
+ * `##vso[` inside the data, nor anything printed with console.log. So debug, warning and result
+ * messages are safe through task-lib alone, plain lines are not: all of them are neutralised here.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
+import { neutralizeCommands, remoteText } from "./remoteText";
+import { maskSecrets, registerSecret } from "./secrets";
 
 export interface TaskLog {
   info(message: string): void;
@@ -14,14 +26,24 @@ export interface TaskLog {
   endGroup(): void;
 }
 
+/** `message` as it may reach stdout: no logging command in any line, secrets masked. */
+export function safeLogText(message: string): string {
+  return neutralizeCommands(maskSecrets(message));
+}
+
 /** The log the agent shows: stdout lines, `##[group]`, and task-lib's debug/warning commands. */
 export const agentLog: TaskLog = {
-  info: (message) => console.log(message),
-  debug: (message) => tl.debug(message),
-  warning: (message) => tl.warning(message),
-  group: (title) => console.log(`##[group]${title}`),
+  info: (message) => console.log(safeLogText(message)),
+  debug: (message) => tl.debug(safeLogText(message)),
+  warning: (message) => tl.warning(safeLogText(message)),
+  group: (title) => console.log(`##[group]${remoteText(maskSecrets(title))}`),
   endGroup: () => console.log("##[endgroup]"),
 };
+
+/** The step's result (task.complete; a Failed result also writes its message as an error issue). */
+export function setTaskResult(result: tl.TaskResult, message: string): void {
+  tl.setResult(result, safeLogText(message));
+}
 
 /** A log that records lines (tests, and operations run outside the agent). */
 export class MemoryLog implements TaskLog {
@@ -82,7 +104,7 @@ export function formatDuration(ms: number | undefined): string {
 export function uploadMarkdownSummary(title: string, markdown: string): void {
   const dir = tl.getVariable("Agent.TempDirectory") || process.cwd();
   const file = path.join(dir, `${title.replace(/[^\w .-]+/g, "_")}.md`);
-  fs.writeFileSync(file, markdown, "utf8");
+  fs.writeFileSync(file, maskSecrets(markdown), "utf8");
   tl.uploadSummary(file);
 }
 
@@ -93,6 +115,6 @@ export function setOutput(name: string, value: string): void {
 
 /** A secret output variable: masked by the agent, never printed by the task. */
 export function setSecretOutput(name: string, value: string): void {
-  tl.setSecret(value);
+  registerSecret(value);
   tl.setVariable(name, value, true, true);
 }

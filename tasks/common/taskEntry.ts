@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "./errors";
-import { agentLog, type TaskLog } from "./logging";
+import { agentLog, setTaskResult, type TaskLog } from "./logging";
 
 export interface TaskContext {
   /** Aborted when the pipeline is cancelled; its reason is a CancelledError. */
@@ -40,8 +40,8 @@ export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => 
     if (done) return;
     done = true;
     if (err === undefined) {
-      if (outcome?.succeededWithIssues) tl.setResult(tl.TaskResult.SucceededWithIssues, outcome.succeededWithIssues);
-      else tl.setResult(tl.TaskResult.Succeeded, "");
+      if (outcome?.succeededWithIssues) setTaskResult(tl.TaskResult.SucceededWithIssues, outcome.succeededWithIssues);
+      else setTaskResult(tl.TaskResult.Succeeded, "");
     } else {
       reportFailure(err, controller.signal);
     }
@@ -57,18 +57,18 @@ export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => 
 }
 
 function reportFailure(err: unknown, signal: AbortSignal): void {
-  if (err instanceof Error && err.stack) tl.debug(err.stack);
-  if (err instanceof Error && err.cause !== undefined) tl.debug(`cause: ${describeCause(err.cause)}`);
+  if (err instanceof Error && err.stack) agentLog.debug(err.stack);
+  if (err instanceof Error && err.cause !== undefined) agentLog.debug(`cause: ${describeCause(err.cause)}`);
   if (err instanceof CancelledError || (signal.aborted && !(err instanceof RemoteRunError))) {
     const message = err instanceof CancelledError ? err.message : tl.loc("Common_Cancelled");
-    tl.setResult(tl.TaskResult.Cancelled, message);
+    setTaskResult(tl.TaskResult.Cancelled, message);
     return;
   }
   if (err instanceof InputError || err instanceof AzureOperationError || err instanceof RemoteRunError || err instanceof WaitTimeoutError) {
-    tl.setResult(tl.TaskResult.Failed, err.message);
+    setTaskResult(tl.TaskResult.Failed, err.message);
     return;
   }
-  tl.setResult(tl.TaskResult.Failed, tl.loc("Common_UnexpectedError", errorText(err)));
+  setTaskResult(tl.TaskResult.Failed, tl.loc("Common_UnexpectedError", errorText(err)));
 }
 
 function describeCause(cause: unknown): string {

@@ -48,7 +48,8 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
   }
 
   function assertNoSecrets(r: AgentRunResult): void {
-    const output = r.stdout + r.stderr;
+    // Lines handing a secret to the agent's masker are the only ones allowed to carry it.
+    const output = (r.stdout + r.stderr).split(/\r?\n/).filter((line) => !line.startsWith("##vso[task.setsecret]")).join("\n");
     for (const secret of emu.secrets()) assert.ok(!output.includes(secret), `output leaks a secret (${secret.slice(0, 6)}...)`);
   }
 
@@ -89,6 +90,24 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
       const bypassed = await probe("secret", { variables: { "Agent.ProxyUrl": proxy.url, "Agent.ProxyBypassList": JSON.stringify(["127\\.0\\.0\\.1"]) } });
       assert.equal(bypassed.result, "Succeeded", bypassed.resultMessage);
       assert.equal(proxy.targets.length, before);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("never prints proxy credentials embedded in Agent.ProxyUrl (System.Debug=true), and still sends them to the proxy", async () => {
+    const proxy = await startConnectProxy();
+    const password = "pr0xy-Pa55word-in-url";
+    try {
+      const withCredentials = proxy.url.replace("://", `://build-agent:${encodeURIComponent(password)}@`);
+      const r = await probe("secret", { variables: { "Agent.ProxyUrl": withCredentials } });
+      assert.equal(r.result, "Succeeded", r.resultMessage);
+      assert.ok(proxy.targets.length >= 1, "the requests went through the proxy");
+      assert.ok(proxy.authorizations.length >= 1 && proxy.authorizations.every((a) => a === `Basic ${Buffer.from(`build-agent:${password}`).toString("base64")}`), JSON.stringify(proxy.authorizations));
+      assert.ok(r.secrets.includes(password), "the password is registered with task.setsecret");
+      const shown = (r.stdout + r.stderr).split(/\r?\n/).filter((line) => !line.startsWith("##vso[task.setsecret]"));
+      assert.deepEqual(shown.filter((line) => line.includes(password)), [], "the password is printed");
+      assert.ok(shown.some((line) => line.includes(`Agent.ProxyUrl=${proxy.url}`)), "task-lib prints the bare proxy URL");
     } finally {
       await proxy.close();
     }

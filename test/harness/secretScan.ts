@@ -15,12 +15,17 @@ export function registerSecretSource(source: () => Iterable<string>): () => void
 
 const HANDS_SECRET_TO_AGENT = /^##vso\[task\.(setsecret|setvariable [^\]]*\bissecret=true)/i;
 
-/** Secrets (at least 8 characters) found in `output`, outside the lines that hand them to the agent. */
-export function leakedSecrets(output: string, extra: Iterable<string> = []): string[] {
-  const visible = output
+/** `output` without the lines that hand a secret to the agent (the agent consumes them and shows nothing). */
+export function visibleOutput(output: string): string {
+  return output
     .split(/\r?\n/)
     .filter((line) => !HANDS_SECRET_TO_AGENT.test(line.trim()))
     .join("\n");
+}
+
+/** Secrets (at least 8 characters) found in `output`, outside the lines that hand them to the agent. */
+export function leakedSecrets(output: string, extra: Iterable<string> = []): string[] {
+  const visible = visibleOutput(output);
   const found = new Set<string>();
   const candidates = [...extra];
   for (const source of sources) candidates.push(...source());

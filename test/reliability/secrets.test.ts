@@ -108,6 +108,11 @@ describe("Reliability: no secret in any output (System.Debug=true, every scheme)
       const plain = Object.entries(r.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => `${k}=${v.value}`);
       const elsewhere = [...r.summaries.map((s) => s.content), ...plain, ...r.issues.map((i) => i.message)].join("\n");
       assert.deepEqual(leakedSecrets(elsewhere).map((s) => `${s.slice(0, 4)}…`), [], "a secret in a summary, an issue or a plain output variable");
+      // Issue 19 finding 6: every secret obtained is handed to the agent's masker the moment it is known.
+      assert.ok(r.secrets.some((x) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(x)), "the access tokens obtained are registered with task.setsecret");
+      if (run.scenario !== ADF && run.expect === "Succeeded" && emu.blob) {
+        assert.ok(r.secrets.includes(emu.blob.accountKey), "the storage account key from listSecrets is registered with task.setsecret");
+      }
       if (run.scenario === DEPLOY && run.expect === "Succeeded") {
         const e = emu.ml.endpoint(w.endpoint)!;
         const key = r.variables["EndpointKey"];

@@ -8,6 +8,7 @@ import { LocalPathError, type IdValue, type PlanBuilder } from "./planBuilder";
 import { secondsToIsoDuration } from "./pythonValues";
 import { parseAssetReference, parseComputeReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
+import { refuseOutsideWorkFolders } from "./workFolders";
 
 export interface PartsContext {
   reader: DocumentReader;
@@ -41,6 +42,7 @@ export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue 
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw reader.error("Unsupported", `Code at line ${line}: '${value}' is neither a local path nor an azureml: reference.`, p);
   const local = path.resolve(ctx.baseDir, value);
+  refuseOutsideWorkFolders(ctx, p, local);
   try {
     return await plan.addCode(local, location, ctx.abortSignal);
   } catch (error) {

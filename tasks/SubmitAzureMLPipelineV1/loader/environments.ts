@@ -9,6 +9,7 @@ import type { IdValue, PlanBuilder } from "./planBuilder";
 import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
+import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
 
@@ -82,6 +83,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
   let conda: unknown;
   if (typeof value === "string") {
     const file = path.resolve(ctx.baseDir, value);
+    refuseOutsideWorkFolders(ctx, p, file);
     let text: string;
     try {
       text = await fs.readFile(file, "utf8");

@@ -11,6 +11,8 @@ import { pythonStr } from "./pythonValues";
 import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
 import { isRemoteUri, parseAssetReference, parseDatastoreReference, ReferenceSyntaxError } from "./references";
 import type { IdPlaceholder } from "./placeholders";
+import { setOwn } from "../../common/ownKeys";
+import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
 export const DATA_TYPES = ["uri_file", "uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model"] as const;
@@ -219,6 +221,7 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     return restId(id);
   }
   const local = path.resolve(ctx.baseDir, value.replace(/^file:/i, ""));
+  refuseOutsideWorkFolders(ctx, p, local);
   try {
     const { isDirectory } = await statLocalPath(local);
     if (type === "uri_file" && isDirectory) {
@@ -348,6 +351,6 @@ export function nodeOutput(output: OutputModel): Record<string, unknown> {
 
 export function mapEntries<V>(map: ReadonlyMap<string, V>, convert: (value: V) => Record<string, unknown>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [k, v] of map) out[k] = convert(v);
+  for (const [k, v] of map) setOwn(out, k, convert(v));
   return out;
 }

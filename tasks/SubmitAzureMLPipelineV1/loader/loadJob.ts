@@ -19,10 +19,13 @@ import { PlanBuilder, restId, staticReferenceId } from "./planBuilder";
 import { hashDictAsUuid } from "./pythonValues";
 import { parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from "./references";
 import { parseYamlSource } from "./yamlSource";
+import { ownValue } from "../../common/ownKeys";
 
 export interface LoadJobOptions {
   /** `--set`-style overrides, one `key.path=value` a line. */
   overrides?: string;
+  /** Working folders every local path must really be inside (common/confinement.ts); none: no check. */
+  workFolders?: readonly string[];
   abortSignal?: AbortSignal;
 }
 
@@ -66,7 +69,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   const overrides = parseOverrides(options.overrides ?? "");
   const overriddenType = [...overrides].reverse().find((o) => o.path.length === 1 && o.path[0] === "type")?.value;
   const typeText = overriddenType ?? (typeof doc.type === "string" ? doc.type : doc.type === undefined ? "command" : String(doc.type));
-  const kind = JOB_TYPES[typeText];
+  const kind = ownValue(JOB_TYPES, typeText);
   const rules = kind === "pipeline" ? PIPELINE_KEYS : COMMAND_KEYS;
   const origins = applyOverrides(doc, overrides, { allowedRootKeys: new Set(rules.allowed.filter((k) => k !== "$schema")), jobType: kind ?? typeText });
   const reader = new DocumentReader(source, doc, origins);
@@ -75,7 +78,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   }
   reader.requireMapping([], rules);
 
-  const plan = new PlanBuilder();
+  const plan = new PlanBuilder(options.workFolders);
   plan.warnings.push(...source.duplicateKeyWarnings());
   const baseDir = path.dirname(absolute);
   const ctx = { reader, baseDir, plan, abortSignal: options.abortSignal };

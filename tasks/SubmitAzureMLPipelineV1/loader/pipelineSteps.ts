@@ -12,6 +12,8 @@ import { loadLocalComponent, type LocalComponent, type LocalComponentContext } f
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
+import { setOwn } from "../../common/ownKeys";
+import { refuseOutsideWorkFolders } from "./workFolders";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
@@ -193,6 +195,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   }
 
   const file = path.resolve(ctx.baseDir, value);
+  refuseOutsideWorkFolders({ reader, plan: ctx.plan }, componentPath, file);
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new Error("not a file");
@@ -299,9 +302,9 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
   let component = step.component;
   if (step.inline) {
     const inputs: Record<string, unknown> = {};
-    for (const [k, v] of step.inputs) inputs[k] = inferredComponentInput(v, steps, scope);
+    for (const [k, v] of step.inputs) setOwn(inputs, k, inferredComponentInput(v, steps, scope));
     const outputs: Record<string, unknown> = {};
-    for (const [k, v] of step.outputs) outputs[k] = { type: outputType(v, scope), mode: v.yamlMode };
+    for (const [k, v] of step.outputs) setOwn(outputs, k, { type: outputType(v, scope), mode: v.yamlMode });
     const spec: Record<string, unknown> = {
       name: "azureml_anonymous",
       type: "command",

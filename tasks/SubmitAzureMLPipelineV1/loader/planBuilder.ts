@@ -82,6 +82,9 @@ export class PlanBuilder {
   readonly components = new Map<string, AnonymousComponent>();
   readonly warnings: string[] = [];
 
+  /** `workFolders`: where local paths must really be (loader/workFolders.ts); empty: anywhere. */
+  constructor(readonly workFolders: readonly string[] = []) {}
+
   /** Hashes and records a local upload (code gets the CLI's `__pycache__` exclusion and a SHA-256). */
   async addUpload(localPath: string, options: AddUploadOptions): Promise<UploadAction> {
     let artifact;

@@ -28,7 +28,8 @@
  *
  * The reader takes run ids only: how steps are found (job resources, run history) is the caller's business.
  */
-import { createHttpHeaders, createPipelineRequest, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { allowTokenOrigin } from "../armClients";
 import { asAzureOperationError } from "../armErrors";
 import { AzureOperationError } from "../errors";
 import { remoteText } from "../remoteText";
@@ -284,7 +285,7 @@ export function metricVariables(byStep: JobMetrics["byStep"]): Record<string, st
 
 /** An MLflow client for a workspace: its tracking URI from a workspace GET, requests through `ml`'s pipeline. */
 export async function workspaceMlflowClient(
-  ml: MlflowTransport & { workspaces: { get(rg: string, ws: string, options: { abortSignal: AbortSignal }): Promise<{ mlFlowTrackingUri?: string | null }> } },
+  ml: MlflowTransport & { pipeline?: { getOrderedPolicies(): PipelinePolicy[] }; workspaces: { get(rg: string, ws: string, options: { abortSignal: AbortSignal }): Promise<{ mlFlowTrackingUri?: string | null }> } },
   workspace: { resourceGroupName: string; workspaceName: string },
   options: { abortSignal: AbortSignal; loc: Loc },
 ): Promise<MlflowClient> {
@@ -296,5 +297,6 @@ export async function workspaceMlflowClient(
     throw asAzureOperationError(err, { resource: `workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName });
   }
   if (!ws.mlFlowTrackingUri) throw new AzureOperationError(loc("Common_MlflowNoTrackingUri", workspace.workspaceName));
+  allowTokenOrigin(ml, trackingBaseUrl(ws.mlFlowTrackingUri));
   return new MlflowClient(ml, ws.mlFlowTrackingUri, { abortSignal, loc, workspaceName: workspace.workspaceName });
 }

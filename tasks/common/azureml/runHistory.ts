@@ -12,6 +12,7 @@
  *   (azure/ai/ml/_restclient/runhistory/operations/_runs_operations.py).
  */
 import type { ServiceClient } from "@azure/core-client";
+import { allowTokenOrigin } from "../armClients";
 import { bearerTokenAuthenticationPolicyName, createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError, type HttpClient } from "@azure/core-rest-pipeline";
 
 /** Identifies a workspace. */
@@ -79,6 +80,7 @@ export async function discoverApiHost(ml: ServiceClient, discoveryUrl: string | 
 
 /** A run-history client for the workspace, on the ARM client's pipeline (credential, proxy, retries). */
 export function runHistoryClient(ml: ServiceClient, apiHost: string, ws: WorkspaceScope): RunHistory {
+  allowTokenOrigin(ml, apiHost);
   const runs = `${apiHost}/history/v1.0/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/runs`;
   const get = async <T>(url: string, abortSignal: AbortSignal): Promise<T> => {
     const request = createPipelineRequest({ url, method: "GET", abortSignal, headers: createHttpHeaders({ accept: "application/json" }) });

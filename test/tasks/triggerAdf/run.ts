@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import type { Emulator } from "../../emulator";
 import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../harness/agentRunner";
+import { visibleOutput } from "../../harness/secretScan";
 
 export const TASK = "TriggerADFPipelineV1";
 export const FACTORY = "mlops-adf";
@@ -47,7 +48,7 @@ export function startedRun(emu: Emulator, r: AgentRunResult) {
 
 /** Nothing the emulator considers secret shows up in the task's output. */
 export function assertNoSecrets(emu: Emulator, r: AgentRunResult): void {
-  const output = r.stdout + r.stderr + r.summaries.map((s) => s.content).join("");
+  const output = visibleOutput(r.stdout + r.stderr) + r.summaries.map((s) => s.content).join("");
   for (const secret of emu.secrets()) {
     assert.ok(!output.includes(secret), `a secret (${secret.slice(0, 4)}…) appears in the task output`);
   }
