@@ -116,7 +116,7 @@ export const BAD_INPUTS: BadInputCase[] = [
   { scenario: DEPLOY, what: "instanceCount: 0", inputs: { instanceCount: "0" }, mentions: /instanceCount/ },
   { scenario: DEPLOY, what: "namespace: breaks the Kubernetes naming rules", inputs: { namespace: "Bad_NS" }, mentions: /namespace/ },
   { scenario: DEPLOY, what: "authMode: not one of the options", inputs: { authMode: "password" }, mentions: /authMode/ },
-  { scenario: DEPLOY, what: "timeoutInMinutes: 0", inputs: { timeoutInMinutes: "0" }, mentions: /timeoutInMinutes/ },
+  { scenario: DEPLOY, what: "timeoutInMinutes (alias of waitTimeoutInMinutes): negative", inputs: { timeoutInMinutes: "-1" }, mentions: /waitTimeoutInMinutes/ },
   { scenario: DEPLOY, what: "smokeTestFile: not JSON", inputs: { smokeTestFile: "bad/not-json.json" }, mentions: /smokeTestFile|smoke test file .*not-json\.json/ },
   { scenario: DEPLOY, what: "smokeTestFile: does not exist", inputs: { smokeTestFile: "deploy/nope.json" }, mentions: /smokeTestFile/ },
   { scenario: DEPLOY, what: "codePath: does not exist", inputs: { codePath: "deploy/nosrc" }, mentions: /codePath/ },
