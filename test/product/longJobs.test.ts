@@ -4,11 +4,17 @@
  *   their own by default (waitTimeoutInMinutes 0), the step's timeout (here the harness's, above the
  *   run) governs;
  * - when the task's own limit passes, the task fails and the remote run keeps going (asserted on the
- *   emulator); cancelOnTimeout: true is what cancels it (test/tasks/*: runs/failures tests).
+ *   emulator); cancelOnTimeout: true is what cancels it (test/tasks/*: runs/failures tests);
+ * - the agentless wait documented in overview.md ("Waiting without an agent": an Invoke REST API check
+ *   on the ARM job URL): its URL and success criteria, read from the page, hold for the emulator's
+ *   answer about a completed job and not for a running one.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { findRepoRoot } from "../../scripts/repoRoot";
 import type { Emulator } from "../emulator";
+import { armToken, credential, raw } from "../emulator/testing";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "../reliability/reliabilityEmulator";
 import { describeRun, runScenario } from "../reliability/scenarioRun";
 import { ADF, SUBMIT } from "../reliability/scenarios";
@@ -75,4 +81,39 @@ describe("Long jobs: the step's timeout governs, the task's own limit leaves the
     assert.equal(emu.ml.job(worlds[3].job, { subscriptionId: emu.subscriptionId, resourceGroupName: worlds[3].resourceGroupName, workspaceName: worlds[3].workspace })?.status, "Running");
     assert.equal(emu.requests.filter("POST", /\/cancel$/i).length, 0, "nothing was cancelled");
   });
+
+  it("the Invoke REST API check in overview.md passes for the emulator's completed job, not for a running one", async () => {
+    const overview = fs.readFileSync(path.join(findRepoRoot(__dirname), "overview.md"), "utf8");
+    const row = (name: string) => new RegExp(`^\\| ${name} \\| \`([^\`]+)\` \\|$`, "m").exec(overview)?.[1];
+    const suffix = row("URL suffix and parameters");
+    const criteria = row("Success criteria");
+    assert.ok(suffix && criteria, "overview.md documents the check's URL suffix and success criteria");
+    const token = await armToken(emu, credential(emu, "secret"));
+    const answer = async (w: World) => {
+      const url = suffix
+        .replace("<subscription id>", emu.subscriptionId)
+        .replace("<resource group>", w.resourceGroupName)
+        .replace("<workspace>", w.workspace)
+        .replace("<job name>", w.job);
+      const r = await raw(emu, "GET", `/${url}`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 200, r.text);
+      return r.json as unknown;
+    };
+    assert.equal(checkPasses(criteria, await answer(worlds[1])), true, "the completed job (first test) meets the criteria");
+    assert.equal(checkPasses(criteria, await answer(worlds[3])), false, "the running job (second test) does not");
+  });
 });
+
+/**
+ * The one form of success criteria overview.md documents, `eq(root['a']['b'], 'value')`, evaluated on a
+ * JSON answer (https://learn.microsoft.com/azure/devops/pipelines/process/approvals#invoke-rest-api:
+ * `root` is the response body). Any other form fails the test, so the page cannot drift from it.
+ */
+function checkPasses(criteria: string, body: unknown): boolean {
+  const m = /^eq\(root((?:\['[^']+'\])+), '([^']*)'\)$/.exec(criteria);
+  assert.ok(m, `unexpected success criteria form: ${criteria}`);
+  let value: unknown = body;
+  for (const [, key] of m[1].matchAll(/\['([^']+)'\]/g)) value = (value as Record<string, unknown> | undefined)?.[key];
+  // Expression functions compare strings case-insensitively (https://learn.microsoft.com/azure/devops/pipelines/process/expressions#eq).
+  return typeof value === "string" && value.toLowerCase() === m[2].toLowerCase();
+}
