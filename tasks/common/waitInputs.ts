@@ -9,7 +9,7 @@
 import { readInteger, readMinutesAsMs } from "./inputs";
 
 export const WAIT_TIMEOUT_INPUT = "waitTimeoutInMinutes";
-/** 30 days: longer than any agent job may run (self-hosted jobs: no limit, but nothing waits that long). */
+/** 30 days, in every task. */
 export const MAX_WAIT_TIMEOUT_IN_MINUTES = 30 * 24 * 60;
 export const DEFAULT_POLLING_INTERVAL_SECONDS = 30;
 
