@@ -25,8 +25,9 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const { ml, aks } = await armClients(conn);
   const timeout = new AbortController();
   const minutes = inputs.timeoutInMs / 60_000;
-  const timer = setTimeout(() => timeout.abort(new WaitTimeoutError(inputs.timeoutInMs, tl.loc("TimedOut", minutes))), inputs.timeoutInMs);
-  timer.unref();
+  // 0: no limit of the task's own (the step's timeout governs).
+  const timer = inputs.timeoutInMs > 0 ? setTimeout(() => timeout.abort(new WaitTimeoutError(inputs.timeoutInMs, tl.loc("TimedOut", minutes))), inputs.timeoutInMs) : undefined;
+  timer?.unref();
   const ctx: DeployContext = {
     ml,
     aks,

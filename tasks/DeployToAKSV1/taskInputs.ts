@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
 import { InputError } from "../common/errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readMinutesAsMs, readPath, readString } from "../common/inputs";
+import { readAzureName, readBoolean, readEnum, readInteger, readPath, readString } from "../common/inputs";
+import { readWaitInputs } from "../common/waitInputs";
 import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
 import type { WorkspaceScope } from "./references";
@@ -17,6 +18,7 @@ export interface TaskInputs {
   /** Without the subscription (it comes from the connection). */
   workspace: Omit<WorkspaceScope, "subscriptionId">;
   request: DeployRequest;
+  /** The task's own limit on the whole deployment (waitTimeoutInMinutes); 0 = none (the step's timeout governs). */
   timeoutInMs: number;
   pollIntervalInMs: number;
 }
@@ -60,7 +62,7 @@ export function readTaskInputs(): TaskInputs {
   }
 
   const smokeTestFile = filePathInput("smokeTestFile", "file");
-  const timeoutInMs = readMinutesAsMs("timeoutInMinutes", { default: 60, max: 1440, zeroMeansNoLimit: false });
+  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs();
   let smokeTest: DeployRequest["smokeTest"];
   if (smokeTestFile) {
     const body = fs.readFileSync(smokeTestFile, "utf8");
@@ -83,7 +85,7 @@ export function readTaskInputs(): TaskInputs {
       rollbackOnFailure: readBoolean("rollbackOnFailure", true),
     },
     timeoutInMs,
-    pollIntervalInMs: readInteger("pollingIntervalSeconds", { default: 5, min: 1, max: 300 }) * 1000,
+    pollIntervalInMs: pollingIntervalInMs,
   };
 }
 

@@ -10,7 +10,7 @@ import { getAzureConnection, signInEarly } from "../common/connection";
 import { resolveDatastore } from "../common/datastore";
 import { InputError } from "../common/errors";
 import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
-import { agentLog, formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
+import { formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry, type TaskContext, type TaskOutcome } from "../common/taskEntry";
 import { readGateInputs } from "../common/gateInputs";
 import type { RegisterGate } from "./gate";
@@ -19,23 +19,16 @@ import { MODEL_NAME_RULE, MODEL_TYPES, MODEL_VERSION_PATTERN, OUTPUT_NAME_PATTER
 import { checkLocalModel } from "./localModel";
 import { registerModel, type ModelSource, type RegisterModelRequest } from "./registerModel";
 
-/** The output variable of SubmitAzureMLPipeline read when `jobName` is empty. */
-const SUBMIT_JOB_NAME_VARIABLE = "JobName";
-
 function readSource(): ModelSource {
   const kind = readEnum("modelSource", ["local", "jobOutput"] as const, "local");
   if (kind === "local") return { kind, path: readPath("modelPath", { required: true, kind: "any" }) };
-  const jobName = readAzureName("jobName", NAME_RULES.job) ?? readJobNameVariable();
+  // No fallback to a plain `JobName` variable: the agent stores a task's output variables only as
+  // `<step name>.<variable>` (microsoft/azure-pipelines-agent src/Agent.Worker/ExecutionContext.cs, SetVariable).
+  const jobName = readAzureName("jobName", NAME_RULES.job);
+  if (!jobName) throw new InputError("jobName", tl.loc("JobNameMissing"));
   const outputName = readString("outputName", { required: true });
   if (!OUTPUT_NAME_PATTERN.test(outputName)) throw new InputError("outputName", tl.loc("InvalidOutputName", outputName));
   return { kind, jobName, outputName };
-}
-
-function readJobNameVariable(): string {
-  const value = tl.getVariable(SUBMIT_JOB_NAME_VARIABLE)?.trim();
-  if (!value) throw new InputError("jobName", tl.loc("JobNameMissing", SUBMIT_JOB_NAME_VARIABLE));
-  agentLog.debug(`jobName is empty: using the variable ${SUBMIT_JOB_NAME_VARIABLE}=${value}`);
-  return value;
 }
 
 function readVersion(): string | undefined {

@@ -2,13 +2,12 @@
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
-import { readAzureName, readBoolean, readInteger, readKeyValues, readMinutesAsMs, readPath, readString } from "../common/inputs";
+import { readAzureName, readBoolean, readKeyValues, readPath, readString } from "../common/inputs";
+import { readWaitInputs } from "../common/waitInputs";
 import { stepJobName } from "./jobName";
 import { defaultExperimentName } from "./loader";
 import type { SubmitPipelineRequest } from "./request";
 import { workFolderRoots } from "../common/confinement";
-
-const MAX_TIMEOUT_IN_MINUTES = 30 * 24 * 60;
 
 export interface EntryRequest {
   request: SubmitPipelineRequest;
@@ -17,6 +16,7 @@ export interface EntryRequest {
 
 export function readRequest(subscriptionId: string): EntryRequest {
   const jobFile = readPath("jobFile", { required: true, kind: "file" });
+  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs();
   const request: SubmitPipelineRequest = {
     workspace: {
       subscriptionId,
@@ -46,10 +46,11 @@ export function readRequest(subscriptionId: string): EntryRequest {
     defaultProperties: gitProperties(),
     validateOnly: readBoolean("validateOnly", false),
     waitForCompletion: readBoolean("waitForCompletion", true),
-    timeoutInMs: readMinutesAsMs("timeoutInMinutes", { default: 60, max: MAX_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
+    timeoutInMs,
     cancelOnStop: readBoolean("cancelOnStop", true),
+    cancelOnTimeout: readBoolean("cancelOnTimeout", false),
   };
-  return { request, pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000 };
+  return { request, pollingIntervalInMs };
 }
 
 function variable(name: string): string | undefined {

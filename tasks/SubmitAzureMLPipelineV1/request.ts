@@ -35,10 +35,12 @@ export interface SubmitPipelineRequest {
   /** Load, resolve and check every reference; upload, register and submit nothing. */
   validateOnly: boolean;
   waitForCompletion: boolean;
-  /** Time to wait for the job to end. */
+  /** The task's own limit on waiting for the job (waitTimeoutInMinutes); 0 = none (the step's timeout governs). */
   timeoutInMs: number;
-  /** Cancel the job when the pipeline is cancelled or the wait times out. */
+  /** Cancel the job when the pipeline is cancelled. */
   cancelOnStop: boolean;
+  /** Cancel the job when the task's own limit passes (otherwise it keeps running). */
+  cancelOnTimeout: boolean;
 }
 
 /** Terminal and non-terminal job statuses (JobStatus of 2022-10-01). */

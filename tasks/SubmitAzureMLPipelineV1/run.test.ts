@@ -62,6 +62,7 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     waitForCompletion: true,
     timeoutInMs: 20_000,
     cancelOnStop: true,
+    cancelOnTimeout: false,
     ...overrides,
   });
 
@@ -196,9 +197,17 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     assert.deepEqual(jobPuts(), []);
   });
 
-  it("on timeout the job is cancelled (cancelOnStop) and the wait error is thrown", async () => {
+  it("when its own limit passes the job keeps running (cancelOnStop does not apply) and the wait error is thrown", async () => {
     ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
-    await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200 }), deps), (e: unknown) => e instanceof WaitTimeoutError && /did not end within timeoutInMinutes/.test(e.message));
+    await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200 }), deps), (e: unknown) => e instanceof WaitTimeoutError && /did not end within waitTimeoutInMinutes/.test(e.message));
+    assert.ok(!requests.some((r) => r.method === "POST" && r.path.endsWith("/cancel")));
+    assert.equal(ml.job("azdo_b42_000000000001")!.status, "Running");
+    assert.ok(log.lines.some((l) => /keeps running \(cancelOnTimeout is off\)/.test(l)), log.lines.join("\n"));
+  });
+
+  it("with cancelOnTimeout the job is cancelled when the limit passes", async () => {
+    ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
+    await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200, cancelOnTimeout: true, cancelOnStop: false }), deps), WaitTimeoutError);
     assert.ok(requests.some((r) => r.method === "POST" && r.path.endsWith("/jobs/azdo_b42_000000000001/cancel")));
     await h.until(() => ml.job("azdo_b42_000000000001")!.status, (s) => s === "Canceled");
   });

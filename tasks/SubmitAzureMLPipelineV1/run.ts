@@ -1,6 +1,7 @@
 /**
  * The task's operation: submit (or attach to, or only validate) the job, then follow it to the end and
- * judge it. On pipeline cancellation or timeout the remote job is cancelled when `cancelOnStop` says so.
+ * judge it. On pipeline cancellation the remote job is cancelled when `cancelOnStop` says so; when the task's
+ * own wait limit passes, only when `cancelOnTimeout` says so.
  */
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { DiscoveryError, discoverApiHost, runHistoryClient, type RunHistory } from "../common/azureml/runHistory";
@@ -77,8 +78,9 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
     });
   } catch (error) {
     if (error instanceof WaitTimeoutError || error instanceof CancelledError) {
-      if (request.cancelOnStop) await cancelJob(request, deps, jobName);
-      else log.info(loc("LeftRunning", jobName));
+      const timedOut = error instanceof WaitTimeoutError;
+      if (timedOut ? request.cancelOnTimeout : request.cancelOnStop) await cancelJob(request, deps, jobName);
+      else log.info(loc("LeftRunning", jobName, timedOut ? "cancelOnTimeout" : "cancelOnStop"));
     }
     throw error;
   }

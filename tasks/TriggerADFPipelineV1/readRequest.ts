@@ -2,10 +2,9 @@
 import * as tl from "azure-pipelines-task-lib/task";
 import { InputError } from "../common/errors";
 import { NAME_RULES } from "../common/azureNames";
-import { readAzureName, readBoolean, readEnum, readInteger, readMinutesAsMs, readObject, readString } from "../common/inputs";
+import { readAzureName, readBoolean, readEnum, readObject, readString } from "../common/inputs";
+import { readWaitInputs } from "../common/waitInputs";
 import { FAIL_ON_STATUS, type RerunRequest, type TriggerRequest } from "./request";
-
-const MAX_TIMEOUT_IN_MINUTES = 7 * 24 * 60;
 
 export function readRequest(): TriggerRequest {
   const rerun = readRerun();
@@ -17,9 +16,9 @@ export function readRequest(): TriggerRequest {
     parameters: readObject("parameters") ?? {},
     ...(rerun ? { rerun } : {}),
     waitForCompletion,
-    pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: 30, min: 1, max: 3600 }) * 1000,
-    timeoutInMs: readMinutesAsMs("timeoutInMinutes", { default: 60, max: MAX_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
+    ...readWaitInputs(),
     cancelOnStop: readBoolean("cancelOnStop", true),
+    cancelOnTimeout: readBoolean("cancelOnTimeout", false),
     failOnStatus: readEnum("failOnStatus", FAIL_ON_STATUS, "failedOrCancelled"),
   };
 }

@@ -18,8 +18,11 @@ export interface TriggerRequest extends PipelineRef {
   waitForCompletion: boolean;
   /** The longest pause between status requests. */
   pollingIntervalInMs: number;
-  /** 0 = no limit. */
+  /** The task's own limit on waiting (waitTimeoutInMinutes); 0 = none (the step's timeout governs). */
   timeoutInMs: number;
+  /** Cancel the run when the pipeline is cancelled. */
   cancelOnStop: boolean;
+  /** Cancel the run when the task's own limit passes (otherwise it keeps running). */
+  cancelOnTimeout: boolean;
   failOnStatus: FailOnStatus;
 }

@@ -82,6 +82,7 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
     pollingIntervalInMs: 20,
     timeoutInMs: 30_000,
     cancelOnStop: true,
+    cancelOnTimeout: false,
     failOnStatus: "failedOrCancelled",
     ...overrides,
   });
@@ -226,13 +227,13 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
     assert.ok(["Canceling", "Cancelled"].includes(events.statuses.at(-1) ?? ""));
   });
 
-  it("cancels the run at the timeout only when cancelOnStop is on", async () => {
+  it("cancels the run at its own wait limit only when cancelOnTimeout is on (cancelOnStop is for a pipeline cancel)", async () => {
     adf.scriptRun(PIPELINE, { defaultActivityMs: 600_000 });
-    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150 }), deps()), (e: Error) => e instanceof WaitTimeoutError && /did not finish within timeoutInMinutes/.test(e.message));
-    assert.ok(["Canceling", "Cancelled"].includes(adf.runs()[0].status));
-    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150, cancelOnStop: false }), deps()), (e: Error) => e instanceof WaitTimeoutError);
-    assert.equal(adf.runs()[1].status, "InProgress");
-    assert.ok(log.lines.some((l) => /warning: cancelOnStop is off/.test(l)));
+    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150 }), deps()), (e: Error) => e instanceof WaitTimeoutError && /did not finish within waitTimeoutInMinutes/.test(e.message));
+    assert.equal(adf.runs()[0].status, "InProgress");
+    assert.ok(log.lines.some((l) => /warning: cancelOnTimeout is off/.test(l)));
+    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150, cancelOnStop: false, cancelOnTimeout: true }), deps()), (e: Error) => e instanceof WaitTimeoutError);
+    assert.ok(["Canceling", "Cancelled"].includes(adf.runs()[1].status));
   });
 
   it("reruns a failed run from its failure, with the reference run's parameters", async () => {

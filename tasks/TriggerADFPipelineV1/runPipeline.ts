@@ -99,7 +99,7 @@ export async function triggerPipeline(request: TriggerRequest, deps: TriggerDeps
     });
   } catch (err) {
     if (err instanceof CancelledError || err instanceof WaitTimeoutError || abortSignal.aborted) {
-      await stopRun(run, request, { ...deps, runUrl, shownParameters });
+      await stopRun(run, request, err instanceof WaitTimeoutError, { ...deps, runUrl, shownParameters });
     }
     throw err;
   }
@@ -158,15 +158,19 @@ interface ReportDeps extends TriggerDeps {
   shownParameters: Record<string, string>;
 }
 
-/** The task stopped waiting (pipeline cancelled, or timeout): cancel the run if asked, and report what is known. */
-async function stopRun(run: RunRef, request: TriggerRequest, deps: ReportDeps): Promise<void> {
+/**
+ * The task stopped waiting (pipeline cancelled: cancelOnStop decides; its own limit passed:
+ * cancelOnTimeout decides): cancel the run if asked, and report what is known.
+ */
+async function stopRun(run: RunRef, request: TriggerRequest, timedOut: boolean, deps: ReportDeps): Promise<void> {
   const { log, loc } = deps;
   const signal = AbortSignal.timeout(deps.cleanupInMs ?? 6000);
-  if (!request.cancelOnStop) {
-    log.warning(loc("RunLeftRunning", run.runId, deps.runUrl));
+  const setting = timedOut ? "cancelOnTimeout" : "cancelOnStop";
+  if (!(timedOut ? request.cancelOnTimeout : request.cancelOnStop)) {
+    log.warning(loc("RunLeftRunning", setting, run.runId, deps.runUrl));
     return;
   }
-  log.info(loc("CancellingRun", run.runId));
+  log.info(loc("CancellingRun", run.runId, setting));
   try {
     await deps.client.pipelineRuns.cancel(run.resourceGroupName, run.factoryName, run.runId, { isRecursive: true, abortSignal: signal });
   } catch (err) {

@@ -24,6 +24,7 @@ const BASE: TriggerRequest = {
   pollingIntervalInMs: 1000,
   timeoutInMs: 0,
   cancelOnStop: true,
+  cancelOnTimeout: false,
   failOnStatus: "failedOrCancelled",
 };
 

@@ -145,7 +145,7 @@ export async function runTask(options: AgentRunOptions): Promise<AgentRunResult>
       ...variableEnvironment(variables, options.secretVariables ?? {}),
       ...systemConnectionEnvironment(variables["System.CollectionUri"] ?? DEFAULT_COLLECTION_URI, randomBytes(24).toString("base64url")),
       ...(options.connection ? endpointEnvironment(options.connection) : {}),
-      ...inputEnvironment(options.inputs),
+      ...inputEnvironment(resolveAliases(options.inputs, taskDir)),
       ...(options.caCertPath ? { NODE_EXTRA_CA_CERTS: options.caCertPath } : {}),
       ...options.env,
     };
@@ -160,6 +160,20 @@ export async function runTask(options: AgentRunOptions): Promise<AgentRunResult>
   } finally {
     await fs.promises.rm(runRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * Input names as written in YAML → the task's input names: the server maps a task.json `aliases`
+ * entry to its input before the job reaches the agent, which sets INPUT_<name> from the input's name
+ * (microsoft/azure-pipelines-agent src/Agent.Worker/TaskRunner.cs, "Merge the instance inputs").
+ */
+function resolveAliases(inputs: Record<string, string>, taskDir: string): Record<string, string> {
+  const manifestPath = path.join(taskDir, "task.json");
+  if (!fs.existsSync(manifestPath)) return inputs;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as { inputs?: { name: string; aliases?: string[] }[] };
+  const byAlias = new Map<string, string>();
+  for (const input of manifest.inputs ?? []) for (const alias of input.aliases ?? []) byAlias.set(alias.toLowerCase(), input.name);
+  return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [byAlias.get(name.toLowerCase()) ?? name, value]));
 }
 
 function spawnTask(run: {

@@ -30,7 +30,7 @@ const CASES: RejectionCase[] = [
     input: "instanceCount",
     says: /whole number between 1 and 100, not 'two'/,
   },
-  { what: "a timeout of 0 minutes", inputs: { timeoutInMinutes: "0" }, input: "timeoutInMinutes", says: /greater than 0 and at most 1440/ },
+  { what: "a negative wait limit", inputs: { waitTimeoutInMinutes: "-1" }, input: "waitTimeoutInMinutes", says: /from 0 to 43200 .*0 = no limit.*not '-1'/ },
   { what: "no endpoint name (neither input nor file)", inputs: { endpointName: "" }, input: "endpointName", says: /endpoint name is missing/ },
   {
     what: "an endpoint name that breaks the naming rules, naming the input",

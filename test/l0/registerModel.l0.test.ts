@@ -2,7 +2,7 @@
  * RegisterModel through task-lib's MockTestRunner (L0): input and service-connection checks that
  * must refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import { type RejectionCase, assertReachedAzure } from "./assertions";
+import { type RejectionCase, assertRejectedBeforeAzure } from "./assertions";
 import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
 import { describeL0Task } from "./taskSuite";
 
@@ -26,7 +26,7 @@ const CASES: RejectionCase[] = [
   { what: "an mlflow_model folder without an MLmodel file", inputs: { modelType: "mlflow_model", modelPath: "outputs" }, input: "modelPath", says: /has no MLmodel file at its root/ },
   { what: "a version that is not a model version", inputs: { version: "-1" }, input: "version", says: /'-1', which is not a valid model version/ },
   { what: "a job output name starting with a digit", inputs: { ...JOB_OUTPUT, outputName: "1st_output" }, input: "outputName", says: /'1st_output', which is not a job output name/ },
-  { what: "no job name and no JobName variable", inputs: { ...JOB_OUTPUT, jobName: "" }, input: "jobName", says: /the variable JobName is not set/ },
+  { what: "no job name (a plain JobName variable is not read)", inputs: { ...JOB_OUTPUT, jobName: "" }, input: "jobName", says: /'jobName' is required when modelSource is jobOutput/ },
   { what: "properties that are neither key=value lines nor a mapping", inputs: { properties: "stage: prod\nowner" }, input: "properties", says: /must be a JSON or YAML object/ },
   {
     what: "a service connection with an unsupported scheme (read from the mocked endpoint)",
@@ -51,8 +51,8 @@ describeL0Task("RegisterModelV1", {
     ws.write("model.pkl", "outside\n", { outside: true });
   },
   more: (run) => {
-    it("takes the job name from SubmitAzureMLPipeline's JobName variable when jobName is empty", async () => {
-      assertReachedAzure(await run({ inputs: { ...JOB_OUTPUT, jobName: "" }, variables: { JobName: "train_job_1" } }));
+    it("does not read a plain JobName variable when jobName is empty (the agent stores outputs only as <step>.<variable>)", async () => {
+      assertRejectedBeforeAzure(await run({ inputs: { ...JOB_OUTPUT, jobName: "" }, variables: { JobName: "train_job_1" } }), { input: "jobName", says: /is required when modelSource is jobOutput/ });
     });
   },
 });

@@ -33,7 +33,7 @@ const CASES: RejectionCase[] = [
   },
   { what: "a failOnStatus that is not an option", inputs: { failOnStatus: "sometimes" }, input: "failOnStatus", says: /'sometimes'; it must be one of: failedOrCancelled, failed, never/ },
   { what: "a polling interval of 0 s", inputs: { pollingIntervalSeconds: "0" }, input: "pollingIntervalSeconds", says: /is 0; it must be between 1 and 3600/ },
-  { what: "a timeout that is not a number", inputs: { timeoutInMinutes: "soon" }, input: "timeoutInMinutes", says: /number of minutes from 0 to 10080.*not 'soon'/ },
+  { what: "a wait limit that is not a number", inputs: { waitTimeoutInMinutes: "soon" }, input: "waitTimeoutInMinutes", says: /number of minutes from 0 to 43200.*not 'soon'/ },
   { what: "waitForCompletion that is not a boolean", inputs: { waitForCompletion: "maybe" }, input: "waitForCompletion", says: /true or false, not 'maybe'/ },
   { what: "startFromFailure without a run to rerun", inputs: { startFromFailure: "true" }, input: "startFromFailure", says: /only applies to a rerun: set 'referencePipelineRunId'/ },
   {

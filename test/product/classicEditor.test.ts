@@ -4,7 +4,9 @@
  * emulator with a bearer token for the service connection's identity, and the lists must hold the
  * default scenario's resources (factories → mlops-adf, pipelines → prepare-training-data,
  * workspaces → ml_workspace, clusters → aks-cluster...). A binding for a resource type this test
- * has no expectation for fails, so a new binding cannot go unchecked. Also: every visibleRule,
+ * has no expectation for fails, so a new binding cannot go unchecked. The emulator answers 2 items a
+ * page (nextLink) and holds 5 factories, pipelines, clusters and models: every list must follow the
+ * pages (3 calls) and hold all of them; the cluster list holds only the chosen resource group's. Also: every visibleRule,
  * binding target and `$(input)` names an existing input, and every input has helpMarkDown.
  */
 import * as assert from "node:assert/strict";
@@ -16,13 +18,18 @@ import { httpsRequest } from "../../scripts/httpsRequest";
 import { startEmulator, type Emulator } from "../emulator";
 import { emulatorConnection } from "../harness/agentRunner";
 import { visibleRuleInputs } from "../harness/taskManifestChecks";
-import { pickListItems, resolveEndpointUrl, type DataSourceBinding } from "./dataSourceBinding";
+import { allPickListItems, type DataSourceBinding } from "./dataSourceBinding";
+
+/** Items per page the emulator answers with, and the extra resources that make 3 pages of 5. */
+const PAGE_SIZE = 2;
+const MORE = ["p2", "p3", "p4", "p5"];
 
 const repoRoot = findRepoRoot(__dirname);
 
 interface TaskManifest {
   name: string;
-  inputs: { name: string; type: string; helpMarkDown?: string; visibleRule?: string; aliases?: string[] }[];
+  instanceNameFormat?: string;
+  inputs: { name: string; type: string; helpMarkDown?: string; visibleRule?: string; aliases?: string[]; required?: boolean; groupName?: string }[];
   groups?: { name: string; visibleRule?: string }[];
   dataSourceBindings?: DataSourceBinding[];
 }
@@ -39,16 +46,17 @@ function taskManifests(): { folder: string; manifest: TaskManifest }[] {
 function expectedValues(emu: Emulator): Record<string, { exactly?: string[]; includes?: string[] } | undefined> {
   return {
     resourcegroups: { includes: [emu.resourceGroupName] },
-    factories: { exactly: ["mlops-adf"] },
-    pipelines: { exactly: ["prepare-training-data"] },
+    factories: { exactly: ["mlops-adf", ...MORE.map((m) => `adf-${m}`)] },
+    pipelines: { exactly: ["prepare-training-data", ...MORE.map((m) => `pipeline-${m}`)] },
     workspaces: { exactly: ["ml_workspace"] },
-    managedclusters: { exactly: ["aks-cluster"] },
+    // Scoped to aksResourceGroupName: not the cluster of the other resource group.
+    managedclusters: { exactly: ["aks-cluster", ...MORE.map((m) => `aks-${m}`)] },
     computes: { includes: ["cpu-cluster", "gpu-cluster"] },
     // DeployToAKS lists attached Kubernetes computes only (a jsonpath filter): k8s-compute, seeded below.
     "DeployToAKSV1:computeName": { exactly: ["k8s-compute"] },
-    // DeployToAKS's model input takes a reference: <name>@latest.
-    "DeployToAKSV1:model": { exactly: ["best_model@latest"] },
-    models: { exactly: ["best_model"] },
+    // DeployToAKS's model input takes a pinned reference: <name>:<latest version>.
+    "DeployToAKSV1:model": { exactly: ["best_model:2", ...MORE.map((m) => `model-${m}:1`)] },
+    models: { exactly: ["best_model", ...MORE.map((m) => `model-${m}`)] },
     onlineendpoints: { exactly: ["model-service"] },
   };
 }
@@ -102,6 +110,29 @@ describe("classic editor", function () {
     }
   });
 
+  it("the connection input is the same in every task: azureSubscription, alias connectedServiceNameARM, first in the first group", () => {
+    for (const { folder, manifest } of tasks) {
+      const connection = manifest.inputs.filter((i) => i.type.startsWith("connectedService:"));
+      assert.equal(connection.length, 1, folder);
+      assert.deepEqual(
+        { name: connection[0].name, aliases: connection[0].aliases, group: connection[0].groupName, first: manifest.inputs[0] === connection[0] },
+        { name: "azureSubscription", aliases: ["connectedServiceNameARM"], group: manifest.groups?.[0]?.name, first: true },
+        folder,
+      );
+    }
+  });
+
+  it("instanceNameFormat names only required inputs shown in every mode (no 'Deploy  to  on AKS')", () => {
+    for (const { folder, manifest } of tasks) {
+      const used = [...(manifest.instanceNameFormat ?? "").matchAll(/\$\(([A-Za-z0-9]+)\)/g)].map((m) => m[1]);
+      assert.ok(used.length > 0, `${folder}: instanceNameFormat names no input`);
+      for (const name of used) {
+        const input = manifest.inputs.find((i) => i.name === name);
+        assert.ok(input?.required === true && !input.visibleRule, `${folder}: instanceNameFormat uses ${name}, which can be empty`);
+      }
+    }
+  });
+
   describe("pick lists from the emulator", () => {
     let emu: Emulator;
     let token: string;
@@ -110,6 +141,18 @@ describe("classic editor", function () {
     before(async () => {
       emu = await startEmulator({ azurite: false });
       emu.ml.seedAsset("models", "best_model", "1", { modelType: "custom_model", modelUri: "azureml://jobs/seed/outputs/best_model" });
+      emu.ml.seedAsset("models", "best_model", "2", { modelType: "custom_model", modelUri: "azureml://jobs/seed/outputs/best_model" });
+      const rg = emu.resourceGroupName;
+      for (const m of MORE) {
+        emu.datafactory.addFactory(emu.subscriptionId, rg, `adf-${m}`);
+        emu.datafactory.addPipeline(emu.subscriptionId, rg, "mlops-adf", `pipeline-${m}`, { activities: [{ name: "Wait1", type: "Wait" }] } as never);
+        emu.aks.addCluster(emu.subscriptionId, rg, `aks-${m}`);
+        emu.ml.seedAsset("models", `model-${m}`, "1", { modelType: "custom_model", modelUri: `azureml://jobs/seed/outputs/${m}` });
+      }
+      emu.aks.addCluster(emu.subscriptionId, "other_rg", "aks-elsewhere");
+      emu.datafactory.setPageSize(PAGE_SIZE);
+      emu.ml.setPageSize(PAGE_SIZE);
+      emu.aks.setPageSize(PAGE_SIZE);
       const cluster = `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/aks-cluster`;
       emu.ml.addKubernetesCompute({ name: "k8s-compute", resourceId: cluster });
       const { connection } = emulatorConnection(emu, "secret");
@@ -144,12 +187,14 @@ describe("classic editor", function () {
     for (const { folder, manifest } of tasks) {
       for (const binding of manifest.dataSourceBindings ?? []) {
         it(`${folder}: ${binding.target} lists the scenario's resources`, async () => {
-          const url = resolveEndpointUrl(binding, endpoint, scenarioInputs(emu));
-          assert.doesNotMatch(url, /\{\{|\$\(/, `unresolved template in ${url}`);
-          assert.ok(url.startsWith(emu.armUrl), `${url} is not on the connection's ARM URL`);
-          const response = await httpsRequest({ method: "GET", url, headers: { Authorization: `Bearer ${token}` }, caPem: emu.caCertPem });
-          assert.equal(response.status, 200, `GET ${url} → ${response.status} ${response.body}`);
-          const items = pickListItems(binding, JSON.parse(response.body));
+          const { items, urls } = await allPickListItems(binding, endpoint, scenarioInputs(emu), async (url) => {
+            assert.doesNotMatch(url, /\{\{|\$\(/, `unresolved template in ${url}`);
+            assert.ok(url.startsWith(emu.armUrl), `${url} is not on the connection's ARM URL`);
+            const response = await httpsRequest({ method: "GET", url, headers: { Authorization: `Bearer ${token}` }, caPem: emu.caCertPem });
+            assert.equal(response.status, 200, `GET ${url} → ${response.status} ${response.body}`);
+            return JSON.parse(response.body) as unknown;
+          });
+          const url = urls[0];
           for (const item of items) {
             assert.ok(item.Value.length > 0 && item.DisplayValue.length > 0, `empty item ${JSON.stringify(item)}`);
             assert.doesNotMatch(`${item.Value} ${item.DisplayValue}`, /\{\{|\}\}|undefined|null|&#/, `badly rendered item ${JSON.stringify(item)}`);
@@ -160,7 +205,8 @@ describe("classic editor", function () {
           const expected = expectedValues(emu)[`${folder}:${binding.target}`] ?? expectedValues(emu)[collection];
           assert.ok(expected, `no expectation for a pick list of '${collection}' (${url}): add one to this test`);
           const values = items.map((i) => i.Value).sort();
-          if (expected.exactly) assert.deepEqual(values, [...expected.exactly].sort(), `${binding.target} from ${url}`);
+          if (expected.exactly) assert.deepEqual(values, [...expected.exactly].sort(), `${binding.target} from ${urls.join(" then ")}`);
+          if (expected.exactly && expected.exactly.length > PAGE_SIZE) assert.ok(urls.length >= 3, `${binding.target}: ${urls.length} call(s) for ${expected.exactly.length} items`);
           for (const value of expected.includes ?? []) assert.ok(values.includes(value), `${binding.target}: ${JSON.stringify(values)} lacks ${value}`);
         });
       }

@@ -6,7 +6,14 @@
  * filters `[?(@.a.b == 'x')]` / `!=` with a string, number or boolean literal) and
  * render each through `resultTemplate` (Mustache: `{{{x}}}` raw, `{{x}}` HTML-escaped, dotted
  * names) into `{ Value, DisplayValue }` (a template that renders to plain text gives that text as
- * both). Sections and helpers are refused, so a binding that needs them fails loudly here.
+ * both). Of sections, only the documented `{{#if x}}…{{/if}}` and `{{#unless x}}…{{/unless}}` block
+ * helpers (microsoft/azure-pipelines-extensions docs/authoring/endpoints/mustacheHelpers.md); other
+ * sections and helpers are refused, so a binding that needs them fails loudly here.
+ *
+ * Paging (allPickListItems): `initialContextTemplate` gives the first context, `endpointUrl` is rendered
+ * with it, then while `callbackRequiredTemplate` renders to `true` on the answer,
+ * `callbackContextTemplate` (rendered on the answer) is the next context; at most 5 calls
+ * (microsoft/azure-pipelines-extensions docs/authoring/endpoints/pagination.md, "Throttling").
  */
 
 export interface DataSourceBinding {
@@ -16,7 +23,13 @@ export interface DataSourceBinding {
   resultSelector?: string;
   resultTemplate?: string;
   dataSourceName?: string;
+  initialContextTemplate?: string;
+  callbackContextTemplate?: string;
+  callbackRequiredTemplate?: string;
 }
+
+/** Calls a data source makes at most when it pages (pagination.md, "Throttling"). */
+export const MAX_PAGE_CALLS = 5;
 
 export interface PickListItem {
   Value: string;
@@ -44,9 +57,16 @@ function text(value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-/** Mustache variables only: `{{{name}}}`, `{{&name}}` (raw) and `{{name}}` (escaped). */
+function truthy(value: unknown): boolean {
+  return !(value === undefined || value === null || value === false || value === "" || (Array.isArray(value) && value.length === 0));
+}
+
+/** Mustache variables (`{{{name}}}`, `{{&name}}` raw, `{{name}}` escaped) and the `if` / `unless` block helpers. */
 export function renderMustache(template: string, context: unknown): string {
-  return template.replace(/\{\{\{\s*([^}]*?)\s*\}\}\}|\{\{\s*([#^/!>&]?)\s*([^}]*?)\s*\}\}/g, (tag, raw: string | undefined, sigil: string, name: string) => {
+  const blocks = template.replace(/\{\{#(if|unless)\s+([^}\s]+)\s*\}\}([\s\S]*?)\{\{\/\1\}\}/g, (_, helper: string, name: string, body: string) =>
+    truthy(lookup(context, name)) === (helper === "if") ? body : "",
+  );
+  return blocks.replace(/\{\{\{\s*([^}]*?)\s*\}\}\}|\{\{\s*([#^/!>&]?)\s*([^}]*?)\s*\}\}/g, (tag, raw: string | undefined, sigil: string, name: string) => {
     if (raw !== undefined) return text(lookup(context, raw));
     if (sigil === "&") return text(lookup(context, name));
     if (sigil !== "") throw new Error(`Mustache tag '${tag}' is not supported by this renderer.`);
@@ -63,10 +83,39 @@ export function substituteInputs(template: string, inputValues: Record<string, s
   });
 }
 
-export function resolveEndpointUrl(binding: DataSourceBinding, endpoint: { url: string; data: Record<string, string> }, inputValues: Record<string, string>): string {
+export function resolveEndpointUrl(
+  binding: DataSourceBinding,
+  endpoint: { url: string; data: Record<string, string> },
+  inputValues: Record<string, string>,
+  pageContext: Record<string, unknown> = {},
+): string {
   if (!binding.endpointUrl) throw new Error(`binding for '${binding.target}' has no endpointUrl (named data sources are resolved by Azure DevOps itself).`);
   const withInputs = substituteInputs(binding.endpointUrl, inputValues);
-  return renderMustache(withInputs, { endpoint: { url: endpoint.url, ...endpoint.data } });
+  return renderMustache(withInputs, { ...pageContext, endpoint: { url: endpoint.url, ...endpoint.data } });
+}
+
+/**
+ * Every page of a binding's list, as the editor fetches it: `get` answers one URL with its JSON body.
+ * Returns the items and the URLs called.
+ */
+export async function allPickListItems(
+  binding: DataSourceBinding,
+  endpoint: { url: string; data: Record<string, string> },
+  inputValues: Record<string, string>,
+  get: (url: string) => Promise<unknown>,
+): Promise<{ items: PickListItem[]; urls: string[] }> {
+  const items: PickListItem[] = [];
+  const urls: string[] = [];
+  let context = binding.initialContextTemplate ? (JSON.parse(renderMustache(binding.initialContextTemplate, {})) as Record<string, unknown>) : {};
+  for (;;) {
+    const url = resolveEndpointUrl(binding, endpoint, inputValues, context);
+    urls.push(url);
+    const body = await get(url);
+    items.push(...pickListItems(binding, body));
+    const more = binding.callbackRequiredTemplate !== undefined && renderMustache(binding.callbackRequiredTemplate, body).trim() === "true";
+    if (!more || urls.length >= MAX_PAGE_CALLS) return { items, urls };
+    context = JSON.parse(renderMustache(binding.callbackContextTemplate ?? "{}", body)) as Record<string, unknown>;
+  }
 }
 
 type PathStep =

@@ -6,13 +6,15 @@
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import { findRepoRoot } from "../../scripts/repoRoot";
 import { parseArgs, resolveTaskFolder, runWithDeveloperLogin, UsageError } from "../../scripts/localRun";
 import { scopeForResource, startLoopbackTokenServer } from "../../scripts/loopbackTokenServer";
-import { startEmulator, type Emulator } from "../emulator";
+import { readyInfo, startEmulator, type Emulator } from "../emulator";
 import { emulatorConnection } from "../harness/agentRunner";
 
 const repoRoot = findRepoRoot(__dirname);
@@ -45,15 +47,17 @@ describe("local run (mlops-tasks run)", function () {
   this.timeout(120_000);
 
   describe("arguments", () => {
-    it("reads a run command", () => {
-      assert.deepEqual(parseArgs(["run", "TriggerADFPipeline@1", "--input", "a=b=c", "--variable", "JobName=j1", "--emulator", "--time-scale", "10"]), {
+    it("reads a run command (util.parseArgs: --input k=v and --input=k=v alike)", () => {
+      assert.deepEqual(parseArgs(["run", "TriggerADFPipeline@1", "--input", "a=b=c", "--input=d=e", "--variable", "train.JobName=j1", "--emulator", "--time-scale", "10"]), {
         task: "TriggerADFPipeline@1",
-        inputs: { a: "b=c" },
-        variables: { JobName: "j1" },
+        inputs: { a: "b=c", d: "e" },
+        variables: { "train.JobName": "j1" },
         emulator: true,
         timeScale: 10,
       });
-      assert.deepEqual(parseArgs(["run", "RegisterModel", "--subscription", "sub-1"]).subscriptionId, "sub-1");
+      assert.deepEqual(parseArgs(["run", "RegisterModel", "--subscription", "sub-1"]), { task: "RegisterModel", inputs: {}, variables: {}, emulator: false, subscriptionId: "sub-1" });
+      assert.deepEqual(parseArgs(["run", "T", "--emulator-url", "https://127.0.0.1:1", "--seed", "s.json"]), { task: "T", inputs: {}, variables: {}, emulator: false, emulatorUrl: "https://127.0.0.1:1", seed: "s.json" });
+      for (const argv of [["--help"], ["-h"], ["help"], ["run", "--help"], ["run", "T", "-h"]]) assert.deepEqual(parseArgs(argv), { help: true }, JSON.stringify(argv));
     });
 
     const bad: [string[], RegExp][] = [
@@ -69,6 +73,10 @@ describe("local run (mlops-tasks run)", function () {
       [["run", "T", "--time-scale", "5"], /--time-scale only applies with --emulator/],
       [["run", "T", "--emulator", "--subscription", "s"], /--subscription does not apply with --emulator/],
       [["run", "T", "--subscription"], /--subscription needs a value/],
+      [["run", "T", "extra"], /Unexpected argument 'extra'/],
+      [["run", "T", "--seed", "s.json"], /--seed needs an emulator/],
+      [["run", "T", "--emulator", "--emulator-url", "https://127.0.0.1:1"], /--emulator and --emulator-url exclude each other/],
+      [["run", "T", "--emulator-ready", "{}", "--subscription", "s"], /--subscription does not apply with --emulator-ready/],
     ];
     for (const [argv, message] of bad) {
       it(`refuses ${JSON.stringify(argv)}`, () => {
@@ -93,6 +101,29 @@ describe("local run (mlops-tasks run)", function () {
       assert.match(unknown.stderr, /No task 'NoSuchTask'.*RegisterModel@1/);
     });
 
+    it("--help prints the usage and exits 0", async () => {
+      for (const argv of [["--help"], ["run", "--help"]]) {
+        const r = await runCli(argv);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^Usage: mlops-tasks run[\s\S]*--emulator-url <url>[\s\S]*--seed <file>/);
+      }
+    });
+
+    it("refuses an emulator URL that is not on this machine, and a seed file that is not a list of calls", async () => {
+      const remote = await runCli(["run", "TriggerADFPipeline", "--emulator-url", "https://example.com/"]);
+      assert.equal(remote.code, 2);
+      assert.match(remote.stderr, /--emulator-url must be the emulator's https URL on this machine/);
+      const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "seed-"));
+      try {
+        await fs.promises.writeFile(path.join(dir, "seed.json"), JSON.stringify({ module: "ml" }));
+        const seed = await runCli(["run", "TriggerADFPipeline", "--emulator", "--seed", path.join(dir, "seed.json")]);
+        assert.equal(seed.code, 2);
+        assert.match(seed.stderr, /seed\.json must hold a JSON array of \{"module", "method", "args"\} calls/);
+      } finally {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it("asks for a subscription when not using the emulator", async () => {
       const r = await runCli(["run", "TriggerADFPipeline", ...ADF_INPUTS]);
       assert.equal(r.code, 2);
@@ -114,6 +145,41 @@ describe("local run (mlops-tasks run)", function () {
       const r = await runCli(["run", "TriggerADFPipeline", ...ADF_INPUTS, "--input", "factoryName=no-such-factory", "--emulator"]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, /\nFailed: .*no-such-factory/);
+    });
+  });
+
+  describe("a running emulator (npm run emulator), seeded", () => {
+    let emu: Emulator;
+    let dir: string;
+    before(async () => {
+      emu = await startEmulator({ azurite: false, timeScale: 30 });
+      dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "seed-"));
+      const seed = [
+        { module: "datafactory", method: "addPipeline", args: ["{{subscriptionId}}", "{{resourceGroupName}}", "mlops-adf", "seeded-pipeline", { activities: [{ name: "CopyRawData", type: "Copy" }] }] },
+      ];
+      await fs.promises.writeFile(path.join(dir, "seed.json"), JSON.stringify(seed));
+      await fs.promises.writeFile(path.join(dir, "emulator.txt"), `EMULATOR_READY ${JSON.stringify(readyInfo(emu))}\n`);
+    });
+    after(async () => {
+      await emu?.stop();
+      if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
+    });
+
+    const seededInputs = ["--input=resourceGroupName=ml_rg", "--input=factoryName=mlops-adf", "--input=pipelineName=seeded-pipeline", "--input=pollingIntervalSeconds=1"];
+
+    it("--emulator-url with --seed: runs a pipeline only the seed created, in that emulator", async () => {
+      const r = await runCli(["run", "TriggerADFPipeline", ...seededInputs, "--emulator-url", emu.url, "--seed", path.join(dir, "seed.json")]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Seeded the emulator with 1 call\(s\)/);
+      const runs = emu.datafactory.runs().filter((run) => run.pipelineName === "seeded-pipeline");
+      assert.equal(runs.length, 1, "the run happened in the running emulator");
+      assert.equal(runs[0].status, "Succeeded");
+    });
+
+    it("--emulator-ready with the EMULATOR_READY line npm run emulator printed", async () => {
+      const r = await runCli(["run", "TriggerADFPipeline", ...seededInputs, "--emulator-ready", path.join(dir, "emulator.txt")]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(emu.datafactory.runs().filter((run) => run.pipelineName === "seeded-pipeline").length, 2);
     });
   });
 

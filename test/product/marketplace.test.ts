@@ -60,12 +60,69 @@ describe("Marketplace listing", () => {
       "AzureML Data Scientist",
       "AzureML Compute Operator",
       "Contributor",
-      "Azure Kubernetes Service Cluster User Role",
       "Reader",
       "Storage Blob Data Contributor",
     ]) {
       assert.ok(overview.includes(`**${role}**`), `overview.md names **${role}**`);
     }
+    // DeployToAKS only reads the cluster: no role that lets it get cluster credentials or change it.
+    assert.ok(!overview.includes("Cluster User Role"), "a role the code does not need");
+  });
+
+  describe("overview.md's claims match the code", () => {
+    const manifests = tasks.map((folder) => ({ folder, json: JSON.parse(read(`tasks/${folder}/task.json`)) as Record<string, any> }));
+
+    it("the input reference lists every input of every task with its YAML aliases and default, and its outputs", () => {
+      for (const { folder, json } of manifests) {
+        const start = overview.indexOf(`### \`${folder.replace(/V(\d+)$/, "@$1")}\``);
+        assert.ok(start > overview.indexOf("## Input reference"), `${folder} has an input reference section`);
+        const section = overview.slice(start, overview.indexOf("\n#", start + 4));
+        for (const input of json["inputs"] as { name: string; aliases?: string[]; defaultValue?: string; required?: boolean }[]) {
+          const aliases = input.aliases?.length ? ` (${input.aliases.map((a) => `\`${a}\``).join(", ")})` : "";
+          const row = section.split("\n").find((l) => l.startsWith(`| \`${input.name}\`${aliases} |`));
+          assert.ok(row, `${folder}: input ${input.name}${aliases} is in the reference`);
+          if (!input.required && input.defaultValue) assert.ok(row.includes(`| \`${input.defaultValue}\` |`), `${folder}: ${input.name} default ${input.defaultValue}`);
+        }
+        for (const output of json["outputVariables"] as { name: string }[]) assert.ok(section.includes(`\`<step>.${output.name}\``), `${folder}: output ${output.name}`);
+      }
+    });
+
+    it("the agent version is the tasks' minimumAgentVersion", () => {
+      const versions = new Set(manifests.map((m) => m.json["minimumAgentVersion"] as string));
+      assert.equal(versions.size, 1);
+      assert.ok(overview.includes(`agent **${[...versions][0]}** or later`));
+    });
+
+    it("waiting: no limit of its own by default, alias timeoutInMinutes, 0 allowed and the same polling default everywhere", () => {
+      const waiting = manifests.filter((m) => m.json["inputs"].some((i: { name: string }) => i.name === "waitTimeoutInMinutes"));
+      assert.deepEqual(waiting.map((m) => m.folder).sort(), ["DeployToAKSV1", "SubmitAzureMLPipelineV1", "TriggerADFPipelineV1"]);
+      for (const { folder, json } of waiting) {
+        const input = (name: string) => json["inputs"].find((i: { name: string }) => i.name === name);
+        assert.deepEqual([input("waitTimeoutInMinutes").defaultValue, input("waitTimeoutInMinutes").aliases], ["0", ["timeoutInMinutes"]], folder);
+        assert.equal(input("pollingIntervalSeconds").defaultValue, "30", folder);
+      }
+      assert.match(overview, /`waitTimeoutInMinutes` \(YAML alias\s+`timeoutInMinutes`[^)]*\) is `0` by default/);
+    });
+
+    it("Submit Azure ML pipeline supports the job types the page names, and only those", () => {
+      assert.match(read("tasks/SubmitAzureMLPipelineV1/loader/loadJob.ts"), /\(supported: pipeline, command\)/);
+      assert.match(overview, /for `type: pipeline`\s+and `type: command` jobs/);
+    });
+
+    it("Deploy model to AKS only reads the cluster (one call on it: managedClusters.get)", () => {
+      const dir = path.join(repoRoot, "tasks", "DeployToAKSV1");
+      const calls = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+        .flatMap((f) => [...fs.readFileSync(path.join(dir, f), "utf8").matchAll(/\baks\.(\w+)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`));
+      assert.deepEqual([...new Set(calls)], ["managedClusters.get"]);
+      assert.match(overview, /\*\*Reader\*\* \| the AKS cluster \(the task reads it; it never changes it\)/);
+    });
+
+    it("the release notes are in CHANGELOG.md and name the wait limit change", () => {
+      assert.match(read("CHANGELOG.md"), /## Unreleased[\s\S]*waitTimeoutInMinutes[\s\S]*## 1\.0\.0/);
+      assert.ok(overview.includes("CHANGELOG.md"));
+    });
   });
 
   it("each task has its own generated 32×32 icon, and the diagram is the generated one", () => {

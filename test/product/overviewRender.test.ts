@@ -83,9 +83,10 @@ describe("overview.md renders with its pictures (headless chromium)", function (
       assert.ok(images.length > 0, "overview.md shows at least one picture");
       for (const image of images) assert.ok(image.complete && image.naturalWidth > 0, `${image.src} did not load`);
       const headings = await page.evaluate(() => Array.from(document.querySelectorAll("h2")).map((h) => h.textContent ?? ""));
-      for (const heading of ["The tasks", "A complete pipeline", "Permissions"]) assert.ok(headings.includes(heading), `section '${heading}'`);
+      const sections = ["The tasks", "What is supported, and what is not", "What you see", "A complete pipeline", "Long training jobs", "Permissions", "Agent requirements", "Troubleshooting", "Input reference", "Release notes"];
+      for (const heading of sections) assert.ok(headings.includes(heading), `section '${heading}'`);
       const tables = await page.evaluate(() => document.querySelectorAll("table").length);
-      assert.ok(tables >= 2, "the task and permission tables render as tables");
+      assert.ok(tables >= 8, "the task, permission, troubleshooting, check and input reference tables render as tables");
       const screenshotPath = path.join(tempDir, "overview.png");
       const png = await page.screenshot({ path: screenshotPath, fullPage: true });
       assert.ok(png.length > 10_000, "a real screenshot");

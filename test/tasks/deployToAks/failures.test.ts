@@ -78,12 +78,12 @@ describe("DeployToAKS task: failures", function () {
     assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.deployments.map((d) => [d.name, d.provisioningState]), [["blue", "Failed"]]);
   });
 
-  it("stops waiting at timeoutInMinutes with a message saying Azure goes on", async () => {
+  it("stops waiting at timeoutInMinutes (alias of waitTimeoutInMinutes) with a message saying Azure goes on", async () => {
     emu.ml.scriptDeployments({ durationMs: 3_600_000 });
     const started = Date.now();
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
     assert.ok(Date.now() - started < 10_000, `the task stops soon after the timeout (took ${Date.now() - started} ms)`);
     assert.equal(emu.ml.endpoint(ENDPOINT)!.deployments[0].provisioningState, "Updating", "a new deployment is Updating while it is created (recorded)");
   });

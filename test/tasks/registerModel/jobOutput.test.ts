@@ -55,16 +55,13 @@ describe("RegisterModel task: job output", function () {
     assert.equal(v.body.properties.properties["devops.buildId"], "42");
   });
 
-  it("reads the job name from the JobName variable (SubmitAzureMLPipeline's output) when jobName is empty", async () => {
+  it("an empty jobName fails naming the input, even with a plain JobName variable (the agent never sets one)", async () => {
     await submitJob("train_job_var");
     emu.ml.setJobStatus("train_job_var", "Completed");
     const r = await runRegister(emu, { modelName: "from-var", modelSource: "jobOutput", outputName: "model" }, { workDir, variables: { JobName: "train_job_var" } });
-    assert.equal(r.result, "Succeeded", r.stdout + r.stderr);
-    assert.equal(outputs(r).ModelUri, "azureml://jobs/train_job_var/outputs/model");
-
-    const none = await runRegister(emu, { modelName: "from-var", modelSource: "jobOutput", outputName: "model" }, { workDir });
-    assert.equal(none.result, "Failed");
-    assert.match(none.resultMessage!, /Input 'jobName' is empty and the variable JobName is not set/);
+    assert.equal(r.result, "Failed");
+    assert.match(r.resultMessage!, /Input 'jobName' is required when modelSource is jobOutput.*\$\(<step name>\.JobName\)/);
+    assert.deepEqual(emu.requests.filter("PUT", /\/models\/from-var/).map((e) => e.path), []);
   });
 
   it("skipIfUnchanged: the same job output is not registered twice", async () => {

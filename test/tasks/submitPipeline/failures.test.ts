@@ -111,11 +111,11 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
     for (let i = 1; i < lines.length; i++) assert.notEqual(lines[i].replace(/^\[[^\]]*\] /, ""), lines[i - 1].replace(/^\[[^\]]*\] /, ""), "a line repeats");
   });
 
-  it("timeout: fails naming timeoutInMinutes and cancels the job", async () => {
+  it("wait limit with cancelOnTimeout: fails naming waitTimeoutInMinutes and cancels the job", async () => {
     emu.ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { timeoutInMinutes: "0.03" } });
+    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { timeoutInMinutes: "0.03", cancelOnTimeout: "true" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /did not end within timeoutInMinutes \(2s\)/);
+    assert.match(r.resultMessage ?? "", /did not end within waitTimeoutInMinutes \(2s\)/);
     assert.match(r.stdout, /Cancelling job/);
     assert.ok(["CancelRequested", "Canceled"].includes(jobOf(r).status), jobOf(r).status);
     assert.equal(emu.requests.filter("POST", /\/jobs\/azdo_b42_[0-9a-f]{12}\/cancel$/).length, 1);
@@ -130,9 +130,9 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
     assert.match(r.stdout, /Cancellation of job '.*' requested/);
   });
 
-  it("cancelOnStop off: on timeout the job keeps running", async () => {
+  it("wait limit without cancelOnTimeout (cancelOnStop on): the job keeps running", async () => {
     emu.ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { timeoutInMinutes: "0.02", cancelOnStop: "false" } });
+    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { timeoutInMinutes: "0.02", cancelOnStop: "true" } });
     assert.equal(r.result, "Failed", details(r));
     assert.equal(jobOf(r).status, "Running");
     assert.equal(emu.requests.filter("POST", /\/cancel$/).length, 0);

@@ -78,11 +78,11 @@ describe("TriggerADFPipeline task: runs", function () {
     assert.equal(emu.requests.filter("POST", /\/cancel$/i).length, 0);
   });
 
-  it("fails at the timeout and cancels the remote run", async () => {
+  it("fails at its wait limit and, with cancelOnTimeout, cancels the remote run", async () => {
     emu.datafactory.scriptRun(PIPELINE, { defaultActivityMs: 3_600_000 });
-    const r = await runAdfTask(emu, { inputs: { timeoutInMinutes: "0.03" } });
+    const r = await runAdfTask(emu, { inputs: { timeoutInMinutes: "0.03", cancelOnTimeout: "true" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /did not finish within timeoutInMinutes/);
+    assert.match(r.resultMessage ?? "", /did not finish within waitTimeoutInMinutes/);
     const run = startedRun(emu, r);
     assert.ok(["Canceling", "Cancelled"].includes(run.status), run.status);
   });
