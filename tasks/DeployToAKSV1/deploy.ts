@@ -42,10 +42,10 @@ export async function getDeployment(ctx: DeployContext, endpointName: string, na
   });
 }
 
-export async function createOrUpdateDeployment(ctx: DeployContext, endpointName: string, name: string, body: OnlineDeployment): Promise<DeployedModel> {
+/** `existing`: the deployment as read before (undefined: this run creates it). */
+export async function createOrUpdateDeployment(ctx: DeployContext, endpointName: string, name: string, body: OnlineDeployment, existing: OnlineDeployment | undefined): Promise<DeployedModel> {
   const { loc, log } = ctx;
   const ws = ctx.workspace;
-  const existing = await getDeployment(ctx, endpointName, name);
   const props = body.properties as { model?: string; instanceType?: string };
   const what = [name, endpointName, props.model?.split("/models/").pop() ?? "-", props.instanceType ?? "defaultinstancetype", body.sku?.capacity ?? 1];
   log.info(existing ? loc("DeploymentUpdating", ...what) : loc("DeploymentCreating", ...what));

@@ -79,6 +79,7 @@ export function readTaskInputs(): TaskInputs {
       trafficPercent: readInteger("trafficPercent", { default: 100, min: 0, max: 100 }),
       ...(smokeTest ? { smokeTest } : {}),
       rollbackOnFailure: readBoolean("rollbackOnFailure", true),
+      allowInsecureScoringUri: readBoolean("allowInsecureScoringUri", false),
     },
     timeoutInMs,
     pollIntervalInMs: readInteger("pollingIntervalSeconds", { default: 5, min: 1, max: 300 }) * 1000,
