@@ -104,14 +104,14 @@ describe("DeployToAKS task: deployments", function () {
     assert.match(r.stdout, /EndpointKey holds an Azure ML token .* expires at \d{4}-/);
   });
 
-  it("a failing smoke test with rollbackOnFailure restores the previous split and deletes the new deployment", async () => {
+  it("a failing smoke test with rollbackOnFailure leaves the previous split and deletes the new deployment", async () => {
     assert.equal((await runDeploy(emu, baseInputs("blue"), { workDir })).result, "Succeeded");
     emu.ml.setScoringRule(ENDPOINT, { kind: "error", status: 500, message: "model file is corrupt" }, { deployment: "green" });
     const r = await runDeploy(emu, baseInputs("green", { model: "best_model@latest", trafficPercent: "10", smokeTestFile: "sample-request.json", rollbackOnFailure: "true" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
     assert.match(r.resultMessage ?? "", /smoke test of deployment 'green' failed: HTTP 500: model file is corrupt.*rolled back/i);
-    assert.match(r.stdout, /Traffic of endpoint 'model-service': blue=100 -> blue=90 green=10/);
-    assert.match(r.stdout, /Traffic of endpoint 'model-service' restored to blue=100/);
+    // the smoke test runs before any traffic change (rollout.test.ts): there is no traffic to restore
+    assert.doesNotMatch(r.stdout, /Setting the traffic/);
     const e = emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
     assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);

@@ -78,14 +78,23 @@ describe("DeployToAKS task: failures", function () {
     assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.deployments.map((d) => [d.name, d.provisioningState]), [["blue", "Failed"]]);
   });
 
-  it("stops waiting at timeoutInMinutes with a message saying Azure goes on", async () => {
+  it("stops waiting at timeoutInMinutes; a deployment still being created cannot be deleted yet, and the message says so", async () => {
     emu.ml.scriptDeployments({ durationMs: 3_600_000 });
     const started = Date.now();
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). The rollback did not complete; see the warnings above.");
+    assert.ok(r.issues.some((i) => i.type === "warning" && /rollback of deployment 'blue' did not complete/.test(i.message)), JSON.stringify(r.issues));
     assert.ok(Date.now() - started < 10_000, `the task stops soon after the timeout (took ${Date.now() - started} ms)`);
     assert.equal(emu.ml.endpoint(ENDPOINT)!.deployments[0].provisioningState, "Creating");
+  });
+
+  it("with rollbackOnFailure false, the timeout message says Azure goes on", async () => {
+    emu.ml.scriptDeployments({ durationMs: 3_600_000 });
+    const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1", rollbackOnFailure: "false" }), { workDir });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.doesNotMatch(r.stdout, /Rolling back/);
   });
 
   it("ends Cancelled, promptly, when the pipeline is cancelled (SIGINT) while the deployment is created", async () => {
