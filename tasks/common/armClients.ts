@@ -7,6 +7,7 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { sdkNetworkOptions } from "./agentNetwork";
 import type { AzureConnection } from "./connection";
+import { requestLimitsPolicy, type RequestLimits } from "./requestLimits";
 
 export const USER_AGENT_PREFIX = "mlops-pipeline-tasks";
 
@@ -15,6 +16,8 @@ export interface ArmClientOptionsOverrides {
   maxRetries?: number;
   /** Extra policies (e.g. a test's request recorder). */
   policies?: PipelinePolicy[];
+  /** Default DEFAULT_REQUEST_LIMITS (requestLimits.ts). */
+  requestLimits?: RequestLimits;
 }
 
 export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network">, overrides: ArmClientOptionsOverrides = {}) {
@@ -26,6 +29,10 @@ export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network"
     retryOptions: { maxRetries: overrides.maxRetries ?? 8, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 },
     userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     ...sdkNetworkOptions(conn.network, conn.cloud.armUrl),
-    additionalPolicies: (overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
+    additionalPolicies: [
+      ...(overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
+      // Per-request timeout, bounded retry waits, fast failure on unresolvable hosts and non-JSON answers.
+      { policy: requestLimitsPolicy(overrides.requestLimits), position: "perRetry" as const },
+    ],
   };
 }
