@@ -26,6 +26,9 @@ export interface RequestLimits {
 
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = { attemptTimeoutInMs: 100_000, maxRetryWaitInMs: 300_000, maxPollDelayInMs: 60_000 };
 
+/** Blob (data plane) requests: each try of one request, a block of an upload at most. */
+export const BLOB_TRY_TIMEOUT_IN_MS = 300_000;
+
 export const REQUEST_LIMITS_POLICY = "mlopsRequestLimitsPolicy";
 
 /** The error code of a call that broke a limit; never retried by the SDK's retry policy (not a system error code). */

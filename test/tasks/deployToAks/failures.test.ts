@@ -107,6 +107,23 @@ describe("DeployToAKS task: failures", function () {
     assert.ok(r.durationMs < 15_000, `took ${r.durationMs} ms`);
   });
 
+  it("an ARM host that does not resolve fails within seconds, naming the host, not blamed on the timeout", async () => {
+    const r = await runDeploy(emu, baseInputs("blue"), { workDir, armUrl: "https://management.mlops-test.invalid/" });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.match(r.resultMessage ?? "", /the host management\.mlops-test\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN)\)/);
+    assert.doesNotMatch(r.resultMessage ?? "", /did not finish within/);
+    assert.ok(r.durationMs < 20_000, `took ${r.durationMs} ms`);
+  });
+
+  it("a 429 with Retry-After: 100000 fails at once, naming the call", async () => {
+    emu.faults.add({ method: "GET", path: /\/managedClusters\/aks-cluster$/, kind: "throttle", retryAfterSeconds: 100_000 });
+    const r = await runDeploy(emu, baseInputs("blue"), { workDir });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.match(r.resultMessage ?? "", /GET [^ ]+\/managedClusters\/aks-cluster was answered 429 with Retry-After 100000 s/);
+    assert.ok(r.durationMs < 20_000, `took ${r.durationMs} ms`);
+    assert.deepEqual(changes(emu), []);
+  });
+
   it("refuses invalid inputs by name before calling Azure", async () => {
     const r = await runDeploy(emu, baseInputs("b", {}), { workDir });
     assert.equal(r.result, "Failed");

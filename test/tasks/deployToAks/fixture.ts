@@ -54,9 +54,11 @@ export function baseInputs(deploymentName: string, extra: Record<string, string>
 export async function runDeploy(
   emu: Emulator,
   inputs: Record<string, string>,
-  options: { workDir: string } & Partial<Pick<AgentRunOptions, "interrupt" | "timeoutInMs">>,
+  options: { workDir: string; armUrl?: string } & Partial<Pick<AgentRunOptions, "interrupt" | "timeoutInMs">>,
 ): Promise<AgentRunResult> {
-  const { connection, env } = emulatorConnection(emu, "federated");
+  const made = emulatorConnection(emu, "federated");
+  const connection = options.armUrl ? { ...made.connection, url: options.armUrl } : made.connection;
+  const { env } = made;
   const r = await runTask({
     task: "DeployToAKSV1",
     inputs: { azureSubscription: connection.id, ...inputs },
