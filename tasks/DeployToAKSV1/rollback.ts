@@ -2,7 +2,8 @@
  * Rollback after any ending before success (failed deployment or smoke test, cancel, the task's
  * timeout, an error): undo this run's traffic change, then delete the new deployment (only one this
  * run created — an existing deployment updated in place is kept, since deleting it would remove what
- * served before). The traffic is restored read-modify-write with If-Match like every traffic change
+ * served before; one whose creation Azure is still carrying out cannot be deleted yet, and the
+ * warning says so). The traffic is restored read-modify-write with If-Match like every traffic change
  * (endpoint.ts): exactly the previous map when nobody changed it since this run's write, otherwise
  * only this deployment's share is undone, so another run's change is kept.
  * It runs on its own time budget (the task's signal has usually fired by then): after a cancel,
@@ -13,6 +14,7 @@ import { CANCEL_GRACE_IN_MS } from "../common/taskEntry";
 import { errorText } from "../common/errors";
 import { azureCall, pollOptions } from "./azureCall";
 import type { DeployContext } from "./context";
+import { getDeployment } from "./deploy";
 import { updateTraffic } from "./endpoint";
 import { describeTraffic, sameTraffic, shareOf, splitTraffic, type TrafficMap } from "./trafficSplit";
 
@@ -49,13 +51,18 @@ export async function rollback(ctx: DeployContext, plan: RollbackPlan, budgetInM
   try {
     const update = await updateTraffic(rctx, plan.endpointName, (current) => restoredTraffic(current, plan));
     if (!sameTraffic(update.before, update.after)) log.info(loc("RollbackTrafficRestored", plan.endpointName, describeTraffic(update.after)));
-    if (plan.createdDeployment) {
+    const state = plan.createdDeployment ? (await getDeployment(rctx, plan.endpointName, plan.deploymentName))?.properties.provisioningState : undefined;
+    if (plan.createdDeployment && state && state !== "Succeeded" && state !== "Failed" && state !== "Canceled") {
+      // A deployment operation Azure is still carrying out cannot be deleted (409): say so, delete nothing.
+      ok = false;
+      log.warning(loc("RollbackFailed", plan.deploymentName, loc("RollbackStillProvisioning", state)));
+    } else if (plan.createdDeployment && state) {
       log.info(loc("RollbackDeleting", plan.deploymentName));
       await azureCall(rctx, { resource: `deployment '${plan.deploymentName}' of endpoint '${plan.endpointName}'`, resourceGroupName: ws.resourceGroupName }, () =>
         ctx.ml.onlineDeployments.beginDeleteAndWait(ws.resourceGroupName, ws.workspaceName, plan.endpointName, plan.deploymentName, pollOptions(rctx)),
       );
       log.info(loc("RollbackDeleted", plan.deploymentName));
-    } else {
+    } else if (!plan.createdDeployment) {
       log.warning(loc("RollbackKeptExisting", plan.deploymentName));
     }
   } catch (err) {

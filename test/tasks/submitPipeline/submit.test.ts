@@ -84,7 +84,7 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
         displayName: "Churn training (inline steps)",
         experimentName: "train_pipeline",
         tags: { project: "churn" },
-        properties: GIT,
+        properties: { ...GIT, "azdo.stepRun": jobName },
         computeId: `${WS}/computes/gpu-cluster`,
         settings: { _source: "YAML.JOB" },
         inputs: {
@@ -267,7 +267,9 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     assert.equal(body.environmentId, "azureml:AzureML-TensorFlow-2.4-GPU@latest");
     assert.equal(body.computeId, `${WS}/computes/gpu-cluster`);
     assert.deepEqual(body.limits, { jobLimitsType: "Command", timeout: "PT1H" });
-    assert.deepEqual(body.properties, GIT);
+    const { "azdo.stepRun": stepRun, ...git } = body.properties as Record<string, string>;
+    assert.deepEqual(git, GIT);
+    assert.match(stepRun, /^azdo_b42_[0-9a-f]{12}$/, "the step that submitted the job");
     assert.deepEqual(emu.requests.filter("PUT", /\/components\//), []);
     assert.equal(r.variables["Output_model_output"].value, (emu.ml.job("train-churn-1")!.outputs.model_output as { uri: string }).uri);
   });
