@@ -4,10 +4,12 @@
  * Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json
  * (PUT onlineEndpoints answer: service properties "azureml.onlineendpointid" and
  * "AzureAsyncOperationUri", mirrorTraffic, publicNetworkAccess, kind, identity principal and tenant,
- * systemData, description null), plus the keys of newer API versions.
+ * systemData, description null), plus the keys of newer API versions. Deployments: what the task
+ * sends must be found as sent; what the service fills in does not count.
  */
 import assert from "node:assert/strict";
-import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+import type { OnlineDeployment, OnlineEndpoint } from "@azure/arm-machinelearning";
+import { sameDeployment } from "./deploy";
 import { sameSettings, trafficBody, withoutServiceProperties } from "./endpoint";
 import { endpointBody, type EndpointSpec } from "./endpointSpec";
 
@@ -71,5 +73,49 @@ describe("DeployToAKS endpoint comparison and traffic body", () => {
 
   it("drops service properties whatever their case", () => {
     assert.deepEqual(withoutServiceProperties({ "AzureML.OnlineEndpointId": "x", azureasyncoperationuri: "y", owner: "z" }), { owner: "z" });
+  });
+});
+
+describe("DeployToAKS deployment comparison", () => {
+  const wanted = {
+    location: "eastus2",
+    tags: {},
+    sku: { name: "Default", capacity: 1 },
+    properties: {
+      endpointComputeType: "Kubernetes",
+      model: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/models/best_model/versions/2",
+      codeConfiguration: { codeId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/codes/c/versions/1", scoringScript: "score.py" },
+      properties: {},
+      environmentVariables: { CHURN_THRESHOLD: "0.5" },
+      requestSettings: { requestTimeout: "PT3S" },
+      appInsightsEnabled: false,
+    },
+  } as unknown as OnlineDeployment;
+  /** As read back: ids in the service's casing, defaults and state filled in, the operation URL added. */
+  const asRead = (changes: Record<string, unknown> = {}) =>
+    ({
+      ...wanted,
+      id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/ep/deployments/green",
+      properties: {
+        ...wanted.properties,
+        model: (wanted.properties as { model: string }).model.toLowerCase(),
+        provisioningState: "Succeeded",
+        properties: { AzureAsyncOperationUri: "https://management.azure.com/x/mfeOperationsStatus/od:1" },
+        requestSettings: { requestTimeout: "PT3S", maxConcurrentRequestsPerInstance: 1, maxQueueWait: "PT0.5S" },
+        livenessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", successThreshold: 1, failureThreshold: 30 },
+        scaleSettings: { scaleType: "Default" },
+        ...changes,
+      },
+    }) as unknown as OnlineDeployment;
+
+  it("a deployment as read back, with what the service fills in, is unchanged", () => {
+    assert.equal(sameDeployment(asRead(), wanted), true);
+  });
+
+  it("a changed model, environment variable, request setting or instance count is a change", () => {
+    assert.equal(sameDeployment(asRead({ model: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/models/best_model/versions/1" }), wanted), false);
+    assert.equal(sameDeployment(asRead({ environmentVariables: { CHURN_THRESHOLD: "0.5", EXTRA: "1" } }), wanted), false);
+    assert.equal(sameDeployment(asRead({ requestSettings: { requestTimeout: "PT5S" } }), wanted), false);
+    assert.equal(sameDeployment({ ...asRead(), sku: { name: "Default", capacity: 2 } }, wanted), false);
   });
 });

@@ -66,7 +66,15 @@ describe("DeployToAKS task: deployments", function () {
     const promoted = await runDeploy(emu, baseInputs("green", { model: modelId(emu, 2), trafficPercent: "100" }), { workDir });
     assert.equal(promoted.result, "Succeeded", promoted.stdout);
     assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.traffic, { green: 100 });
-    assert.match(promoted.stdout, /Updating deployment 'green'/);
+    // nothing about the deployment itself changed: no deployment PUT, only the traffic moves
+    assert.match(promoted.stdout, /Deployment 'green' on endpoint 'model-service' is up to date .*: not updated\./);
+    assert.equal(emu.requests.filter("PUT", /\/deployments\/green$/).length, 1, "green was PUT once, when it was created");
+
+    // a deployment whose model changes is updated in place
+    const changed = await runDeploy(emu, baseInputs("green", { model: modelId(emu, 1), trafficPercent: "100" }), { workDir });
+    assert.equal(changed.result, "Succeeded", changed.stdout);
+    assert.match(changed.stdout, /Updating deployment 'green'/);
+    assert.equal(emu.ml.endpoint(ENDPOINT)!.deployments.find((d) => d.name === "green")?.model, modelId(emu, 1));
     assert.match(promoted.stdout, /already uploaded|unchanged since an earlier upload/);
   });
 

@@ -3,8 +3,8 @@
  * agent runs the task: the new deployment is smoke-tested by name before it takes live traffic;
  * a failed smoke test, a pipeline cancel and the task's timeout each leave the traffic exactly as
  * before and the new deployment gone, while a live client of the endpoint never reaches the untested
- * deployment; two runs on one endpoint both keep their traffic change; an unchanged endpoint gets
- * no PUT and no PUT ever carries the endpoint's keys.
+ * deployment; two runs on one endpoint both keep their traffic change; an unchanged endpoint or
+ * deployment gets no PUT and no PUT ever carries the endpoint's keys.
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
@@ -130,11 +130,13 @@ describe("DeployToAKS task: safe rollout", function () {
     assert.match(green.stdout + red.stdout, /Endpoint 'model-service' was changed by another operation meanwhile/);
   });
 
-  it("re-deploying to an unchanged endpoint sends no endpoint PUT, and no PUT ever carries the keys", async () => {
+  it("re-deploying an unchanged endpoint and deployment sends no PUT, and no PUT ever carries the keys", async () => {
     const again = await runDeploy(emu, baseInputs("blue"), { workDir });
     assert.equal(again.result, "Succeeded", again.stdout);
     assert.match(again.stdout, /Endpoint 'model-service' exists and is up to date/);
     assert.deepEqual(endpointPuts(), []);
+    assert.match(again.stdout, /Deployment 'blue' on endpoint 'model-service' is up to date/);
+    assert.deepEqual(emu.requests.filter("PUT", /\/deployments\/blue$/), [], "an unchanged deployment is not PUT either");
     const green = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10" }), { workDir });
     assert.equal(green.result, "Succeeded", green.stdout);
     const puts = endpointPuts();
