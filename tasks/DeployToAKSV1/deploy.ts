@@ -43,12 +43,16 @@ export async function getDeployment(ctx: DeployContext, endpointName: string, na
   });
 }
 
-export async function createOrUpdateDeployment(ctx: DeployContext, endpointName: string, name: string, body: OnlineDeployment): Promise<DeployedModel> {
+/** `existing`: the deployment as read before (undefined: this run creates it). */
+export async function createOrUpdateDeployment(ctx: DeployContext, endpointName: string, name: string, body: OnlineDeployment, existing: OnlineDeployment | undefined): Promise<DeployedModel> {
   const { loc, log } = ctx;
   const ws = ctx.workspace;
-  const existing = await getDeployment(ctx, endpointName, name);
   const props = body.properties as { model?: string; instanceType?: string };
   const what = [name, endpointName, props.model?.split("/models/").pop() ?? "-", props.instanceType ?? "defaultinstancetype", body.sku?.capacity ?? 1];
+  if (existing && existing.properties.provisioningState === "Succeeded" && sameDeployment(existing, body)) {
+    log.info(loc("DeploymentUnchanged", ...what));
+    return { deployment: existing, created: false };
+  }
   log.info(existing ? loc("DeploymentUpdating", ...what) : loc("DeploymentCreating", ...what));
   const started = Date.now();
   let lastProgress = started;
@@ -76,6 +80,41 @@ export async function createOrUpdateDeployment(ctx: DeployContext, endpointName:
   }
   log.info(loc("DeploymentDone", name, formatDuration(Date.now() - started)));
   return { deployment, created: !existing };
+}
+
+/** Keys of a deployment's maps that the service adds itself (AzureAsyncOperationUri, as on endpoints: endpoint.ts). */
+const SERVICE_PROPERTIES = new Set(["azureasyncoperationuri"]);
+
+/**
+ * Whether the deployment as read already is what `wanted` asks for, comparing what the task sends
+ * only: each value sent must be found as sent (objects as subsets, so the defaults and fields the
+ * service fills in — provisioning state, probe and request-setting defaults, scale settings — do not
+ * count); the user's own maps (tags, properties, environment variables) must match exactly.
+ */
+export function sameDeployment(existing: OnlineDeployment, wanted: OnlineDeployment): boolean {
+  const have = existing.properties as unknown as Record<string, unknown>;
+  const want = wanted.properties as unknown as Record<string, unknown>;
+  const exactMaps = new Set(["properties", "environmentVariables"]);
+  for (const [key, value] of Object.entries(want)) {
+    if (exactMaps.has(key)) {
+      if (!sameMap(value, have[key])) return false;
+    } else if (!contains(have[key], value)) return false;
+  }
+  return sameMap(wanted.tags, existing.tags) && (wanted.sku?.capacity ?? 1) === (existing.sku?.capacity ?? 1);
+}
+
+function sameMap(a: unknown, b: unknown): boolean {
+  const own = (m: unknown) => Object.entries((m ?? {}) as Record<string, unknown>).filter(([k]) => !SERVICE_PROPERTIES.has(k.toLowerCase())).sort(([x], [y]) => x.localeCompare(y));
+  return JSON.stringify(own(a)) === JSON.stringify(own(b));
+}
+
+/** `have` holds `want`: equal scalars (strings case-insensitively, ids and enums vary in case), objects key by key. */
+function contains(have: unknown, want: unknown): boolean {
+  if (want === undefined || want === null) return true;
+  if (typeof want === "string") return typeof have === "string" && have.toLowerCase() === want.toLowerCase();
+  if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, i) => contains(have[i], w));
+  if (typeof want === "object") return !!have && typeof have === "object" && Object.entries(want as Record<string, unknown>).every(([k, v]) => contains((have as Record<string, unknown>)[k], v));
+  return have === want;
 }
 
 /** Prints the tail of the storage initializer's and the inference server's logs; never throws. */

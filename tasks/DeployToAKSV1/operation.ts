@@ -1,23 +1,26 @@
 /**
  * Deploy to AKS, start to end: check the cluster, resolve the model, attach the compute, create or
- * update the endpoint and the deployment, shift traffic (blue/green), smoke test, and roll back
- * on failure when asked. Nothing changes before the cluster and the model have been checked.
+ * update the endpoint and the deployment, smoke test the new deployment (by name, before it takes
+ * live traffic), shift traffic (blue/green), and roll back on any ending before success — failure,
+ * cancel, the task's timeout — when asked. Nothing changes before the cluster and the model have
+ * been checked.
  */
-import { InputError, RemoteRunError } from "../common/errors";
+import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "../common/errors";
+import { remoteText } from "../common/remoteText";
 import { azureCall } from "./azureCall";
 import { clusterOfAttachedCompute, ensureKubernetesCompute } from "./attachCompute";
 import { checkCluster, type ClusterRef } from "./clusterCheck";
 import { resolveCode } from "./codeAsset";
 import type { DeployContext } from "./context";
-import { createOrUpdateDeployment, DeploymentFailedError } from "./deploy";
-import { ensureEndpoint, setTraffic } from "./endpoint";
+import { createOrUpdateDeployment, getDeployment } from "./deploy";
+import { ensureEndpoint, updateTraffic } from "./endpoint";
 import { endpointCredential, type EndpointCredential } from "./endpointAuth";
 import { deploymentBody, type DeploySpec } from "./endpointSpec";
 import { resolveEnvironment } from "./environmentAsset";
 import { isMlflowModel, resolveModel } from "./resolveModel";
-import { rollback } from "./rollback";
+import { CANCEL_ROLLBACK_BUDGET_IN_MS, ROLLBACK_BUDGET_IN_MS, rollback, type RollbackPlan } from "./rollback";
 import { runSmokeTest, type SmokeTestNetwork } from "./smokeTest";
-import { describeTraffic, normalizeTraffic, sameTraffic, splitTraffic, type TrafficMap } from "./trafficSplit";
+import { describeTraffic, sameTraffic, splitTraffic, type TrafficMap } from "./trafficSplit";
 
 export interface DeployRequest {
   /** The AKS cluster; absent when the compute is already attached (the cluster is then read from it). */
@@ -29,6 +32,8 @@ export interface DeployRequest {
   trafficPercent: number;
   smokeTest?: { body: string; timeoutInMs: number };
   rollbackOnFailure: boolean;
+  /** Send the key to an `http://` scoring URI (allowInsecureScoringUri). */
+  allowInsecureScoringUri: boolean;
 }
 
 export interface DeployResult {
@@ -63,50 +68,62 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
   const codeId = spec.deployment.code ? await resolveCode(ctx, spec.deployment.code) : undefined;
   const computeId = await ensureKubernetesCompute(ctx, { computeName: spec.endpoint.computeName, clusterId: cluster.id, namespace: req.namespace, location });
 
-  const { endpoint, traffic: previousTraffic } = await ensureEndpoint(ctx, spec.endpoint, { location, computeId });
+  const { endpoint, traffic: trafficAtStart } = await ensureEndpoint(ctx, spec.endpoint, { location, computeId });
+  const scoringUri = endpoint.properties.scoringUri ?? "";
+  checkScoringUri(loc, scoringUri, req.allowInsecureScoringUri);
   const body = deploymentBody(spec.deployment, { location, modelId: model.id, ...(environmentId ? { environmentId } : {}), ...(codeId ? { codeId } : {}) });
   const name = spec.deployment.name;
-  let created = false;
-  let currentTraffic = previousTraffic;
-  const rollbackAndRethrow = async (err: unknown): Promise<never> => {
-    if (req.rollbackOnFailure && err instanceof RemoteRunError) {
-      const done = await rollback(ctx, { endpointName: spec.endpoint.name, deploymentName: name, previousTraffic, currentTraffic, createdDeployment: created });
-      throw new RemoteRunError(done ? loc("FailedRolledBack", err.message) : loc("FailedRollbackIncomplete", err.message), { cause: err });
-    }
-    throw err;
-  };
+  const existing = await getDeployment(ctx, spec.endpoint.name, name);
+  // What a rollback needs; `previousTraffic` is refreshed by each read the traffic change makes.
+  const plan: RollbackPlan = { endpointName: spec.endpoint.name, deploymentName: name, previousTraffic: trafficAtStart, createdDeployment: !existing };
 
   try {
-    const deployed = await createOrUpdateDeployment(ctx, spec.endpoint.name, name, body);
-    created = deployed.created;
-  } catch (err) {
-    if (err instanceof DeploymentFailedError) created = err.created;
-    return rollbackAndRethrow(err);
-  }
-
-  const split = splitTraffic(previousTraffic, name, req.trafficPercent);
-  if (split.note) log.warning(split.note);
-  let finalEndpoint = endpoint;
-  if (!sameTraffic(previousTraffic, split.traffic)) {
-    finalEndpoint = await setTraffic(ctx, spec.endpoint.name, split.traffic);
-    currentTraffic = normalizeTraffic(finalEndpoint.properties.traffic ?? split.traffic);
-    log.info(loc("TrafficSet", spec.endpoint.name, describeTraffic(previousTraffic), describeTraffic(currentTraffic)));
-  } else {
-    log.info(loc("TrafficUnchanged", spec.endpoint.name, describeTraffic(previousTraffic)));
-  }
-
-  const scoringUri = finalEndpoint.properties.scoringUri ?? endpoint.properties.scoringUri ?? "";
-  const credential = await endpointCredential(ctx, spec.endpoint.name, finalEndpoint.properties.authMode);
-  if (req.smokeTest) {
-    try {
+    await createOrUpdateDeployment(ctx, spec.endpoint.name, name, body, existing);
+    const credential = await endpointCredential(ctx, spec.endpoint.name, endpoint.properties.authMode);
+    // The smoke test reaches the new deployment by its name (azureml-model-deployment) while the
+    // live traffic still goes where it went: the deployment takes live traffic only once it passed.
+    if (req.smokeTest) {
       await runSmokeTest(
-        { scoringUri, deploymentName: name, body: req.smokeTest.body, credential: credential.value, timeoutInMs: req.smokeTest.timeoutInMs },
+        { scoringUri, deploymentName: name, body: req.smokeTest.body, credential: credential.value, timeoutInMs: req.smokeTest.timeoutInMs, allowInsecure: req.allowInsecureScoringUri },
         { network: network(scoringUri), log, loc, abortSignal: ctx.abortSignal },
       );
-    } catch (err) {
-      return rollbackAndRethrow(err);
     }
+    let note: string | undefined;
+    const update = await updateTraffic(ctx, spec.endpoint.name, (current) => {
+      const split = splitTraffic(current, name, req.trafficPercent);
+      note = split.note;
+      plan.previousTraffic = current;
+      plan.writtenTraffic = split.traffic;
+      return split.traffic;
+    });
+    if (note) log.warning(note);
+    if (!sameTraffic(update.before, update.after)) log.info(loc("TrafficSet", spec.endpoint.name, describeTraffic(update.before), describeTraffic(update.after)));
+    else log.info(loc("TrafficUnchanged", spec.endpoint.name, describeTraffic(update.after)));
+    const finalEndpoint = update.endpoint;
+    const swaggerUri = finalEndpoint.properties.swaggerUri ?? endpoint.properties.swaggerUri;
+    return { endpointName: spec.endpoint.name, deploymentName: name, scoringUri, ...(swaggerUri ? { swaggerUri } : {}), traffic: update.after, credential };
+  } catch (err) {
+    if (!req.rollbackOnFailure) throw err instanceof WaitTimeoutError ? new WaitTimeoutError(err.timeoutInMs, loc("TimedOutLeftRunning", err.message)) : err;
+    const cancelled = err instanceof CancelledError || ctx.abortSignal.reason instanceof CancelledError;
+    const done = await rollback(ctx, plan, cancelled ? CANCEL_ROLLBACK_BUDGET_IN_MS : ROLLBACK_BUDGET_IN_MS);
+    throw withRollbackOutcome(err, done ? loc("FailedRolledBack", errorText(err)) : loc("FailedRollbackIncomplete", errorText(err)));
   }
-  const swaggerUri = finalEndpoint.properties.swaggerUri ?? endpoint.properties.swaggerUri;
-  return { endpointName: spec.endpoint.name, deploymentName: name, scoringUri, ...(swaggerUri ? { swaggerUri } : {}), traffic: currentTraffic, credential };
+}
+
+/**
+ * An `http://` scoring URI would carry the endpoint's key in clear text: refused unless the
+ * allowInsecureScoringUri input says the user accepts it (before anything is deployed).
+ */
+export function checkScoringUri(loc: DeployContext["loc"], scoringUri: string, allowInsecure: boolean): void {
+  if (/^http:\/\//i.test(scoringUri) && !allowInsecure) throw new InputError("allowInsecureScoringUri", loc("InsecureScoringUri", remoteText(scoringUri)));
+}
+
+/** The same ending, its message saying how the rollback went; a cancellation stays a cancellation. */
+function withRollbackOutcome(err: unknown, message: string): unknown {
+  if (err instanceof CancelledError) return err;
+  if (err instanceof WaitTimeoutError) return new WaitTimeoutError(err.timeoutInMs, message);
+  if (err instanceof InputError) return new InputError(err.inputName, message);
+  if (err instanceof AzureOperationError) return new AzureOperationError(message, { code: err.code, statusCode: err.statusCode, requestId: err.requestId, cause: err });
+  if (err instanceof RemoteRunError) return new RemoteRunError(message, { cause: err });
+  return err;
 }

@@ -20,6 +20,8 @@ export interface SmokeTestRequest {
   /** Key or token. */
   credential: string;
   timeoutInMs: number;
+  /** An `http://` scoring URI was allowed (allowInsecureScoringUri); otherwise only https is used. */
+  allowInsecure?: boolean;
 }
 
 export interface SmokeTestNetwork {
@@ -61,7 +63,7 @@ export async function runSmokeTest(
     timeout: req.timeoutInMs,
     // Retries included, the test ends within its timeout.
     abortSignal: AbortSignal.any([deps.abortSignal, AbortSignal.timeout(req.timeoutInMs)]),
-    allowInsecureConnection: req.scoringUri.startsWith("http://"),
+    allowInsecureConnection: req.allowInsecure === true && /^http:\/\//i.test(req.scoringUri),
   });
   log.info(loc("SmokeTestSending", remoteText(req.scoringUri), req.deploymentName, req.body.length));
   const started = Date.now();

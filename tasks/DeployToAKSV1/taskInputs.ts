@@ -83,6 +83,7 @@ export function readTaskInputs(): TaskInputs {
       trafficPercent: readInteger("trafficPercent", { default: 100, min: 0, max: 100 }),
       ...(smokeTest ? { smokeTest } : {}),
       rollbackOnFailure: readBoolean("rollbackOnFailure", true),
+      allowInsecureScoringUri: readBoolean("allowInsecureScoringUri", false),
     },
     timeoutInMs,
     pollIntervalInMs: pollingIntervalInMs,

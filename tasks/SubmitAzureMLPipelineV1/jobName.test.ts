@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { stepJobName, type StepIdentity } from "./jobName";
+import { STEP_RUN_PROPERTY, stepJobName, submittedByStep, type StepIdentity } from "./jobName";
 
 const STEP: StepIdentity = {
   collection: "c0ffee00-0000-4000-8000-000000000001",
@@ -36,5 +36,17 @@ describe("SubmitAzureMLPipeline: job name of a build step", () => {
   it("is undefined outside a build or release", () => {
     assert.equal(stepJobName({ ...STEP, buildId: undefined }), undefined);
     assert.equal(stepJobName({ ...STEP, buildId: "4 2" }), undefined);
+  });
+});
+
+describe("SubmitAzureMLPipeline: which step submitted a job", () => {
+  it("only the step whose name is in the job's step property submitted it", () => {
+    const ours = stepJobName(STEP)!;
+    assert.equal(submittedByStep({ [STEP_RUN_PROPERTY]: ours }, ours), true);
+    assert.equal(submittedByStep({ [STEP_RUN_PROPERTY]: ours }, stepJobName({ ...STEP, buildId: "43" })), false);
+    assert.equal(submittedByStep({}, ours), false);
+    assert.equal(submittedByStep(undefined, ours), false);
+    assert.equal(submittedByStep({ [STEP_RUN_PROPERTY]: ours }, undefined), false, "outside a build nothing is attached to");
+    assert.equal(submittedByStep(Object.create({ [STEP_RUN_PROPERTY]: ours }) as Record<string, string>, ours), false, "own properties only");
   });
 });

@@ -52,3 +52,16 @@ export function stepJobName(identity: StepIdentity): string | undefined {
   const digest = createHash("sha256").update(parts.join("\n"), "utf8").digest("hex").slice(0, 12);
   return `azdo_${run}_${digest}`;
 }
+
+/**
+ * The job property (an immutable job property, set at creation) that names the step of the pipeline
+ * run that submitted the job: its value is that step's `stepJobName`. A job of the same name is
+ * attached to only when it carries this step's value — a name fixed in the YAML and reused by a
+ * later build, or another pipeline's job, is never taken for this run's job.
+ */
+export const STEP_RUN_PROPERTY = "azdo.stepRun";
+
+/** Whether a job with these properties was submitted by the step `stepRun` (any attempt of it). */
+export function submittedByStep(properties: Record<string, string | null> | undefined, stepRun: string | undefined): boolean {
+  return !!stepRun && !!properties && Object.prototype.hasOwnProperty.call(properties, STEP_RUN_PROPERTY) && properties[STEP_RUN_PROPERTY] === stepRun;
+}

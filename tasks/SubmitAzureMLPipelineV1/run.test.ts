@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
@@ -146,6 +148,39 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     assert.equal(again.status, "Completed");
     assert.equal(requests.filter((r) => r.method === "PUT").length, before);
     assert.equal(store.sent.length, sent);
+  });
+
+  it("a job name given as input and used by an earlier build is taken: refused, naming the input, nothing submitted", async () => {
+    await runSubmitPipeline(request({ jobName: "nightly-train" }), deps);
+    assert.equal(ml.job("nightly-train")?.status, "Completed");
+    const puts = requests.filter((r) => r.method === "PUT").length;
+    await assert.rejects(runSubmitPipeline(request({ jobName: "nightly-train", defaultJobName: "azdo_b43_000000000001" }), deps), (err: unknown) => {
+      assert.ok(err instanceof InputError && err.inputName === "jobName", String(err));
+      assert.match(err.message, /^Job name 'nightly-train' \(input jobName\) is taken by a job this pipeline step did not submit \(status Completed\)/);
+      return true;
+    });
+    assert.equal(requests.filter((r) => r.method === "PUT").length, puts, "nothing uploaded, registered or submitted");
+    // the step that submitted it still attaches on a retry
+    assert.equal((await runSubmitPipeline(request({ jobName: "nightly-train" }), deps)).mode, "attached");
+  });
+
+  it("a job name fixed in the YAML and used by an earlier build is taken: refused, naming the job file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fixed-name-"));
+    try {
+      cpSync(SAMPLES, dir, { recursive: true });
+      const file = path.join(dir, "fixed-name.yml");
+      writeFileSync(file, `name: fixed-name-job\n${readFileSync(path.join(dir, "local-data.yml"), "utf8")}`);
+      await runSubmitPipeline(request({ jobFile: file }), deps);
+      await assert.rejects(runSubmitPipeline(request({ jobFile: file, defaultJobName: "azdo_b43_000000000001" }), deps), (err: unknown) => {
+        assert.ok(err instanceof InputError && err.inputName === "jobFile", String(err));
+        assert.match(err.message, /Job name 'fixed-name-job' \(name: in .*fixed-name\.yml\) is taken/);
+        return true;
+      });
+      // a job that no pipeline step submitted (no step property) is not attached to either
+      await assert.rejects(runSubmitPipeline(request({ jobFile: file, defaultJobName: undefined }), deps), /is taken/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a new job with unchanged code sends no blobs and reuses the same code version", async () => {

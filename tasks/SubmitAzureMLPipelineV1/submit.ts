@@ -9,7 +9,9 @@ import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning"
 import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
 import type { TaskLog } from "../common/logging";
+import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
+import { STEP_RUN_PROPERTY, submittedByStep } from "./jobName";
 import type { JobResource, JobsClient } from "./jobsRest";
 import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPlan } from "./loader";
 import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
@@ -64,6 +66,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   if (!request.validateOnly) {
     const existing = await getJob(deps.jobs, request, jobName, abortSignal);
     if (existing) {
+      refuseUnlessOurs(existing, request, jobName, loc);
       log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
       return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing };
     }
@@ -94,6 +97,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     if ((error as { statusCode?: number }).statusCode === 409) {
       const existing = await getJob(deps.jobs, request, jobName, abortSignal);
       if (existing) {
+        refuseUnlessOurs(existing, request, jobName, loc);
         log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
         return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing, body };
       }
@@ -132,7 +136,20 @@ function buildBody(plan: JobPlan, request: SubmitPipelineRequest, jobName: strin
   if (request.experimentName) props.experimentName = request.experimentName;
   if (request.displayName) props.displayName = request.displayName;
   if (request.tags && Object.keys(request.tags).length > 0) props.tags = { ...(props.tags ?? {}), ...request.tags };
+  // Which step of which run submitted the job: a later attempt of this step may attach to it, nothing else may.
+  if (request.defaultJobName) props.properties = { ...(props.properties ?? {}), [STEP_RUN_PROPERTY]: request.defaultJobName };
   return body;
+}
+
+/**
+ * A job of this name exists: it is this run's job only when this step submitted it (an earlier
+ * attempt); otherwise the name is taken — fail, naming where the name comes from.
+ */
+function refuseUnlessOurs(existing: JobResource, request: SubmitPipelineRequest, jobName: string, loc: Loc): void {
+  if (submittedByStep(existing.properties.properties, request.defaultJobName)) return;
+  const input = request.jobName ? "jobName" : "jobFile";
+  const source = request.jobName ? "input jobName" : `name: in ${remoteText(request.jobFile)}`;
+  throw new InputError(input, loc("JobNameTaken", jobName, source, existing.properties.status ?? "Unknown"));
 }
 
 async function getJob(jobs: JobsClient, request: SubmitPipelineRequest, jobName: string, abortSignal: AbortSignal): Promise<JobResource | undefined> {

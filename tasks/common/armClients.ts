@@ -7,6 +7,7 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { sdkNetworkOptions } from "./agentNetwork";
 import type { AzureConnection } from "./connection";
+import { requestLimitsPolicy, type RequestLimits } from "./requestLimits";
 
 export const USER_AGENT_PREFIX = "mlops-pipeline-tasks";
 
@@ -17,6 +18,8 @@ export interface ArmClientOptionsOverrides {
   policies?: PipelinePolicy[];
   /** Origins besides the ARM URL's that may receive the ARM token (e.g. a data-plane host named by ARM). */
   tokenOrigins?: string[];
+  /** Default DEFAULT_REQUEST_LIMITS (requestLimits.ts). */
+  requestLimits?: RequestLimits;
 }
 
 export const ARM_TOKEN_HOST_POLICY = "armTokenHostOnlyPolicy";
@@ -74,6 +77,8 @@ export function armClientOptions(conn: Pick<AzureConnection, "cloud" | "network"
     additionalPolicies: [
       ...(overrides.policies ?? []).map((policy) => ({ policy, position: "perCall" as const })),
       { policy: armTokenHostPolicy(conn.cloud.armUrl, overrides.tokenOrigins), position: "perRetry" as const },
+      // Per-request timeout, bounded retry waits, fast failure on unresolvable hosts and non-JSON answers.
+      { policy: requestLimitsPolicy(overrides.requestLimits), position: "perRetry" as const },
     ],
   };
 }

@@ -31,6 +31,7 @@ import type { TaskLog } from "./logging";
 import { type AgentNetwork, proxyFor } from "./agentNetwork";
 import { registerSecret } from "./secrets";
 import * as tl from "azure-pipelines-task-lib/task";
+import { BLOB_TRY_TIMEOUT_IN_MS } from "./requestLimits";
 
 /** The blob container behind a datastore, with what it takes to write to it. */
 export interface DatastoreTarget {
@@ -135,7 +136,8 @@ export function storagePipelineOptions(network: AgentNetwork | undefined, url: s
   const proxy = network ? proxyFor(network, url) : undefined;
   return {
     ...(proxy ? { proxyOptions: proxy } : {}),
-    retryOptions: { maxTries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 30000 },
+    // tryTimeoutInMs: a blob request (one block at most) that stalls fails and is retried (requestLimits.ts).
+    retryOptions: { maxTries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 30000, tryTimeoutInMs: BLOB_TRY_TIMEOUT_IN_MS },
     userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
   };
 }

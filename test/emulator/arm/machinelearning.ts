@@ -20,7 +20,7 @@ import { JobService } from "./ml/jobs";
 import { registerOperationRoutes } from "./ml/lro";
 import type { ScriptedMetrics } from "./ml/mlflow";
 import { MlflowService } from "./ml/mlflow";
-import type { ScoringRule } from "./ml/scoring";
+import type { ScoringRule, ServedScoring } from "./ml/scoring";
 import { ScoringService } from "./ml/scoring";
 import type { AssetKind, WorkspaceState } from "./ml/state";
 import { MlService } from "./ml/state";
@@ -31,7 +31,7 @@ export type { ClusterInfo, ClusterLookup, ComputeScript } from "./ml/computes";
 export type { OperationScript } from "./ml/endpoints";
 export type { JobScript, JobStatus, JobView, TokenCheck } from "./ml/jobs";
 export type { JobMetricsScript, ScriptedMetrics } from "./ml/mlflow";
-export type { ScoringRequest, ScoringResult, ScoringRule } from "./ml/scoring";
+export type { ScoringRequest, ScoringResult, ScoringRule, ServedScoring } from "./ml/scoring";
 export type { WorkspaceRef } from "./ml/common";
 export type { SeedDatastoreOptions } from "./ml/datastores";
 
@@ -258,6 +258,11 @@ export class MachineLearningEmulator implements EmulatorModule {
   /** How deployment create/update/delete operations run from now on. */
   scriptDeployments(script: OperationScript | undefined): void {
     this.s().endpoints.deploymentScript = script ?? {};
+  }
+
+  /** The scoring requests answered (which deployment, routed by header or by traffic), oldest first. */
+  scoringLog(): ServedScoring[] {
+    return [...this.s().scoring.served];
   }
 
   /** What an endpoint (or one of its deployments) answers on its scoring URI. */

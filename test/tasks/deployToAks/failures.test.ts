@@ -78,14 +78,23 @@ describe("DeployToAKS task: failures", function () {
     assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.deployments.map((d) => [d.name, d.provisioningState]), [["blue", "Failed"]]);
   });
 
-  it("stops waiting at timeoutInMinutes (alias of waitTimeoutInMinutes) with a message saying Azure goes on", async () => {
+  it("stops waiting at timeoutInMinutes (alias of waitTimeoutInMinutes); a deployment still being created cannot be deleted yet, and the message says so", async () => {
     emu.ml.scriptDeployments({ durationMs: 3_600_000 });
     const started = Date.now();
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The rollback did not complete; see the warnings above.");
+    assert.ok(r.issues.some((i) => i.type === "warning" && /rollback of deployment 'blue' did not complete/.test(i.message)), JSON.stringify(r.issues));
     assert.ok(Date.now() - started < 10_000, `the task stops soon after the timeout (took ${Date.now() - started} ms)`);
     assert.equal(emu.ml.endpoint(ENDPOINT)!.deployments[0].provisioningState, "Updating", "a new deployment is Updating while it is created (recorded)");
+  });
+
+  it("with rollbackOnFailure false, the timeout message says Azure goes on", async () => {
+    emu.ml.scriptDeployments({ durationMs: 3_600_000 });
+    const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1", rollbackOnFailure: "false" }), { workDir });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.doesNotMatch(r.stdout, /Rolling back/);
   });
 
   it("ends Cancelled, promptly, when the pipeline is cancelled (SIGINT) while the deployment is created", async () => {
@@ -96,6 +105,23 @@ describe("DeployToAKS task: failures", function () {
     assert.equal(r.reportedResult, "Cancelled");
     assert.match(r.resultMessage ?? "", /cancelled because the pipeline was cancelled/);
     assert.ok(r.durationMs < 15_000, `took ${r.durationMs} ms`);
+  });
+
+  it("an ARM host that does not resolve fails within seconds, naming the host, not blamed on the timeout", async () => {
+    const r = await runDeploy(emu, baseInputs("blue"), { workDir, armUrl: "https://management.mlops-test.invalid/" });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.match(r.resultMessage ?? "", /the host management\.mlops-test\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN)\)/);
+    assert.doesNotMatch(r.resultMessage ?? "", /did not finish within/);
+    assert.ok(r.durationMs < 20_000, `took ${r.durationMs} ms`);
+  });
+
+  it("a 429 with Retry-After: 100000 fails at once, naming the call", async () => {
+    emu.faults.add({ method: "GET", path: /\/managedClusters\/aks-cluster$/, kind: "throttle", retryAfterSeconds: 100_000 });
+    const r = await runDeploy(emu, baseInputs("blue"), { workDir });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.match(r.resultMessage ?? "", /GET [^ ]+\/managedClusters\/aks-cluster was answered 429 with Retry-After 100000 s/);
+    assert.ok(r.durationMs < 20_000, `took ${r.durationMs} ms`);
+    assert.deepEqual(changes(emu), []);
   });
 
   it("refuses invalid inputs by name before calling Azure", async () => {

@@ -3,7 +3,8 @@
  * folder, registered models, and running the built task as the agent does.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot } from "../../../scripts/repoRoot";
@@ -53,9 +54,11 @@ export function baseInputs(deploymentName: string, extra: Record<string, string>
 export async function runDeploy(
   emu: Emulator,
   inputs: Record<string, string>,
-  options: { workDir: string } & Partial<Pick<AgentRunOptions, "interrupt" | "timeoutInMs">>,
+  options: { workDir: string; armUrl?: string } & Partial<Pick<AgentRunOptions, "interrupt" | "timeoutInMs">>,
 ): Promise<AgentRunResult> {
-  const { connection, env } = emulatorConnection(emu, "federated");
+  const made = emulatorConnection(emu, "federated");
+  const connection = options.armUrl ? { ...made.connection, url: options.armUrl } : made.connection;
+  const { env } = made;
   const r = await runTask({
     task: "DeployToAKSV1",
     inputs: { azureSubscription: connection.id, ...inputs },
@@ -92,4 +95,50 @@ export function changes(emu: Emulator): string[] {
     .all()
     .filter((r) => r.method === "PUT" || r.method === "DELETE" || r.method === "PATCH")
     .map((r) => `${r.method} ${r.path}`);
+}
+
+/**
+ * Live traffic: a client of the endpoint that POSTs to its scoring URI every `everyMs` without the
+ * azureml-model-deployment header (so the traffic map routes it), until stopped. What each request
+ * reached is in the emulator's scoring log (routedBy "traffic").
+ */
+export function liveClient(emu: Emulator, endpoint: string, scoringUri: string, everyMs = 25): { stop: () => Promise<number> } {
+  const ca = readFileSync(emu.caCertPath);
+  let sent = 0;
+  let stopped = false;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const e = emu.ml.endpoint(endpoint);
+      if (!e) return resolve();
+      const req = request(new URL(scoringUri), { method: "POST", ca, headers: { "Content-Type": "application/json", Authorization: `Bearer ${e.primaryKey}` } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      });
+      req.on("error", () => resolve());
+      req.end(JSON.stringify({ data: [[1, 2]] }));
+      sent++;
+    });
+  const loop = (async () => {
+    while (!stopped) {
+      await one();
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return sent;
+    },
+  };
+}
+
+/** The deployments that live (un-headered) scoring requests reached, with how many each. */
+export function liveTrafficByDeployment(emu: Emulator, endpoint: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of emu.ml.scoringLog()) {
+    if (s.routedBy !== "traffic" || s.endpoint !== endpoint || !s.deployment) continue;
+    out[s.deployment] = (out[s.deployment] ?? 0) + 1;
+  }
+  return out;
 }

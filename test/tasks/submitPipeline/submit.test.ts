@@ -85,7 +85,7 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
         displayName: "Churn training (inline steps)",
         experimentName: "train_pipeline",
         tags: { project: "churn" },
-        properties: GIT,
+        properties: { ...GIT, "azdo.stepRun": jobName },
         computeId: `${WS}/computes/gpu-cluster`,
         settings: { _source: "YAML.JOB" },
         inputs: {
@@ -280,7 +280,9 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     assert.equal(body.environmentId, "azureml:AzureML-TensorFlow-2.4-GPU@latest");
     assert.equal(body.computeId, `${WS}/computes/gpu-cluster`);
     assert.deepEqual(body.limits, { jobLimitsType: "Command", timeout: "PT1H" });
-    assert.deepEqual(body.properties, GIT);
+    const { "azdo.stepRun": stepRun, ...git } = body.properties as Record<string, string>;
+    assert.deepEqual(git, GIT);
+    assert.match(stepRun, /^azdo_b42_[0-9a-f]{12}$/, "the step that submitted the job");
     assert.deepEqual(emu.requests.filter("PUT", /\/components\//), []);
     // Command jobs: the declared output (uri null → the job-output URI) and the service's `default` output (its uri).
     assert.equal(r.variables["Output_model_output"].value, "azureml://jobs/train-churn-1/outputs/model_output");

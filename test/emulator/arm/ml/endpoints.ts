@@ -20,7 +20,7 @@
  * type the compute does not have fails the operation (`InferencingClientCreateDeploymentFailed`).
  * Another operation in progress on the same endpoint or deployment is 409 `Conflict`.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ArmErrorDetail, EmuRequest, EmuResponse, Operation } from "../../framework";
 import { armError, checkBody } from "../../framework";
 import { resolveAsset } from "./assets";
@@ -77,7 +77,7 @@ export class EndpointService {
     ml.wsRoute("GET", "/onlineEndpoints", `${ACTION}/read`, (req, ws) => this.listEndpoints(req, ws));
     ml.wsRoute("GET", "/onlineEndpoints/:endpointName", `${ACTION}/read`, (req, ws) => {
       const e = ws.endpoints.get(req.params.endpointName.toLowerCase());
-      return e ? ok(this.endpointBody(ws, e)) : noSuchEndpoint(req.params.endpointName, ws);
+      return e ? ok(this.endpointBody(ws, e), 200, { ETag: endpointEtag(e) }) : noSuchEndpoint(req.params.endpointName, ws);
     });
     ml.wsRoute("PUT", "/onlineEndpoints/:endpointName", `${ACTION}/write`, (req, ws) => this.putEndpoint(req, ws));
     ml.wsRoute("PATCH", "/onlineEndpoints/:endpointName", `${ACTION}/write`, (req, ws) => this.patchEndpoint(req, ws));
@@ -188,6 +188,12 @@ export class EndpointService {
       return userError(400, `The endpoint's location '${location}' must be the workspace's location '${ws.location}'.`, "location");
     }
     const existing = ws.endpoints.get(name.toLowerCase());
+    // If-Match (a guess: test/emulator/GUESSES.md "Online endpoints: ETag and If-Match"): a PUT
+    // conditional on an ETag the endpoint no longer has is refused, nothing changed.
+    const ifMatch = req.headers["if-match"];
+    if (typeof ifMatch === "string" && (!existing || (ifMatch !== "*" && ifMatch !== endpointEtag(existing)))) {
+      return armError(412, "PreconditionFailed", `The If-Match condition ${ifMatch} does not match the current state of endpoint '${name}'.`);
+    }
     if (existing && (this.busy(existing) || existing.provisioningState === "Deleting")) return this.conflict(`endpoint '${existing.name}'`);
     if (!existing) {
       for (const other of this.ml.workspaces.values()) {
@@ -270,7 +276,7 @@ export class EndpointService {
     });
     endpoint.busyOperationId = op.id;
     (endpoint.properties.properties as Record<string, unknown>).AzureAsyncOperationUri = this.ml.lro.statusUrl(op);
-    return { status: 201, headers: this.ml.lro.asyncHeaders(op, this.resourceUrl(req)), body: this.endpointBody(ws, endpoint) };
+    return { status: 201, headers: { ...this.ml.lro.asyncHeaders(op, this.resourceUrl(req)), ETag: endpointEtag(endpoint) }, body: this.endpointBody(ws, endpoint) };
   }
 
   /** The URL of the resource a PUT addressed (the Location it answers, as recorded). */
@@ -623,6 +629,13 @@ function noSuchEndpoint(name: string, ws: WorkspaceState): EmuResponse {
       },
     },
   };
+}
+
+/** ETag of an endpoint's settings (guess, see GUESSES.md): changes with tags, identity, properties and traffic. */
+function endpointEtag(e: EndpointRecord): string {
+  const { AzureAsyncOperationUri: _op, ...own } = (e.properties.properties ?? {}) as Record<string, unknown>;
+  const state = JSON.stringify({ tags: e.tags, identity: e.identity.type, properties: { ...e.properties, properties: own } });
+  return `"${createHash("sha256").update(state).digest("hex").slice(0, 16)}"`;
 }
 
 function newKey(): string {

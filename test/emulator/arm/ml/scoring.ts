@@ -8,6 +8,15 @@
  * traffic map decides, by smooth weighted round-robin (90/10 → 9 of 10 requests to the first).
  * No deployment with positive traffic → 404; a deployment not (yet) serving → 502. The answer
  * carries `azureml-model-deployment` naming the deployment that answered.
+ * Evidence for the header: Microsoft Learn, "Perform safe rollout of new deployments for real-time
+ * inference" (https://learn.microsoft.com/azure/machine-learning/how-to-safely-rollout-online-endpoints:
+ * the green deployment is tested in isolation while it has no live traffic); Azure/azureml-examples
+ * cli/deploy-safe-rollout-online-endpoints.sh (`az ml online-endpoint invoke --deployment green`
+ * before any traffic moves); the SDK behind that command sends the deployment in this header
+ * (Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/azure/ai/ml/constants/_endpoint.py,
+ * EndpointInvokeFields.MODEL_DEPLOYMENT = "azureml-model-deployment").
+ * Every scoring request is kept in `served` (which deployment answered and whether the header or
+ * the traffic map chose it), so tests can show which deployment received live traffic.
  *
  * What a deployment answers is its scoring rule: by default the sum of each row of
  * `{"data": [[...numbers]]}` (also `input_data`/`inputs`, MLflow-style) — a small "model" with a
@@ -35,6 +44,15 @@ export interface ScoringResult {
   headers?: Record<string, string>;
 }
 
+/** One scoring request as routed: `routedBy` "header" (azureml-model-deployment) or "traffic" (live traffic). */
+export interface ServedScoring {
+  endpoint: string;
+  deployment?: string;
+  routedBy: "header" | "traffic";
+  status: number;
+  time: string;
+}
+
 export type ScoringRule =
   | ((request: ScoringRequest) => ScoringResult | Promise<ScoringResult>)
   | { kind: "sum" }
@@ -45,6 +63,8 @@ export type ScoringRule =
 export class ScoringService {
   /** Rules by "<endpoint>" or "<endpoint>/<deployment>" (lower case). */
   readonly rules = new Map<string, ScoringRule>();
+  /** The scoring requests answered, oldest first. */
+  readonly served: ServedScoring[] = [];
 
   constructor(
     private readonly ml: MlService,
@@ -53,6 +73,7 @@ export class ScoringService {
 
   reset(): void {
     this.rules.clear();
+    this.served.length = 0;
   }
 
   register(): void {
@@ -80,6 +101,20 @@ export class ScoringService {
   }
 
   private async score(req: EmuRequest): Promise<EmuResponse> {
+    const response = await this.route(req);
+    const named = req.headers["azureml-model-deployment"];
+    const answered = response.headers?.["azureml-model-deployment"];
+    this.served.push({
+      endpoint: req.params.endpoint,
+      ...(answered ? { deployment: answered } : {}),
+      routedBy: typeof named === "string" && named ? "header" : "traffic",
+      status: response.status,
+      time: new Date().toISOString(),
+    });
+    return response;
+  }
+
+  private async route(req: EmuRequest): Promise<EmuResponse> {
     const found = this.endpoints.findEndpoint(req.params.endpoint);
     if (!found || found.endpoint.provisioningState === "Deleting") {
       return { status: 404, body: { error: { code: "EndpointNotFound", message: `Endpoint '${req.params.endpoint}' was not found.` } } };
