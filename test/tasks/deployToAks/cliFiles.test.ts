@@ -82,6 +82,14 @@ describe("DeployToAKS task: CLI v2 files as the CLI reads them", function () {
     assert.match(again.stdout, /already registered as [0-9a-f-]{36}:1/);
   });
 
+  it("refuses a quality gate on an inline model before any Azure call: it has no recorded metrics", async () => {
+    const r = await runDeploy(emu, inputs({ aksClusterName: "aks-cluster", qualityGate: "accuracy >= 0.8" }), { workDir });
+    assert.equal(r.result, "Failed", r.stdout);
+    assert.match(r.resultMessage ?? "", /qualityGate compares the metrics recorded on a registered model version.*inline model/);
+    const changes = emu.requests.filter(undefined, /\/subscriptions\//).filter((q) => q.method !== "GET");
+    assert.deepEqual(changes.map((q) => `${q.method} ${q.path}`), [], "nothing was changed in Azure");
+  });
+
   it("takes the attached compute from the endpoint file when aksClusterName is empty; refuses before any change when it is not attached", async () => {
     const refused = await runDeploy(emu, inputs(), { workDir });
     assert.equal(refused.result, "Failed");
