@@ -105,6 +105,13 @@ describe("bench", () => {
       assert.equal(o.largeFileBytes, 1024 ** 3);
       assert.equal(o.smallFiles, 10_000);
       assert.equal(o.output, "bench/results.json");
+      assert.equal(o.uploadRuns, 3);
+    });
+    it("--upload-runs and --node (repeatable)", () => {
+      const o = parseOptions(["--upload-runs=4", "--node=/a/node", "--node=/b/node"]);
+      assert.equal(o.uploadRuns, 4);
+      assert.deepEqual(o.extraNodes.slice(-2), ["/a/node", "/b/node"]);
+      assert.throws(() => parseOptions(["--upload-runs=0"]), /positive integer/);
     });
     it("--quick, --only, --runs; unknown options fail with the usage", () => {
       const o = parseOptions(["--quick", "--only=size,coldstart", "--runs=5"]);
