@@ -9,6 +9,8 @@ import { armClientOptions } from "../common/armClients";
 import { amlTokenProvider } from "../common/azureml/amlToken";
 import { getAzureConnection, signInEarly } from "../common/connection";
 import { RemoteRunError } from "../common/errors";
+import { readString } from "../common/inputs";
+import { registerSecret } from "../common/secrets";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
 import { metricVariables } from "../common/azureml/mlflow";
@@ -22,6 +24,7 @@ import { loadPlan } from "./submit";
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const read = getAzureConnection("azureSubscription");
   const { request, pollingIntervalInMs } = readRequest(read.subscriptionId);
+  const historyOf = metricNames(readString("metricsHistory"));
   // The job file is checked before the first network access (signing in starts below).
   const plan = await loadPlan(request, abortSignal);
   const conn = signInEarly(read);
@@ -33,7 +36,7 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     plan,
     ml,
     jobs: jobsClient(ml, conn.cloud.armUrl),
-    amlToken: amlTokenProvider(conn.credential, conn.cloud.name, (secret) => tl.setSecret(secret)),
+    amlToken: amlTokenProvider(conn.credential, conn.cloud.name, registerSecret),
     store,
     log,
     loc: tl.loc,
@@ -48,10 +51,11 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   setOutput("JobName", result.jobName);
   setOutput("JobStatus", result.status);
   for (const [name, uri] of Object.entries(result.outputs)) setOutput(`Output_${name}`, uri);
-  // MLflow metrics of the job and its steps (the integrator may feed run-history step ids here).
-  const metrics = result.stepRuns ? await reportJobMetrics({ ml, workspace: request.workspace, log, loc: tl.loc, abortSignal }, { runId: result.jobName, steps: result.stepRuns }) : undefined;
+  // MLflow metrics of the job and of its steps (by their run-history run ids).
+  const metrics = result.stepRuns ? await reportJobMetrics({ ml, workspace: request.workspace, log, loc: tl.loc, abortSignal }, { runId: result.jobName, steps: result.stepRuns, historyOf }) : undefined;
   if (metrics) {
     setOutput("Metrics", JSON.stringify(metrics.byStep));
+    if (historyOf.length > 0) setOutput("MetricsHistory", JSON.stringify(metrics.history));
     for (const [name, value] of Object.entries(metricVariables(metrics.byStep))) setOutput(name, value);
   }
   const summary = result.summary && metrics?.markdown ? `${result.summary}\n${metrics.markdown}` : result.summary;
@@ -63,3 +67,8 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   }
   return undefined;
 });
+
+/** `metricsHistory`: metric names, one a line (commas also separate); blank lines ignored. */
+function metricNames(text: string | undefined): string[] {
+  return [...new Set((text ?? "").split(/[\r\n,]+/).map((name) => name.trim()).filter(Boolean))];
+}

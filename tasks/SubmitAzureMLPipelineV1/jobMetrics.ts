@@ -20,12 +20,14 @@ export interface JobMetricsDeps {
 
 export interface JobMetricsReport {
   byStep: JobMetrics["byStep"];
+  /** Every logged value of the metrics asked for, by `<step>/<metric>`. */
+  history: JobMetrics["history"];
   /** Markdown for the build summary (absent when nothing was logged). */
   markdown?: string;
 }
 
 /** Reads and reports the metrics; undefined when they could not be read (a warning says why). */
-export async function reportJobMetrics(deps: JobMetricsDeps, job: { runId: string; steps: readonly StepRun[] }): Promise<JobMetricsReport | undefined> {
+export async function reportJobMetrics(deps: JobMetricsDeps, job: { runId: string; steps: readonly StepRun[]; historyOf?: readonly string[] }): Promise<JobMetricsReport | undefined> {
   const { log, loc } = deps;
   let metrics: JobMetrics;
   try {
@@ -40,9 +42,9 @@ export async function reportJobMetrics(deps: JobMetricsDeps, job: { runId: strin
   const rows = Object.entries(metrics.byStep).flatMap(([step, values]) => Object.entries(values).map(([name, value]) => [step, name, formatNumber(value)]));
   if (rows.length === 0) {
     log.info(loc("NoMetricsLogged", job.runId));
-    return { byStep: {} };
+    return { byStep: {}, history: {} };
   }
   const headers = [loc("ColumnStep"), loc("ColumnMetric"), loc("ColumnValue")];
   log.info(`${loc("MetricsHeading", job.runId)}\n${formatTable(headers, rows.map((r) => r.map(remoteText)))}\n`);
-  return { byStep: metrics.byStep, markdown: `#### ${loc("MetricsHeading", job.runId)}\n\n${markdownTable(headers, rows.map((r) => r.map(remoteText)))}\n` };
+  return { byStep: metrics.byStep, history: metrics.history, markdown: `#### ${loc("MetricsHeading", job.runId)}\n\n${markdownTable(headers, rows.map((r) => r.map(remoteText)))}\n` };
 }

@@ -29,9 +29,13 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
 
   it("outputs the evaluate step's accuracy=0.91 (Metrics JSON, Metric_evaluate_accuracy) and shows it in the log and the summary", async () => {
     emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 }, train: { loss: [0.7, 0.4, 0.25], "val/acc": 0.9 } } } });
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml" });
+    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml", inputs: { metricsHistory: "loss\n\nnever-logged" } });
     assert.equal(r.result, "Succeeded", details(r));
     assert.deepEqual(JSON.parse(r.variables["Metrics"].value), { train: { loss: 0.25, "val/acc": 0.9 }, evaluate: { accuracy: 0.91 } });
+    // metricsHistory: every value of `loss` the train step logged, in order; a name nobody logged has no entry.
+    const history = JSON.parse(r.variables["MetricsHistory"].value);
+    assert.deepEqual(Object.keys(history), ["train/loss"]);
+    assert.deepEqual(history["train/loss"].map((m: { value: number; step: number }) => [m.step, m.value]), [[0, 0.7], [1, 0.4], [2, 0.25]]);
     assert.equal(r.variables["Metrics"].isOutput, true);
     assert.equal(r.variables["Metric_evaluate_accuracy"].value, "0.91");
     assert.equal(r.variables["Metric_evaluate_accuracy"].isOutput, true);
