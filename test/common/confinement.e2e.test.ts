@@ -105,7 +105,7 @@ describe("issue 19 finding 2: paths leading outside the working folders are refu
       fs.writeFileSync(path.join(workDir, "bad-deployment.yml"), text);
       const r = await runDeploy(emu, { resourceGroupName: "ml_rg", workspaceName: "ml_workspace", aksClusterName: "aks-cluster", specSource: "yamlFiles", endpointFile: "endpoint.yml", deploymentFile: "bad-deployment.yml" }, { workDir });
       assert.equal(r.result, "Failed", r.stdout);
-      assert.match(r.resultMessage ?? "", /deploymentFile.*bad-deployment\.yml: 'code_configuration\.code' names .*linked-src, a link to .*, which is outside the pipeline's working folders/);
+      assert.match(r.resultMessage ?? "", /deploymentFile.*bad-deployment\.yml(:\d+)?: 'code_configuration\.code' names .*linked-src, a link to .*, which is outside the pipeline's working folders/);
       await assertNothingDone(r);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });

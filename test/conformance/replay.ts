@@ -129,12 +129,32 @@ function captured(path: string, answer: Answer): string {
   return String(v);
 }
 
+/**
+ * A given request that started a long-running operation is followed to its end, as the SDK's poller
+ * would, so the exchanges start from the settled state the recording starts from.
+ */
+async function settle(emu: Emulator, answer: Answer, state: CaseState): Promise<void> {
+  const status = answer.headers["azure-asyncoperation"];
+  const location = answer.status === 202 ? answer.headers["location"] : undefined;
+  const url = status ?? location;
+  if (!url) return;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const poll = await send(emu, { method: "GET", path: url }, state);
+    const running = status ? /^(InProgress|Updating|Creating|Deleting|Running|Accepted)$/i.test(String((poll.body as { status?: string } | undefined)?.status)) : poll.status === 202;
+    if (!running) return;
+    if (Date.now() > deadline) throw new Error(`given: the operation at ${url} did not end within 10 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Replays one case; returns its problems, one line each, prefixed with the exchange. */
 export async function replay(emu: Emulator, c: ConformanceCase, tokens: Record<"arm" | "ml", string>): Promise<string[]> {
   const state: CaseState = { vars: {}, tokens };
   for (const req of c.given ?? []) {
     const a = await send(emu, req, state);
     if (a.status < 200 || a.status > 299) return [`given ${req.method} ${req.path}: ${a.status} ${JSON.stringify(a.body)?.slice(0, 300)}`];
+    await settle(emu, a, state);
   }
   const problems: string[] = [];
   for (const [i, ex] of c.exchanges.entries()) {

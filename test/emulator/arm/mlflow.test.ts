@@ -58,7 +58,9 @@ describe("Machine Learning emulator: MLflow tracking routes and the tasks' metri
         jobs: { train: { type: "command", componentId: await component("train") }, evaluate: { type: "command", componentId: await component("evaluate") } },
       },
     };
-    assert.equal((await h.call("PUT", `${WS}/jobs/${name}`, { body })).status, 201);
+    // A pipeline PUT carries x-azureml-token for https://ml.azure.com (see ml.routes.test.ts).
+    const amlToken = `e30.${Buffer.from(JSON.stringify({ aud: "https://ml.azure.com" })).toString("base64url")}.x`;
+    assert.equal((await h.call("PUT", `${WS}/jobs/${name}`, { body, headers: { "x-azureml-token": amlToken } })).status, 201);
     await h.until(() => ml.job(name)!.status, (s) => s === "Completed", 10_000);
   }
 
@@ -66,15 +68,17 @@ describe("Machine Learning emulator: MLflow tracking routes and the tasks' metri
     assert.match(mlflowBase, /^https:\/\/127\.0\.0\.1:4443\/mlflow\/v1\.0\/subscriptions\/.+\/workspaces\/ml_workspace\/api\/2\.0\/mlflow$/);
     ml.scriptJobs({ metrics: { job: { pipeline_seconds: 12 }, steps: { train: { loss: [0.9, 0.5, 0.3] }, evaluate: { accuracy: 0.91 } } } });
     await runPipeline("pipe_a");
-    const run = await h.call("GET", `${mlflowBase}/runs/get?run_id=pipe_a_train`);
+    // Steps are runs of their own, named by GUID (run history); the node name is their run name.
+    const train = ml.job("pipe_a")!.children["train"]!;
+    const run = await h.call("GET", `${mlflowBase}/runs/get?run_id=${train}`);
     assert.equal(run.status, 200);
     assert.deepEqual(run.body.run.data.metrics.map((m: any) => [m.key, m.value, m.step]), [["loss", 0.3, 2]]);
-    assert.equal(run.body.run.info.run_id, "pipe_a_train");
+    assert.equal(run.body.run.info.run_id, train);
     assert.equal(run.body.run.info.status, "FINISHED");
     assert.deepEqual(run.body.run.data.tags.find((t: any) => t.key === "mlflow.parentRunId"), { key: "mlflow.parentRunId", value: "pipe_a" });
     const v2 = await h.call("GET", `${mlflowBase.replace("/mlflow/v1.0/", "/mlflow/v2.0/")}/runs/get?run_id=pipe_a`);
     assert.deepEqual(v2.body.run.data.metrics.map((m: any) => [m.key, m.value]), [["pipeline_seconds", 12]]);
-    const history = await h.call("GET", `${mlflowBase}/metrics/get-history?run_id=pipe_a_train&metric_key=loss`);
+    const history = await h.call("GET", `${mlflowBase}/metrics/get-history?run_id=${train}&metric_key=loss`);
     assert.deepEqual(history.body.metrics.map((m: any) => m.value), [0.9, 0.5, 0.3]);
   });
 
@@ -96,10 +100,11 @@ describe("Machine Learning emulator: MLflow tracking routes and the tasks' metri
     ml.scriptRunMetrics("pipe_b", { duration: 5 });
     const mlflow = await workspaceMlflowClient(client, { resourceGroupName: RG, workspaceName: WSN }, { abortSignal: new AbortController().signal, loc });
     const steps = await childRuns(mlflow, await mlflow.getRun("pipe_b"), "pipe_b");
-    assert.deepEqual(steps.map((s) => s.runId).sort(), ["pipe_b_evaluate", "pipe_b_train"]);
-    const metrics = await readJobMetrics(mlflow, { runId: "pipe_b", steps: [...steps, { stepName: "never", runId: "pipe_b_never" }], historyOf: ["loss"] });
+    const children = ml.job("pipe_b")!.children;
+    assert.deepEqual(steps.map((s) => s.runId).sort(), [children["evaluate"], children["train"]].sort());
+    const metrics = await readJobMetrics(mlflow, { runId: "pipe_b", steps: [...steps, { stepName: "never", runId: "00000000-0000-0000-0000-00000000dead" }], historyOf: ["loss"] });
     assert.deepEqual(metrics.byStep, { job: { duration: 5 }, train: { loss: 0.3 }, evaluate: { accuracy: 0.91, loss: 0.35 } });
-    assert.deepEqual(metrics.missingRuns, ["pipe_b_never"]);
+    assert.deepEqual(metrics.missingRuns, ["00000000-0000-0000-0000-00000000dead"]);
     assert.deepEqual(metrics.history["train/loss"].map((m) => m.value), [0.9, 0.3]);
     assert.deepEqual(flattenMetrics(metrics.byStep), { duration: 5, "train.loss": 0.3, "evaluate.accuracy": 0.91, "evaluate.loss": 0.35, accuracy: 0.91 });
     assert.deepEqual(metricVariables({ "my step": { "val/acc.top-1": 0.5 } }), { Metric_my_step_val_acc_top_1: "0.5" });

@@ -93,7 +93,7 @@ describe("DeployToAKS task: failures", function () {
     emu.ml.scriptDeployments({ durationMs: 3_600_000 });
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1", rollbackOnFailure: "false" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
     assert.doesNotMatch(r.stdout, /Rolling back/);
   });
 

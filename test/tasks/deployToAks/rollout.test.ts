@@ -87,7 +87,7 @@ describe("DeployToAKS task: safe rollout", function () {
     const r = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json", timeoutInMinutes: "0.1" }), { workDir });
     await live.stop();
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (timeoutInMinutes). The deployment was rolled back.");
+    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The deployment was rolled back.");
     const e = emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
     assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
