@@ -153,14 +153,13 @@ describe("Machine Learning emulator routes", function () {
       assert.equal(second.body.nextLink, undefined);
       assert.equal((await h.call("GET", `${WS}/codes/src/versions`, { query: { $orderBy: "size" } })).status, 400);
     });
-    it("rejects malformed versions: modelType, dataType, environment image, component spec", async () => {
-      const badModel = await h.call("PUT", `${WS}/models/m/versions/1`, { body: modelBody("x", { modelType: "keras" }) });
+    it("rejects malformed versions as the spec types them: modelType, dataType, environment image, component spec", async () => {
+      // The spec (2022-10-01 ModelVersion) types modelType as a free string: a wrong type is what it refuses.
+      const badModel = await h.call("PUT", `${WS}/models/m/versions/1`, { body: modelBody("x", { modelType: 5 }) });
       assert.equal(badModel.status, 400);
-      assert.match(badModel.body.error.message, /modelType: 'keras' is not one of/);
-      const noUri = await h.call("PUT", `${WS}/models/m/versions/1`, { body: { properties: { modelType: "custom_model" } } });
-      assert.match(noUri.body.error.message, /modelUri: is required/);
+      assert.match(badModel.body.error.message, /modelType: must be a string/);
       const badData = await h.call("PUT", `${WS}/data/d/versions/1`, { body: { properties: { dataType: "table", dataUri: "azureml://datastores/workspaceblobstore/paths/x/" } } });
-      assert.match(badData.body.error.message, /dataType: 'table' is not one of uri_file, uri_folder, mltable/);
+      assert.match(badData.body.error.message, /dataType: 'table' is not one of (uri_file|uri_folder|mltable)/);
       const mixed = await h.call("PUT", `${WS}/data/training_data/versions/2`, { body: { properties: { dataType: "uri_file", dataUri: "azureml://datastores/workspaceblobstore/paths/x.csv" } } });
       assert.equal(mixed.status, 400);
       const noImage = await h.call("PUT", `${WS}/environments/myenv/versions/1`, { body: { properties: { condaFile: "name: x" } } });
@@ -168,8 +167,8 @@ describe("Machine Learning emulator routes", function () {
       assert.match(noImage.body.error.message, /Docker image or Dockerfile is required/);
       const reserved = await h.call("PUT", `${WS}/environments/AzureML-mine/versions/1`, { body: { properties: { image: "python:3.11" } } });
       assert.equal(reserved.status, 400);
-      const noSpec = await h.call("PUT", `${WS}/components/c/versions/1`, { body: { properties: {} } });
-      assert.match(noSpec.body.error.message, /componentSpec: is required/);
+      const badSpec = await h.call("PUT", `${WS}/components/c/versions/1`, { body: { properties: { componentSpec: "x" } } });
+      assert.match(badSpec.body.error.message, /componentSpec: must be an object/);
       const env = await h.call("GET", ENV);
       assert.equal(env.body.properties.environmentType, "Curated");
     });
