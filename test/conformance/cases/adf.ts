@@ -190,6 +190,7 @@ export const cases: ConformanceCase[] = [
           status: 200,
           body: {
             value: each({ id: like(/\/factories\/mlops-adf\/pipelines\/[^/]+$/), name: ofType("string"), type: "Microsoft.DataFactory/factories/pipelines", etag: ofType("string"), properties: { activities: ofType("array") } }),
+            nextLink: absent,
           },
         },
       },

@@ -4,7 +4,7 @@
  * 201 with the endpoint's OLD traffic while the new one is applied.
  */
 import type { ConformanceCase, ConformanceRequest } from "../case";
-import { any, each, like, ofType } from "../shape";
+import { absent, any, each, like, ofType } from "../shape";
 import { slow } from "./ml-endpoints";
 
 const WS = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}";
@@ -124,7 +124,7 @@ export const cases: ConformanceCase[] = [
       {
         what: "the deployments of the endpoint: one page, no nextLink",
         request: { method: "GET", path: `${WS}/onlineEndpoints/ept-deploy/deployments?${API}` },
-        response: { status: 200, body: { value: each({ name: "blue", properties: { provisioningState: "Succeeded" } }) } },
+        response: { status: 200, body: { value: each({ name: "blue", properties: { provisioningState: "Succeeded" } }), nextLink: absent } },
       },
       {
         what: "PUT of the endpoint with new traffic answers 201 Updating with the OLD traffic",

@@ -122,6 +122,7 @@ function createRun(req: EmuRequest, f: FactoryState, engine: RunEngine): EmuResp
 
   const ref = f.runs.get(referenceId);
   if (!ref || ref.pipeline.name.toLowerCase() !== pipeline.name.toLowerCase()) {
+    // Code, message and target as the service answered a bad reference (MicrosoftDocs/azure-docs issue 38179, azure-mgmt-datafactory CloudError).
     return badRequest(`Referenced pipeline run id ${referenceId} is not a valid run id.`, target, "ReferencedPipelineRunNotValid");
   }
   if ((startActivityName || startFromFailure) && !isRecovery) {
