@@ -78,7 +78,7 @@ export const cases: ConformanceCase[] = [
     ],
   },
   {
-    name: "environment version from a docker image: 201 with Location, UserCreated, Linux, empty condaFile",
+    name: "environment version from a docker image: 201 with Location, UserCreated, Linux",
     recording: { repo: PY, path: `${REC}/environment/e2etests/test_environment.pyTestEnvironmenttest_environment_create_or_update_docker.json` },
     exchanges: [
       {
@@ -230,6 +230,31 @@ export const cases: ConformanceCase[] = [
             ],
           },
         },
+      },
+    ],
+  },
+  {
+    name: "environment auto-increment: unknown container 404 UserError, version 1 created, container shows latestVersion",
+    recording: { repo: PY, path: `${REC}/environment/e2etests/test_environment.pyTestEnvironmenttest_create_autoincrement.json` },
+    exchanges: [
+      {
+        what: "GET an environment container that does not exist answers 404 UserError",
+        request: { method: "GET", path: `${WS}/environments/conf_auto_env?${V}` },
+        response: { status: 404, body: { error: { code: "UserError", message: ofType("string") } } },
+      },
+      {
+        what: "PUT version 1 (image and conda file) answers 201 with Location, UserCreated, Linux",
+        request: { method: "PUT", path: `${WS}/environments/conf_auto_env/versions/1?${V}`, body: { properties: { description: "conformance env", isAnonymous: false, isArchived: false, condaFile: "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\nname: conf-env\n", image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04" } } },
+        response: {
+          status: 201,
+          headers: { location: /\/environments\/conf_auto_env\/versions\/1\?api-version=/ },
+          body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/environments/versions", properties: { description: "conformance env", tags: {}, properties: {}, isArchived: false, isAnonymous: false, environmentType: "UserCreated", image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04", osType: "Linux" }, systemData: SYSTEM_DATA },
+        },
+      },
+      {
+        what: "GET the container answers 200 with latestVersion 1 and a nextVersion",
+        request: { method: "GET", path: `${WS}/environments/conf_auto_env?${V}` },
+        response: { status: 200, body: { id: like(/\/workspaces\/ml_workspace\/environments\/conf_auto_env$/), name: "conf_auto_env", type: "Microsoft.MachineLearningServices/workspaces/environments", properties: { isArchived: false, latestVersion: "1", nextVersion: ofType("string") }, systemData: SYSTEM_DATA } },
       },
     ],
   },
