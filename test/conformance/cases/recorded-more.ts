@@ -258,4 +258,58 @@ export const cases: ConformanceCase[] = [
       },
     ],
   },
+  {
+    name: "component list: code re-registered (200), component version 201 with Location, containers and versions listed",
+    recording: { repo: PY, path: `${REC}/component/e2etests/test_component.pyTestComponenttest_component_list.json` },
+    given: [{ method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`, body: { properties: { properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isAnonymous: true, isArchived: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } }],
+    exchanges: [
+      {
+        what: "the same code version PUT again answers 200 (already registered)",
+        request: { method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`, body: { properties: { properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isAnonymous: true, isArchived: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } },
+        response: { status: 200, body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/codes/versions", properties: { properties: { hash_sha256: "0000000000000" }, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } },
+      },
+      {
+        what: "PUT components/<name>/versions/0.0.1 answers 201 with Location and the component spec",
+        request: {
+          method: "PUT",
+          path: `${WS}/components/conf_listed/versions/0.0.1?${V}`,
+          body: {
+            properties: {
+              description: "conformance command component",
+              properties: {},
+              tags: { owner: "conformance" },
+              isAnonymous: false,
+              isArchived: false,
+              componentSpec: {
+                name: "conf_listed",
+                version: "0.0.1",
+                type: "command",
+                display_name: "ConfListed",
+                command: "echo ${{inputs.n}} > ${{outputs.out}}/n",
+                code: `azureml:${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1`,
+                environment: "azureml:AzureML-sklearn-1.5:1",
+                inputs: { n: { type: "number", optional: true, default: "10.99" } },
+                outputs: { out: { type: "uri_folder" } },
+              },
+            },
+          },
+        },
+        response: {
+          status: 201,
+          headers: { location: /\/components\/conf_listed\/versions\/0\.0\.1\?api-version=/ },
+          body: { name: "0.0.1", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { tags: { owner: "conformance" }, properties: {}, isArchived: false, isAnonymous: false, componentSpec: { name: "conf_listed", version: "0.0.1", type: "command", display_name: "ConfListed", outputs: { out: { type: "uri_folder" } } } }, systemData: SYSTEM_DATA },
+        },
+      },
+      {
+        what: "GET components (ActiveOnly) lists component containers",
+        request: { method: "GET", path: `${WS}/components?${V}&listViewType=ActiveOnly` },
+        response: { status: 200, body: { value: each({ id: like(/\/workspaces\/ml_workspace\/components\/[^/]+$/), name: ofType("string"), type: "Microsoft.MachineLearningServices/workspaces/components", properties: { isArchived: false, nextVersion: ofType("string") } }) } },
+      },
+      {
+        what: "GET the component's versions (ActiveOnly) lists 0.0.1",
+        request: { method: "GET", path: `${WS}/components/conf_listed/versions?${V}&listViewType=ActiveOnly` },
+        response: { status: 200, body: { value: [{ id: like(/\/components\/conf_listed\/versions\/0\.0\.1$/), name: "0.0.1", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { isArchived: false, isAnonymous: false, componentSpec: { name: "conf_listed", type: "command" } } }] } },
+      },
+    ],
+  },
 ];
