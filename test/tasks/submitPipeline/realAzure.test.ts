@@ -76,4 +76,11 @@ describe("SubmitAzureMLPipeline task on the real Azure ML behaviour (run history
     assert.equal(r.result, "Failed", details(r));
     assert.match(r.resultMessage ?? "", /Cannot read the run history of workspace 'ml_workspace'.*discovery document https:\/\/127\.0\.0\.1:\d+\/_azureml\/discovery could not be read \(HTTP 404\)/);
   });
+
+  it("rides out transient failures of the discovery document (429, 500, a reset) like every other call", async () => {
+    for (const kind of ["throttle", "500", "reset"] as const) emu.faults.add({ method: "GET", path: /^\/_azureml\/discovery$/, kind });
+    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml" });
+    assert.equal(r.result, "Succeeded", details(r));
+    assert.ok(emu.requests.filter("GET", /^\/_azureml\/discovery$/).length >= 4, "the discovery document was asked again after each failure");
+  });
 });
