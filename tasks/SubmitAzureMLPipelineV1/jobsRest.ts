@@ -6,7 +6,8 @@
  * output (and the deserializer drops the output URIs the service answers with).
  */
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
-import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import { RestError } from "@azure/core-rest-pipeline";
+import { answerError, sendJson } from "../common/azureml/jsonRequest";
 import type { WorkspaceTarget } from "./request";
 
 /**
@@ -47,33 +48,12 @@ function jobUrl(armUrl: string, ws: WorkspaceTarget, jobName: string): string {
 }
 
 async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", url: string, body: unknown, abortSignal: AbortSignal, headers: Record<string, string> = {}): Promise<JobResource> {
-  const request = createPipelineRequest({
-    url,
-    method,
-    abortSignal,
-    headers: createHttpHeaders({ ...headers, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) }),
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const response = await ml.sendRequest(request);
-  const text = response.bodyAsText ?? "";
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status >= 400) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new RestError(error?.message ?? `${method} ${new URL(url).pathname} answered ${response.status}`, {
-      code: error?.code,
-      statusCode: response.status,
-      request,
-      response,
-    });
-  }
-  const job = parsed as JobResource | undefined;
+  const answer = await sendJson(ml, { method, url, body, headers, abortSignal });
+  const what = `${method} ${new URL(url).pathname}`;
+  if (answer.status >= 400) throw answerError(answer, what);
+  const job = answer.body as JobResource | undefined;
   if (!job || typeof job !== "object" || typeof job.properties !== "object") {
-    throw new RestError(`${method} ${new URL(url).pathname} answered ${response.status} without a job`, { statusCode: response.status, request, response });
+    throw new RestError(`${what} answered ${answer.status} without a job`, { statusCode: answer.status, request: answer.request, response: answer.response });
   }
   return job;
 }

@@ -28,16 +28,15 @@
  *
  * The reader takes run ids only: how steps are found (job resources, run history) is the caller's business.
  */
-import { createHttpHeaders, createPipelineRequest, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { allowTokenOrigin } from "../armClients";
+import { sendJson, type JsonTransport } from "./jsonRequest";
 import { asAzureOperationError } from "../armErrors";
 import { AzureOperationError } from "../errors";
 import { remoteText } from "../remoteText";
 
 /** What sends a request with the connection's ARM credential: an `@azure/arm-*` client fits. */
-export interface MlflowTransport {
-  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
-}
+export type MlflowTransport = JsonTransport;
 
 export interface MlflowMetric {
   key: string;
@@ -130,32 +129,19 @@ export class MlflowClient {
   }
 
   private async send(method: "GET" | "POST", route: string, body: unknown, what: string): Promise<unknown> {
-    const request = createPipelineRequest({
-      url: `${this.api}/${route}`,
-      method,
-      abortSignal: this.options.abortSignal,
-      headers: createHttpHeaders({ accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) }),
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const response = await this.transport.sendRequest(request);
-    const text = response.bodyAsText ?? "";
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = undefined;
-    }
-    if (response.status >= 400) {
+    const answer = await sendJson(this.transport, { method, url: `${this.api}/${route}`, body, abortSignal: this.options.abortSignal });
+    const parsed = answer.text === "" ? {} : answer.body;
+    if (answer.status >= 400) {
       const p = (parsed ?? {}) as { error_code?: string; message?: string; error?: { code?: string; message?: string } };
       const code = p.error_code ?? p.error?.code;
-      const message = p.message ?? p.error?.message ?? `HTTP ${response.status}`;
+      const message = p.message ?? p.error?.message ?? `HTTP ${answer.status}`;
       const detail = remoteText(code ? `${code}: ${message}` : message).replace(/\.+$/, "");
       const { loc, workspaceName } = this.options;
-      const denied = response.status === 401 || response.status === 403;
+      const denied = answer.status === 401 || answer.status === 403;
       const sentence = denied ? loc("Common_MlflowDenied", remoteText(what), workspaceName, detail) : loc("Common_MlflowReadFailed", remoteText(what), workspaceName, detail);
-      throw new MlflowError(sentence, code, response.status);
+      throw new MlflowError(sentence, code, answer.status);
     }
-    if (parsed === undefined || typeof parsed !== "object") throw new MlflowError(this.options.loc("Common_MlflowNoJson", response.status, remoteText(what)), undefined, response.status);
+    if (parsed === undefined || typeof parsed !== "object") throw new MlflowError(this.options.loc("Common_MlflowNoJson", answer.status, remoteText(what)), undefined, answer.status);
     return parsed;
   }
 }

@@ -13,7 +13,8 @@
  */
 import type { ServiceClient } from "@azure/core-client";
 import { allowTokenOrigin } from "../armClients";
-import { bearerTokenAuthenticationPolicyName, createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError, type HttpClient } from "@azure/core-rest-pipeline";
+import { bearerTokenAuthenticationPolicyName, createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from "@azure/core-rest-pipeline";
+import { answerError, sendJson } from "./jsonRequest";
 
 /** Identifies a workspace. */
 export interface WorkspaceScope {
@@ -83,20 +84,9 @@ export function runHistoryClient(ml: ServiceClient, apiHost: string, ws: Workspa
   allowTokenOrigin(ml, apiHost);
   const runs = `${apiHost}/history/v1.0/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/runs`;
   const get = async <T>(url: string, abortSignal: AbortSignal): Promise<T> => {
-    const request = createPipelineRequest({ url, method: "GET", abortSignal, headers: createHttpHeaders({ accept: "application/json" }) });
-    const response = await ml.sendRequest(request);
-    const text = response.bodyAsText ?? "";
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (response.status !== 200 || typeof body !== "object" || body === null) {
-      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new RestError(error?.message ?? `GET ${new URL(url).pathname} answered ${response.status}`, { code: error?.code, statusCode: response.status, request, response });
-    }
-    return body as T;
+    const answer = await sendJson(ml, { method: "GET", url, abortSignal });
+    if (answer.status !== 200 || typeof answer.body !== "object" || answer.body === null) throw answerError(answer, `GET ${new URL(url).pathname}`);
+    return answer.body as T;
   };
   return {
     async children(runId, abortSignal) {
