@@ -22,6 +22,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { CODE_FILE, splitForCodeCache } from "./codeCache";
+import { lazyDependencies } from "./lazyDependencies";
 import { findRepoRoot } from "./repoRoot";
 
 /** The file every execution handler must run: the bundle. */
@@ -233,6 +234,8 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
       metafile: true,
       logLevel: "silent",
       define: { "import.meta.url": "__bundleFileUrl" },
+      // Code the first request does not need, kept from running before it.
+      plugins: [lazyDependencies()],
       banner: { js: 'var __bundleFileUrl=require("url").pathToFileURL(__filename).href;' },
     });
   } catch (err) {
