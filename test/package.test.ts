@@ -65,7 +65,7 @@ function checkUnpackedVsix(vsix: UnpackedVsix, expected: { tasks: string[]; sour
     })),
   );
 
-  const packageVersion = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+  const packageVersion = projectVersion();
   const [major, minor, patch] = packageVersion.split(".").map(Number);
   for (const folder of expected.tasks) {
     const taskFiles = vsix.files.filter((f) => f.startsWith(`${folder}/`)).map((f) => f.slice(folder.length + 1));
@@ -123,7 +123,7 @@ describe("package", function () {
       });
       const dist = path.join(repoRoot, "dist");
       const packages = fs.readdirSync(dist).filter((f) => f.endsWith(".vsix"));
-      assert.deepEqual(packages, ["mlops-tasks.mlops-pipeline-tasks-dev-1.0.0.vsix"]);
+      assert.deepEqual(packages, [`mlops-tasks.mlops-pipeline-tasks-dev-${projectVersion()}.vsix`]);
       vsix = await unpack(path.join(dist, packages[0]), path.join(tempDir, "real"));
     });
 
@@ -151,7 +151,7 @@ describe("package", function () {
         outputDir: path.join(tempDir, "fixture-dist"),
       });
       assert.deepEqual(result.tasks, ["EchoTaskV1"]);
-      assert.equal(path.basename(result.vsixPath), "mlops-tasks.mlops-pipeline-tasks-dev-1.0.0.vsix");
+      assert.equal(path.basename(result.vsixPath), `mlops-tasks.mlops-pipeline-tasks-dev-${projectVersion()}.vsix`);
       vsix = await unpack(result.vsixPath, path.join(tempDir, "fixture-unpacked"));
     });
 
@@ -313,3 +313,8 @@ describe("package", function () {
     });
   });
 });
+
+/** The version package.json gives the extension (the one version of the project). */
+function projectVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+}
