@@ -5,31 +5,15 @@
  * summary; a job that logged nothing, and metrics that cannot be read, leave the job's verdict alone.
  */
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import { startEmulator, type Emulator } from "../../emulator";
-import { details, runSubmitTask, sourcesWithSamples } from "./run";
+import { details, runSubmitTask, useSubmitSuite } from "./run";
 
 describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", function () {
   this.timeout(60_000);
-  let emu: Emulator;
-  let sources: string;
-
-  before(async () => {
-    emu = await startEmulator({ timeScale: 200 });
-    sources = await sourcesWithSamples();
-  });
-  after(async () => {
-    await emu?.stop();
-    if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    await emu.reset();
-    await emu.ml.blobContainerReady();
-  });
+  const suite = useSubmitSuite();
 
   it("outputs the evaluate step's accuracy=0.91 (Metrics JSON, Metric_evaluate_accuracy) and shows it in the log and the summary", async () => {
-    emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 }, train: { loss: [0.7, 0.4, 0.25], "val/acc": 0.9 } } } });
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml", inputs: { metricsHistory: "loss\n\nnever-logged" } });
+    suite.emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 }, train: { loss: [0.7, 0.4, 0.25], "val/acc": 0.9 } } } });
+    const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/best-model-output.yml", inputs: { metricsHistory: "loss\n\nnever-logged" } });
     assert.equal(r.result, "Succeeded", details(r));
     assert.deepEqual(JSON.parse(r.variables["Metrics"].value), { train: { loss: 0.25, "val/acc": 0.9 }, evaluate: { accuracy: 0.91 } });
     // metricsHistory: every value of `loss` the train step logged, in order; a name nobody logged has no entry.
@@ -46,14 +30,14 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
     assert.match(summary, /\| evaluate \| accuracy \| 0\.91 \|/);
     // Read through the workspace's tracking URI (v1.0 path kept), for the job and each step.
     const jobName = r.variables["JobName"].value;
-    const reads = emu.requests.filter("GET", /\/mlflow\/v1\.0\/subscriptions\/.+\/api\/2\.0\/mlflow\/runs\/get$/).map((q) => q.query["run_id"]);
+    const reads = suite.emu.requests.filter("GET", /\/mlflow\/v1\.0\/subscriptions\/.+\/api\/2\.0\/mlflow\/runs\/get$/).map((q) => q.query["run_id"]);
     // Steps are read by their run ids (GUIDs from run history), not by node name.
-    const children = emu.ml.job(jobName)!.children;
+    const children = suite.emu.ml.job(jobName)!.children;
     assert.deepEqual(reads.sort(), [jobName, children["evaluate"], children["train"]].sort());
   });
 
   it("says so when nothing was logged, and sets no Metric_ variables", async () => {
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml" });
+    const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/best-model-output.yml" });
     assert.equal(r.result, "Succeeded", details(r));
     assert.match(r.stdout, /Job \S+ and its steps logged no MLflow metrics\./);
     assert.equal(r.variables["Metrics"].value, "{}");
@@ -61,9 +45,9 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
   });
 
   it("warns and still succeeds when the identity may not read the metrics", async () => {
-    emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 } } } });
-    emu.ml.setMlflowReadDenied(emu.identities.secret.clientId);
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml" });
+    suite.emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 } } } });
+    suite.emu.ml.setMlflowReadDenied(suite.emu.identities.secret.clientId);
+    const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/best-model-output.yml" });
     assert.equal(r.result, "Succeeded", details(r));
     assert.match(r.issues.map((i) => i.message).join("\n"), /Could not read the MLflow metrics of job \S+: The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: The client '\S+' with object id '\S+' does not have authorization to perform action 'Microsoft\.MachineLearningServices\/workspaces\/experiments\/runs\/read'.*\)\. Assign it a role/);
     assert.equal(r.variables["Metrics"], undefined);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Agent } from "node:https";
 import { ContainerClient } from "@azure/storage-blob";
-import type { Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../emulator";
 import { trustingStoragePipeline } from "../../emulator/testing";
 import { emulatorConnection, runTask, type AgentRunResult } from "../../harness/agentRunner";
 import { findRepoRoot } from "../../../scripts/repoRoot";
@@ -114,4 +114,31 @@ export async function uploadedBlobs(container: ContainerClient): Promise<Map<str
     out.set(b.name, { etag: b.properties.etag ?? "", metadata: b.metadata ?? {} });
   }
   return out;
+}
+
+/** The emulator and the sample sources a suite of Submit task runs shares. */
+export interface SubmitSuite {
+  emu: Emulator;
+  sources: string;
+}
+
+/**
+ * Registers the hooks of a suite of Submit task runs (call it inside `describe`): one time-scaled
+ * emulator and a copy of the samples for the suite, a fresh default scenario before each test.
+ */
+export function useSubmitSuite(): SubmitSuite {
+  const suite = {} as SubmitSuite;
+  before(async () => {
+    suite.emu = await startEmulator({ timeScale: 200 });
+    suite.sources = await sourcesWithSamples();
+  });
+  after(async () => {
+    await suite.emu?.stop();
+    if (suite.sources) await fs.promises.rm(suite.sources, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await suite.emu.reset();
+    await suite.emu.ml.blobContainerReady();
+  });
+  return suite;
 }
