@@ -3,12 +3,12 @@
  * folder, registered models, and running the built task as the agent does.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot } from "../../../scripts/repoRoot";
-import type { Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../emulator";
 import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult } from "../../harness/agentRunner";
 import { commandProperty, parseLoggingCommand } from "../../harness/loggingCommands";
 
@@ -141,4 +141,33 @@ export function liveTrafficByDeployment(emu: Emulator, endpoint: string): Record
     out[s.deployment] = (out[s.deployment] ?? 0) + 1;
   }
   return out;
+}
+
+/** The emulator and the working folder a suite of DeployToAKS task runs shares. */
+export interface DeploySuite {
+  emu: Emulator;
+  workDir: string;
+}
+
+/**
+ * Registers the hooks of a suite of DeployToAKS task runs (call it inside `describe`, before the
+ * suite's own hooks): one time-scaled emulator for the suite; before each test a fresh default
+ * scenario, the models `seed` registers (default: seedModels), the blob container, a new working folder.
+ */
+export function useDeploySuite(seed: (emu: Emulator) => void = seedModels): DeploySuite {
+  const suite = {} as DeploySuite;
+  before(async () => {
+    suite.emu = await startEmulator({ timeScale: 200 });
+  });
+  after(async () => {
+    await suite.emu?.stop();
+  });
+  beforeEach(async () => {
+    await suite.emu.reset();
+    seed(suite.emu);
+    assert.ok(await suite.emu.ml.blobContainerReady());
+    suite.workDir = workFolder();
+  });
+  afterEach(() => rmSync(suite.workDir, { recursive: true, force: true }));
+  return suite;
 }

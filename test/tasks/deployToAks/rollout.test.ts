@@ -7,66 +7,50 @@
  * deployment gets no PUT and no PUT ever carries the endpoint's keys.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
-import { startEmulator, type Emulator } from "../../emulator";
-import { ENDPOINT, baseInputs, liveClient, liveTrafficByDeployment, runDeploy, seedModels, workFolder } from "./fixture";
+import { ENDPOINT, baseInputs, liveClient, liveTrafficByDeployment, runDeploy, useDeploySuite } from "./fixture";
 
 describe("DeployToAKS task: safe rollout", function () {
   this.timeout(180_000);
-  let emu: Emulator;
-  let workDir: string;
+  const suite = useDeploySuite();
   let scoringUri: string;
   /** Scoring requests the test holds open; released after each test. */
   let release: () => void;
   let held: Promise<void>;
 
-  before(async () => {
-    emu = await startEmulator({ timeScale: 200 });
-  });
-  after(async () => {
-    await emu?.stop();
-  });
   beforeEach(async () => {
-    await emu.reset();
-    seedModels(emu);
-    assert.ok(await emu.ml.blobContainerReady());
-    workDir = workFolder();
     held = new Promise((resolve) => (release = resolve));
-    const blue = await runDeploy(emu, baseInputs("blue"), { workDir });
+    const blue = await runDeploy(suite.emu, baseInputs("blue"), { workDir: suite.workDir });
     assert.equal(blue.result, "Succeeded", blue.stdout);
     scoringUri = blue.variables.ScoringUri!.value;
-    emu.requests.clear();
+    suite.emu.requests.clear();
   });
-  afterEach(() => {
-    release();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterEach(() => release());
 
   /** PUTs of the endpoint itself (not of its deployments). */
-  const endpointPuts = () => emu.requests.filter("PUT", new RegExp(`/onlineEndpoints/${ENDPOINT}$`));
+  const endpointPuts = () => suite.emu.requests.filter("PUT", new RegExp(`/onlineEndpoints/${ENDPOINT}$`));
 
   it("a failed smoke test: the new deployment never took live traffic, traffic untouched, deployment deleted", async () => {
-    emu.ml.setScoringRule(ENDPOINT, { kind: "error", status: 500, message: "model file is corrupt" }, { deployment: "green" });
-    const live = liveClient(emu, ENDPOINT, scoringUri);
-    const r = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10", smokeTestFile: "sample-request.json" }), { workDir });
+    suite.emu.ml.setScoringRule(ENDPOINT, { kind: "error", status: 500, message: "model file is corrupt" }, { deployment: "green" });
+    const live = liveClient(suite.emu, ENDPOINT, scoringUri);
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir });
     assert.ok((await live.stop()) > 0);
     assert.equal(r.result, "Failed", r.stdout);
     assert.match(r.resultMessage ?? "", /smoke test of deployment 'green' failed: HTTP 500: model file is corrupt.*rolled back/i);
     assert.doesNotMatch(r.stdout, /Setting the traffic/);
     assert.match(r.stdout, /Deployment 'green' deleted\./);
-    const e = emu.ml.endpoint(ENDPOINT)!;
+    const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
     assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
     assert.deepEqual(endpointPuts(), [], "the traffic was never changed");
-    assert.ok(emu.ml.scoringLog().some((s) => s.routedBy === "header" && s.deployment === "green"), "the smoke test reached green by its name");
-    assert.deepEqual(Object.keys(liveTrafficByDeployment(emu, ENDPOINT)), ["blue"]);
+    assert.ok(suite.emu.ml.scoringLog().some((s) => s.routedBy === "header" && s.deployment === "green"), "the smoke test reached green by its name");
+    assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
   it("a pipeline cancel during the smoke test: rolled back within the grace period, Cancelled", async () => {
-    emu.ml.setScoringRule(ENDPOINT, async () => (await held, { body: [1] }), { deployment: "green" });
-    const live = liveClient(emu, ENDPOINT, scoringUri);
-    const r = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), {
-      workDir,
+    suite.emu.ml.setScoringRule(ENDPOINT, async () => (await held, { body: [1] }), { deployment: "green" });
+    const live = liveClient(suite.emu, ENDPOINT, scoringUri);
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), {
+      workDir: suite.workDir,
       interrupt: { signal: "SIGINT", when: /Smoke test: POST/ },
     });
     await live.stop();
@@ -75,54 +59,54 @@ describe("DeployToAKS task: safe rollout", function () {
     assert.equal(r.reportedResult, "Cancelled");
     assert.match(r.stdout, /Rolling back deployment 'green'[\s\S]*Deployment 'green' deleted\./);
     assert.ok(r.durationMs < 30_000, `took ${r.durationMs} ms`);
-    const e = emu.ml.endpoint(ENDPOINT)!;
+    const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
     assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
-    assert.deepEqual(Object.keys(liveTrafficByDeployment(emu, ENDPOINT)), ["blue"]);
+    assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
   it("the task's timeout during the smoke test: rolled back, the message says so", async () => {
-    emu.ml.setScoringRule(ENDPOINT, async () => (await held, { body: [1] }), { deployment: "green" });
-    const live = liveClient(emu, ENDPOINT, scoringUri);
-    const r = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json", timeoutInMinutes: "0.1" }), { workDir });
+    suite.emu.ml.setScoringRule(ENDPOINT, async () => (await held, { body: [1] }), { deployment: "green" });
+    const live = liveClient(suite.emu, ENDPOINT, scoringUri);
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json", timeoutInMinutes: "0.1" }), { workDir: suite.workDir });
     await live.stop();
     assert.equal(r.result, "Failed", r.stdout);
     assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The deployment was rolled back.");
-    const e = emu.ml.endpoint(ENDPOINT)!;
+    const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
     assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
-    assert.deepEqual(Object.keys(liveTrafficByDeployment(emu, ENDPOINT)), ["blue"]);
+    assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
   it("a passed smoke test comes before the traffic change; then live traffic reaches the new deployment", async () => {
-    const r = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), { workDir });
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir });
     assert.equal(r.result, "Succeeded", r.stdout);
     assert.match(r.stdout, /Smoke test of deployment 'green' passed[\s\S]*Traffic of endpoint 'model-service': blue=100 -> blue=50 green=50/);
-    const live = liveClient(emu, ENDPOINT, scoringUri, 5);
+    const live = liveClient(suite.emu, ENDPOINT, scoringUri, 5);
     await new Promise((resolve) => setTimeout(resolve, 400));
     await live.stop();
-    assert.deepEqual(Object.keys(liveTrafficByDeployment(emu, ENDPOINT)).sort(), ["blue", "green"]);
+    assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)).sort(), ["blue", "green"]);
   });
 
   it("two runs on one endpoint at once: both keep their traffic change (If-Match, retried)", async () => {
     // Both smoke tests are answered together, so both runs read the endpoint at once; endpoint
     // updates end at once, so the later PUT is not refused as "busy": only If-Match can tell it is stale.
-    emu.ml.scriptEndpoints({ durationMs: 0 });
+    suite.emu.ml.scriptEndpoints({ durationMs: 0 });
     let arrived = 0;
     let bothArrived!: () => void;
     const barrier = new Promise<void>((resolve) => (bothArrived = resolve));
-    emu.ml.setScoringRule(ENDPOINT, async () => {
+    suite.emu.ml.setScoringRule(ENDPOINT, async () => {
       if (++arrived === 2) bothArrived();
       await barrier;
       return { body: [1] };
     });
     const [green, red] = await Promise.all([
-      runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "20", smokeTestFile: "sample-request.json" }), { workDir }),
-      runDeploy(emu, baseInputs("red", { model: "best_model:1", trafficPercent: "30", smokeTestFile: "sample-request.json" }), { workDir }),
+      runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "20", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir }),
+      runDeploy(suite.emu, baseInputs("red", { model: "best_model:1", trafficPercent: "30", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir }),
     ]);
     assert.equal(green.result, "Succeeded", green.stdout);
     assert.equal(red.result, "Succeeded", red.stdout);
-    const t = emu.ml.endpoint(ENDPOINT)!.traffic;
+    const t = suite.emu.ml.endpoint(ENDPOINT)!.traffic;
     assert.ok(t.green > 0 && t.red > 0, `both changes kept: ${JSON.stringify(t)}`);
     assert.equal(t.blue + t.green + t.red, 100);
     assert.ok(t.green === 20 || t.red === 30, `the later run's share is exact: ${JSON.stringify(t)}`);
@@ -131,17 +115,17 @@ describe("DeployToAKS task: safe rollout", function () {
   });
 
   it("re-deploying an unchanged endpoint and deployment sends no PUT, and no PUT ever carries the keys", async () => {
-    const again = await runDeploy(emu, baseInputs("blue"), { workDir });
+    const again = await runDeploy(suite.emu, baseInputs("blue"), { workDir: suite.workDir });
     assert.equal(again.result, "Succeeded", again.stdout);
     assert.match(again.stdout, /Endpoint 'model-service' exists and is up to date/);
     assert.deepEqual(endpointPuts(), []);
     assert.match(again.stdout, /Deployment 'blue' on endpoint 'model-service' is up to date/);
-    assert.deepEqual(emu.requests.filter("PUT", /\/deployments\/blue$/), [], "an unchanged deployment is not PUT either");
-    const green = await runDeploy(emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10" }), { workDir });
+    assert.deepEqual(suite.emu.requests.filter("PUT", /\/deployments\/blue$/), [], "an unchanged deployment is not PUT either");
+    const green = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10" }), { workDir: suite.workDir });
     assert.equal(green.result, "Succeeded", green.stdout);
     const puts = endpointPuts();
     assert.equal(puts.length, 1, "one PUT: the traffic change");
-    const e = emu.ml.endpoint(ENDPOINT)!;
+    const e = suite.emu.ml.endpoint(ENDPOINT)!;
     for (const q of puts) {
       const text = JSON.stringify(q.body);
       assert.ok(!text.includes(e.primaryKey) && !text.includes(e.secondaryKey) && !/"keys"/.test(text), text);
