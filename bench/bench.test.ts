@@ -31,7 +31,14 @@ describe("bench", () => {
 
   describe("figure", () => {
     it("overhead targets compare value − baseline", () => {
-      const f = figure({ section: "cold start", name: "t", value: 260, unit: "ms", baseline: { label: "node", value: 50 }, target: { of: "overhead", op: "<=", value: 150, text: "" } });
+      const f = figure({
+        section: "cold start",
+        name: "t",
+        value: 260,
+        unit: "ms",
+        baseline: { label: "node", value: 50 },
+        target: { of: "overhead", op: "<=", value: 150, text: "" },
+      });
       assert.equal(f.met, false);
       assert.equal(f.ratio, 5.2);
       assert.equal(figure({ ...f, value: 200 }).met, true);
@@ -48,7 +55,16 @@ describe("bench", () => {
         durationInMs: 1000,
         mode: "quick",
         machine: { cpus: 2, cpuModel: "cpu", totalMemoryInBytes: 1024, platform: "linux", node: "v20" },
-        figures: [figure({ section: "package size", name: ".vsix", value: 6 * 1024 * 1024, unit: "bytes", target: { of: "value", op: "<=", value: 5 * 1024 * 1024, text: "≤ 5 MiB" }, notes: ["n1"] })],
+        figures: [
+          figure({
+            section: "package size",
+            name: ".vsix",
+            value: 6 * 1024 * 1024,
+            unit: "bytes",
+            target: { of: "value", op: "<=", value: 5 * 1024 * 1024, text: "≤ 5 MiB" },
+            notes: ["n1"],
+          }),
+        ],
         skipped: [{ section: "demo", name: "whole demo", reason: "why" }],
       };
       const text = formatReport(report);
@@ -92,7 +108,15 @@ describe("bench", () => {
 
   describe("unionLength", () => {
     it("merges overlapping and touching intervals", () => {
-      assert.equal(unionLength([[0, 10], [5, 15], [20, 25], [25, 30]]), 25);
+      assert.equal(
+        unionLength([
+          [0, 10],
+          [5, 15],
+          [20, 25],
+          [25, 30],
+        ]),
+        25,
+      );
       assert.equal(unionLength([]), 0);
     });
   });
@@ -101,7 +125,14 @@ describe("bench", () => {
     it("full defaults: 10 cold starts, 10 s / 60 s real and 10 min scaled runs, 1 GiB and 10,000 files", () => {
       const o = parseOptions([]);
       assert.equal(o.coldStartRuns, 10);
-      assert.deepEqual(o.completionRuns.map((r) => [r.virtualSeconds, r.timeScale]), [[10, 1], [60, 1], [600, 30]]);
+      assert.deepEqual(
+        o.completionRuns.map((r) => [r.virtualSeconds, r.timeScale]),
+        [
+          [10, 1],
+          [60, 1],
+          [600, 30],
+        ],
+      );
       assert.equal(o.largeFileBytes, 1024 ** 3);
       assert.equal(o.smallFiles, 10_000);
       assert.equal(o.output, "bench/results.json");

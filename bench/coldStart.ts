@@ -16,7 +16,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Emulator } from "../test/emulator";
+import type { Emulator } from "../devkit/emulator";
 import type { BenchContext } from "./context";
 import { figure, type Figure, type Skipped } from "./results";
 import { taskRunSpec } from "./scenarios";
@@ -37,7 +37,12 @@ interface NodeBinary {
 }
 
 function describeNode(binary: string): NodeBinary {
-  const [version, v8] = execFileSync(binary, ["-p", "process.version + ' ' + process.versions.v8"], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "" } }).trim().split(" ");
+  const [version, v8] = execFileSync(binary, ["-p", "process.version + ' ' + process.versions.v8"], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "" },
+  })
+    .trim()
+    .split(" ");
   return { path: binary, version, v8, label: `node ${version.replace(/^v/, "").split(".")[0]}` };
 }
 
@@ -86,7 +91,14 @@ export async function nodeFirstRequest(ctx: BenchContext, emu: Emulator, node: s
 }
 
 /** Spawn → first request logged by the emulator, in ms; the task is killed then (or after `keepRunningMs`). */
-export async function taskFirstRequest(ctx: BenchContext, emu: Emulator, task: string, entry: string, node = process.execPath, keepRunningMs = 0): Promise<number> {
+export async function taskFirstRequest(
+  ctx: BenchContext,
+  emu: Emulator,
+  task: string,
+  entry: string,
+  node = process.execPath,
+  keepRunningMs = 0,
+): Promise<number> {
   const spec = taskRunSpec(task, emu, ctx.sources, { unique: `cold${Date.now()}` });
   if (!spec) throw new Error(`no scenario for ${task}`);
   const proc = startTask({ entry, node, ...spec, caCertPath: emu.caCertPath, timeoutInMs: FIRST_REQUEST_TIMEOUT_IN_MS + 5000 });
@@ -111,7 +123,10 @@ export async function taskFirstRequest(ctx: BenchContext, emu: Emulator, task: s
 /** The code cache files of a bundled task for one V8 version. */
 function cacheFiles(entry: string, v8: string): string[] {
   const dir = path.dirname(entry);
-  return fs.readdirSync(dir).filter((f) => f.startsWith(".v8-cache-") && f.endsWith(".bin") && f.includes(`-${v8}-`)).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(".v8-cache-") && f.endsWith(".bin") && f.includes(`-${v8}-`))
+    .map((f) => path.join(dir, f));
 }
 
 /** Runs `fn` with the task's code cache moved aside (the first run on an agent). */
@@ -168,7 +183,8 @@ export async function measureColdStart(ctx: BenchContext, emu: Emulator): Promis
           const entry = entryOf(task, kind)!;
           try {
             await taskFirstRequest(ctx, emu, task, entry, node.path, kind === "cached" ? WARM_UP_IN_MS : 0);
-            if (kind === "cached" && cacheFiles(entry, node.v8).length === 0) failures.set(`${node.path} ${key(task, kind)}`, "the warm-up run wrote no code cache");
+            if (kind === "cached" && cacheFiles(entry, node.v8).length === 0)
+              failures.set(`${node.path} ${key(task, kind)}`, "the warm-up run wrote no code cache");
           } catch (err) {
             failures.set(`${node.path} ${key(task, kind)}`, (err as Error).message);
           }
@@ -208,7 +224,8 @@ export async function measureColdStart(ctx: BenchContext, emu: Emulator): Promis
   for (const node of nodes) {
     const s = samples.get(node.path)!;
     const floor = median(s.floor);
-    const spread = (values: number[]) => `median of ${values.length}, spread ${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms (p10–p90 ${quantile(values, 0.1).toFixed(0)}–${quantile(values, 0.9).toFixed(0)})`;
+    const spread = (values: number[]) =>
+      `median of ${values.length}, spread ${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms (p10–p90 ${quantile(values, 0.1).toFixed(0)}–${quantile(values, 0.9).toFixed(0)})`;
     figures.push(
       figure({
         section: "cold start",
@@ -243,7 +260,7 @@ export async function measureColdStart(ctx: BenchContext, emu: Emulator): Promis
         const values = s.task.get(key(task, kind)) ?? [];
         const name = `${node.label}: ${task} ${kind === "cached" ? "bundled, code cache" : kind === "uncached" ? "bundled, first run (no cache)" : "unbundled"}`;
         if (failure || values.length === 0) {
-          skipped.push({ section: "cold start", name, reason: failure ?? (kind === "unbundled" ? ctx.unbundledProblem ?? "not staged" : "no samples") });
+          skipped.push({ section: "cold start", name, reason: failure ?? (kind === "unbundled" ? (ctx.unbundledProblem ?? "not staged") : "no samples") });
           continue;
         }
         // Ratios of each round's task run to the same round's floor: the spread of the ratio itself.
@@ -255,8 +272,14 @@ export async function measureColdStart(ctx: BenchContext, emu: Emulator): Promis
             value: median(values),
             unit: "ms",
             baseline: { label: "floor", value: floor },
-            ...(kind === "unbundled" ? {} : { target: { of: "ratio", op: "<=", value: COLD_START_FLOOR_RATIO_TARGET, text: `≤ ${COLD_START_FLOOR_RATIO_TARGET}× node + one HTTPS request` } }),
-            notes: [`spawn → first request answered by the emulator, ${spread(values)}; per-round ratio to the floor: median ${median(paired).toFixed(2)}×, ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×`],
+            ...(kind === "unbundled"
+              ? {}
+              : {
+                  target: { of: "ratio", op: "<=", value: COLD_START_FLOOR_RATIO_TARGET, text: `≤ ${COLD_START_FLOOR_RATIO_TARGET}× node + one HTTPS request` },
+                }),
+            notes: [
+              `spawn → first request answered by the emulator, ${spread(values)}; per-round ratio to the floor: median ${median(paired).toFixed(2)}×, ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×`,
+            ],
             detail: { node: node.version, samples: values, summary: summarize(values), pairedRatios: paired },
           }),
         );

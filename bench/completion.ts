@@ -12,7 +12,7 @@
  * (first status answer after the flip − flip) × scale + (exit − that answer): the wait for the
  * next poll scales, the work after it (activity query, summary, exit) is real and is not scaled.
  */
-import type { Emulator, LoggedRequest } from "../test/emulator";
+import type { Emulator, LoggedRequest } from "../devkit/emulator";
 import type { BenchContext } from "./context";
 import { figure, type Figure, type Skipped } from "./results";
 import { ADF_TASK, AML_TASK, taskRunSpec } from "./scenarios";
@@ -57,11 +57,14 @@ const ADF: Waiter = {
 const AML: Waiter = {
   task: AML_TASK,
   provider: /\/providers\/Microsoft\.MachineLearningServices\//i,
-  isCreate: (r) => r.method === "PUT" && /\/jobs\/[^/]+$/i.test(r.path) && r.status < 300 && (r.body as { properties?: { jobType?: string } })?.properties?.jobType === "Pipeline",
-  isStatus: (r, id) => r.method === "GET" && new RegExp(`/jobs/${escape(id)}(_[^/]+)?$`, "i").test(r.path),
+  isCreate: (r) =>
+    r.method === "PUT" &&
+    /\/jobs\/[^/]+$/i.test(r.path) &&
+    r.status < 300 &&
+    (r.body as { properties?: { jobType?: string } })?.properties?.jobType === "Pipeline",
+  isStatus: (r, id) => r.method === "GET" && new RegExp(`/jobs/${escapeRegExp(id)}(_[^/]+)?$`, "i").test(r.path),
   idOf: (r) => r.path.slice(r.path.lastIndexOf("/") + 1),
-  prepare: (emu) =>
-    emu.ml.scriptJobs({ phaseDurationsMs: { NotStarted: 100, Queued: 100, Preparing: 100, Running: HUGE_MS, Finalizing: 100 } }),
+  prepare: (emu) => emu.ml.scriptJobs({ phaseDurationsMs: { NotStarted: 100, Queued: 100, Preparing: 100, Running: HUGE_MS, Finalizing: 100 } }),
   finish: (emu, id) => {
     const job = emu.ml.job(id);
     if (!job) throw new Error(`no job ${id}`);
@@ -74,7 +77,7 @@ const AML: Waiter = {
   },
 };
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -111,14 +114,17 @@ async function runOne(ctx: BenchContext, emu: Emulator, w: Waiter, virtualSecond
   const id = w.idOf(created.request, emu);
   const flipInMs = (virtualSeconds * 1000) / timeScale;
   const terminalAt = await new Promise<number>((resolve, reject) => {
-    setTimeout(() => {
-      try {
-        w.finish(emu, id);
-        resolve(performance.now());
-      } catch (err) {
-        reject(err);
-      }
-    }, Math.max(0, created.at + flipInMs - performance.now()));
+    setTimeout(
+      () => {
+        try {
+          w.finish(emu, id);
+          resolve(performance.now());
+        } catch (err) {
+          reject(err);
+        }
+      },
+      Math.max(0, created.at + flipInMs - performance.now()),
+    );
   });
   const result = await proc.done;
   if (result.exitCode !== 0 && result.reportedResult !== "Succeeded") throw new Error(`${w.task} did not succeed: ${describe(result)}`);

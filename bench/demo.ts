@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Emulator } from "../test/emulator";
+import type { Emulator } from "../devkit/emulator";
 import type { BenchContext } from "./context";
 import { RemoteTime } from "./remoteTime";
 import { figure, type Figure, type Skipped } from "./results";

@@ -61,7 +61,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (arg === "--quick") continue;
     if (arg === "--no-vsix") options.packageVsix = false;
     else if (arg.startsWith("--only=")) {
-      const wanted = arg.slice("--only=".length).split(",").map((s) => s.trim().toLowerCase());
+      const wanted = arg
+        .slice("--only=".length)
+        .split(",")
+        .map((s) => s.trim().toLowerCase());
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(", ")}\n${USAGE}`);
       options.sections = SECTIONS.filter((s) => wanted.includes(s));

@@ -57,7 +57,10 @@ export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: 
     const bundleFiles = ["index.js", "index.code"].filter((f) => fs.existsSync(path.join(ctx.taskRoot, task, f)));
     const inVsix = entries ? bundleFiles.map((f) => entries.find((e) => e.name === `${task}/${f}`)) : [];
     const found = inVsix.length === bundleFiles.length && inVsix.every((e) => e !== undefined);
-    const bundleStored = bundleFiles.reduce((sum, f, i) => sum + (found ? inVsix[i]!.storedBytes : storedFileSize(path.join(ctx.taskRoot, task, f), `${task}/${f}`).stored), 0);
+    const bundleStored = bundleFiles.reduce(
+      (sum, f, i) => sum + (found ? inVsix[i]!.storedBytes : storedFileSize(path.join(ctx.taskRoot, task, f), `${task}/${f}`).stored),
+      0,
+    );
     const bundleRaw = bundleFiles.reduce((sum, f) => sum + fs.statSync(path.join(ctx.taskRoot, task, f)).size, 0);
     bundledShares += bundleStored;
     figures.push(

@@ -3,7 +3,7 @@
  * of the intervals in which an ADF run, an Azure ML job or a long-running operation (endpoint,
  * deployment, compute attach…) was running. That time is Azure's, not the tasks'.
  */
-import type { Emulator } from "../test/emulator";
+import type { Emulator } from "../devkit/emulator";
 
 type Interval = [number, number];
 
@@ -42,7 +42,11 @@ export class RemoteTime {
 
   /** Milliseconds of [from, to] (epoch ms) covered by at least one interval. */
   coveredMs(from: number, to: number): number {
-    return unionLength(this.intervals().map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as Interval).filter(([a, b]) => b > a));
+    return unionLength(
+      this.intervals()
+        .map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as Interval)
+        .filter(([a, b]) => b > a),
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * RequestLog.add gives the same moment as performance.now(), comparable with the spawn time of
  * a task process started from this process.
  */
-import type { LoggedRequest, RequestLog } from "../test/emulator";
+import type { LoggedRequest, RequestLog } from "../devkit/emulator";
 
 export interface TimedRequest {
   at: number;

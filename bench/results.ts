@@ -76,7 +76,13 @@ function targetOperand(of: Target["of"], value: number, baseline: number | undef
 
 export function machineInfo(): BenchReport["machine"] {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryInBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version };
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    totalMemoryInBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+  };
 }
 
 export function formatValue(value: number, unit: string): string {
@@ -116,7 +122,11 @@ export function formatReport(report: BenchReport): string {
     f.met === undefined ? "" : f.met ? "met" : "MISSED",
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const out = [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
   if (report.skipped.length > 0) {
     out.push("", "Skipped:");
@@ -128,11 +138,14 @@ export function formatReport(report: BenchReport): string {
     for (const f of notes) for (const n of f.notes ?? []) out.push(`  [${f.name}] ${n}`);
   }
   const m = report.machine;
-  out.push("", `${report.mode} run, ${(report.durationInMs / 1000).toFixed(0)} s, ${m.cpus} × ${m.cpuModel}, ${formatBytes(m.totalMemoryInBytes)}, ${m.platform}, node ${m.node}`);
+  out.push(
+    "",
+    `${report.mode} run, ${(report.durationInMs / 1000).toFixed(0)} s, ${m.cpus} × ${m.cpuModel}, ${formatBytes(m.totalMemoryInBytes)}, ${m.platform}, node ${m.node}`,
+  );
   return out.join("\n");
 }
 
 export async function writeReport(report: BenchReport, file: string): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  await fs.promises.writeFile(file, JSON.stringify(report, null, 2) + "\n");
+  await fs.promises.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
 }

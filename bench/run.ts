@@ -3,8 +3,8 @@
  * sections, prints a table and writes bench/results.json. Not part of npm test. See bench/README.md.
  */
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../test/emulator";
-import { findRepoRoot } from "../scripts/repoRoot";
+import { startEmulator, type Emulator } from "../devkit/emulator";
+import { findRepoRoot } from "../devkit/repoRoot";
 import { measureColdStart } from "./coldStart";
 import { measureCompletion } from "./completion";
 import { snapshotBuiltTasks, type BenchContext } from "./context";
@@ -70,13 +70,20 @@ async function main(): Promise<void> {
   });
   const output = path.resolve(repoRoot, options.output);
   // A hung section must not hang the bench: write what was measured and stop.
-  const watchdog = setTimeout(() => {
-    skipped.push({ section: "bench", name: "(watchdog)", reason: `the bench ran longer than ${WATCHDOG_IN_MS / 60_000} min and was stopped; later sections are missing` });
-    void writeReport(report(), output).finally(() => {
-      console.log(formatReport(report()));
-      process.exit(2);
-    });
-  }, options.quick ? WATCHDOG_IN_MS / 3 : WATCHDOG_IN_MS);
+  const watchdog = setTimeout(
+    () => {
+      skipped.push({
+        section: "bench",
+        name: "(watchdog)",
+        reason: `the bench ran longer than ${WATCHDOG_IN_MS / 60_000} min and was stopped; later sections are missing`,
+      });
+      void writeReport(report(), output).finally(() => {
+        console.log(formatReport(report()));
+        process.exit(2);
+      });
+    },
+    options.quick ? WATCHDOG_IN_MS / 3 : WATCHDOG_IN_MS,
+  );
   watchdog.unref();
   try {
     for (const name of options.sections) {

@@ -1,14 +1,14 @@
 /**
- * Inputs each task needs to run against the emulator's default scenario (test/emulator/index.ts):
+ * Inputs each task needs to run against the emulator's default scenario (devkit/emulator/index.ts):
  * enough to get past input validation to real Azure calls. One place, used by every section.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Emulator } from "../test/emulator";
-import { emulatorConnection } from "../test/harness/emulatorConnection";
-import type { ServiceConnection } from "../test/harness/agentEnvironment";
-import { findRepoRoot } from "../scripts/repoRoot";
+import type { Emulator } from "../devkit/emulator";
+import { emulatorConnection } from "../devkit/harness/emulatorConnection";
+import type { ServiceConnection } from "../devkit/harness/agentEnvironment";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 export const ADF_TASK = "TriggerADFPipelineV1";
 export const AML_TASK = "SubmitAzureMLPipelineV1";
@@ -58,7 +58,8 @@ export const KNOWN_TASKS = [ADF_TASK, AML_TASK, REGISTER_TASK, AKS_TASK] as cons
 export function taskRunSpec(task: string, emu: Emulator, sources: Sources, options: ScenarioOptions = {}): TaskRunSpec | undefined {
   const { connection, env } = emulatorConnection(emu, "secret");
   const common = { azureSubscription: connection.id, resourceGroupName: emu.resourceGroupName };
-  const polling: Record<string, string> = options.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: String(options.pollingIntervalSeconds) } : {};
+  const polling: Record<string, string> =
+    options.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: String(options.pollingIntervalSeconds) } : {};
   const variables = { "System.DefaultWorkingDirectory": sources.root, "Build.SourcesDirectory": sources.root, "Build.DefinitionName": "mlops-bench" };
   switch (task) {
     case ADF_TASK:

@@ -1,5 +1,5 @@
 /**
- * Starts a task process the way the agent does (test/harness/agentRunner.ts builds the same
+ * Starts a task process the way the agent does (devkit/harness/agentRunner.ts builds the same
  * environment), but hands back the process itself: its pid (to sample peak RSS), the moment it
  * was spawned and the moment it exited, on this process's monotonic clock (performance.now()).
  */
@@ -15,8 +15,8 @@ import {
   systemConnectionEnvironment,
   variableEnvironment,
   type ServiceConnection,
-} from "../test/harness/agentEnvironment";
-import { LineSplitter, parseLoggingCommand, commandProperty } from "../test/harness/loggingCommands";
+} from "../devkit/harness/agentEnvironment";
+import { LineSplitter, parseLoggingCommand, commandProperty } from "../devkit/harness/loggingCommands";
 import { RssSampler } from "./rss";
 
 const DEFAULT_COLLECTION_URI = "https://127.0.0.1/mlops-org/";
@@ -95,7 +95,11 @@ export function startTask(options: TaskProcessOptions): TaskProcess {
   };
 
   const spawnedAt = performance.now();
-  const child = spawn(options.node ?? process.execPath, [options.entry], { cwd: options.cwd ?? path.dirname(options.entry), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.node ?? process.execPath, [options.entry], {
+    cwd: options.cwd ?? path.dirname(options.entry),
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const sampler = options.rssSampleIntervalInMs && child.pid !== undefined ? new RssSampler(child.pid, options.rssSampleIntervalInMs) : undefined;
   let stdout = "";
   let stderr = "";
@@ -175,5 +179,11 @@ export function runTaskProcess(options: TaskProcessOptions): Promise<TaskProcess
 /** The last lines a person would read (no debug lines), for error messages. */
 export function outputTail(stdout: string, stderr: string, lines = 15): string {
   const readable = stdout.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("##vso[task.debug]"));
-  return [...readable.slice(-lines), ...stderr.split(/\r?\n/).filter((l) => l.trim() !== "").slice(-lines)].join("\n");
+  return [
+    ...readable.slice(-lines),
+    ...stderr
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== "")
+      .slice(-lines),
+  ].join("\n");
 }

@@ -16,7 +16,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../test/emulator";
+import { startEmulator, type Emulator } from "../devkit/emulator";
 import type { BenchContext } from "./context";
 import { figure, formatBytes, type Figure, type Skipped } from "./results";
 import { median } from "./stats";
@@ -74,7 +74,13 @@ async function runBaseline(ctx: BenchContext, emu: Emulator, source: string, pre
 
 async function runRegister(ctx: BenchContext, emu: Emulator, modelPath: string, unique: string): Promise<ProcessRun> {
   const spec = taskRunSpec(REGISTER_TASK, emu, ctx.sources, { modelPath, unique })!;
-  const r = await runTaskProcess({ entry: ctx.bundledEntry(REGISTER_TASK), ...spec, caCertPath: emu.caCertPath, rssSampleIntervalInMs: RSS_SAMPLE_MS, timeoutInMs: 600_000 });
+  const r = await runTaskProcess({
+    entry: ctx.bundledEntry(REGISTER_TASK),
+    ...spec,
+    caCertPath: emu.caCertPath,
+    rssSampleIntervalInMs: RSS_SAMPLE_MS,
+    timeoutInMs: 600_000,
+  });
   if (r.exitCode !== 0 || r.reportedResult !== "Succeeded") {
     throw new Error(`${REGISTER_TASK} did not succeed (exit ${r.exitCode}, ${r.reportedResult}): ${r.resultMessage}\n${outputTail(r.stdout, r.stderr)}`);
   }
@@ -111,7 +117,9 @@ function hashPass(ctx: BenchContext, mode: "task" | "md5", source: string): Prom
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve((JSON.parse(out.trim()) as { hashMs: number }).hashMs) : reject(new Error(`hash pass failed (${code}): ${err.slice(-1000)}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve((JSON.parse(out.trim()) as { hashMs: number }).hashMs) : reject(new Error(`hash pass failed (${code}): ${err.slice(-1000)}`)),
+    );
   });
 }
 
@@ -143,7 +151,15 @@ export async function measureUpload(ctx: BenchContext): Promise<{ figures: Figur
     await writeLargeFile(largeFile, ctx.options.largeFileBytes);
     const smallBytes = await writeSmallFiles(smallDir, ctx.options.smallFiles);
     const cases: UploadCase[] = [
-      { name: `${formatBytes(ctx.options.largeFileBytes)} file`, source: largeFile, bytes: ctx.options.largeFileBytes, files: 1, ratioTarget: LARGE_RATIO_TARGET, baselineHashPass: true, peakRssTargetBytes: PEAK_RSS_TARGET_BYTES },
+      {
+        name: `${formatBytes(ctx.options.largeFileBytes)} file`,
+        source: largeFile,
+        bytes: ctx.options.largeFileBytes,
+        files: 1,
+        ratioTarget: LARGE_RATIO_TARGET,
+        baselineHashPass: true,
+        peakRssTargetBytes: PEAK_RSS_TARGET_BYTES,
+      },
       {
         name: `${ctx.options.smallFiles} files (${formatBytes(smallBytes)})`,
         source: smallDir,
@@ -184,7 +200,8 @@ export async function measureUpload(ctx: BenchContext): Promise<{ figures: Figur
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const spreadOf = (values: number[], show: (v: number) => string) => (values.length > 1 ? `${show(Math.min(...values))}–${show(Math.max(...values))}` : show(values[0]));
+const spreadOf = (values: number[], show: (v: number) => string) =>
+  values.length > 1 ? `${show(Math.min(...values))}–${show(Math.max(...values))}` : show(values[0]);
 
 function uploadFigures(c: UploadCase, task: ProcessRun[], baseline: ProcessRun[], taskHash: number[], md5: number[]): Figure[] {
   const throughput = (ms: number) => c.bytes / (ms / 1000);
@@ -220,7 +237,9 @@ function uploadFigures(c: UploadCase, task: ProcessRun[], baseline: ProcessRun[]
         value: median(taskHash),
         unit: "ms",
         target: { of: "value", op: "<=", value: c.hashTargetMs, text: `≤ ${seconds(c.hashTargetMs)}` },
-        notes: [`the tasks' hashLocalArtifact over the same folder in its own process (bench/hashPass.ts), median of ${taskHash.length} (${spreadOf(taskHash, (v) => `${v.toFixed(0)} ms`)})`],
+        notes: [
+          `the tasks' hashLocalArtifact over the same folder in its own process (bench/hashPass.ts), median of ${taskHash.length} (${spreadOf(taskHash, (v) => `${v.toFixed(0)} ms`)})`,
+        ],
         detail: { samples: taskHash },
       }),
     );

@@ -39,7 +39,12 @@ export function zipEntrySizes(zip: Buffer): ZipEntrySize[] {
     const extraLength = zip.readUInt16LE(offset + 30);
     const commentLength = zip.readUInt16LE(offset + 32);
     const name = zip.toString("utf8", offset + 46, offset + 46 + nameLength);
-    entries.push({ name, compressedBytes, uncompressedBytes, storedBytes: compressedBytes + ZIP_ENTRY_OVERHEAD + 2 * nameLength + extraLength + commentLength });
+    entries.push({
+      name,
+      compressedBytes,
+      uncompressedBytes,
+      storedBytes: compressedBytes + ZIP_ENTRY_OVERHEAD + 2 * nameLength + extraLength + commentLength,
+    });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;

@@ -23,7 +23,7 @@ import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { CODE_FILE, splitForCodeCache } from "./codeCache";
 import { lazyDependencies } from "./lazyDependencies";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 /** The file every execution handler must run: the bundle. */
 export const BUNDLE_FILE = "index.js";
@@ -85,9 +85,7 @@ export interface BuildAllResult {
 export function parseVersion(version: string): TaskVersion {
   const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version.trim());
   if (!match) {
-    throw new TaskBuildError(
-      `package.json version "${version}" is not major.minor.patch; task.json versions need three numbers.`,
-    );
+    throw new TaskBuildError(`package.json version "${version}" is not major.minor.patch; task.json versions need three numbers.`);
   }
   return { Major: Number(match[1]), Minor: Number(match[2]), Patch: Number(match[3]) };
 }
@@ -240,9 +238,7 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
     });
   } catch (err) {
     const failure = err as esbuild.BuildFailure;
-    const details = Array.isArray(failure.errors)
-      ? (await esbuild.formatMessages(failure.errors, { kind: "error", color: false })).join("\n")
-      : String(err);
+    const details = Array.isArray(failure.errors) ? (await esbuild.formatMessages(failure.errors, { kind: "error", color: false })).join("\n") : String(err);
     throw new TaskBuildError(`Bundling ${path.relative(repoRoot, entry)} failed:\n${details}`, { cause: err });
   }
   const duplicates = duplicatedSingletons(result.metafile);
@@ -262,7 +258,7 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
     ? path.join(srcDir, "icon.png")
     : (options.defaultIconPath ?? path.join(repoRoot, "images", "default-task-icon.png"));
   const copies: Promise<void>[] = [
-    fs.promises.writeFile(path.join(outDir, "task.json"), JSON.stringify(taskJsonCopy, null, 2) + "\n"),
+    fs.promises.writeFile(path.join(outDir, "task.json"), `${JSON.stringify(taskJsonCopy, null, 2)}\n`),
     fs.promises.copyFile(iconSource, path.join(outDir, "icon.png")),
   ];
   if (fs.existsSync(path.join(srcDir, "Strings"))) {
@@ -310,9 +306,7 @@ export async function buildAllTasks(options: BuildAllOptions = {}): Promise<Buil
   const { folders, skipped } = discoverTaskFolders(tasksDir);
   await fs.promises.rm(outRoot, { recursive: true, force: true });
   await fs.promises.mkdir(outRoot, { recursive: true });
-  const tasks = await Promise.all(
-    folders.map((folder) => buildTask(path.join(tasksDir, folder), path.join(outRoot, folder), { repoRoot, version })),
-  );
+  const tasks = await Promise.all(folders.map((folder) => buildTask(path.join(tasksDir, folder), path.join(outRoot, folder), { repoRoot, version })));
   return { tasks, skipped, durationInMs: performance.now() - started };
 }
 

@@ -41,12 +41,12 @@ export function splitForCodeCache(code: string): { loader: string; code: string 
  * parameters; the loader's `require`, `module`, `__filename` and `__dirname` are in scope there).
  */
 function loader(codeFile: string, hash: string, magic: string): void {
-  const fs = require("fs") as typeof import("node:fs");
-  const path = require("path") as typeof import("node:path");
-  const vm = require("vm") as typeof import("node:vm");
-  const zlib = require("zlib") as typeof import("node:zlib") & { crc32?: (data: Buffer) => number };
+  const fs = require("node:fs") as typeof import("node:fs");
+  const path = require("node:path") as typeof import("node:path");
+  const vm = require("node:vm") as typeof import("node:vm");
+  const zlib = require("node:zlib") as typeof import("node:zlib") & { crc32?: (data: Buffer) => number };
   const checksum = (data: Buffer): Buffer => {
-    if (typeof zlib.crc32 !== "function") return (require("crypto") as typeof import("node:crypto")).createHash("md5").update(data).digest();
+    if (typeof zlib.crc32 !== "function") return (require("node:crypto") as typeof import("node:crypto")).createHash("md5").update(data).digest();
     const sum = Buffer.alloc(4);
     sum.writeUInt32BE(zlib.crc32(data) >>> 0);
     return sum;

@@ -10,12 +10,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../test/emulator/index";
-import { emulatorConnection } from "../test/harness/agentRunner";
+import { startEmulator, type Emulator } from "../devkit/emulator/index";
+import { emulatorConnection } from "../devkit/harness/agentRunner";
 import { httpsRequest, type HttpsResponse } from "./httpsRequest";
 import { runPipeline, type StepOutcome } from "./pipelineRunner";
 import { parsePipeline } from "./pipelineYaml";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 export interface DemoOptions {
   /** Default: <repo>/samples/azure-pipelines.yml */
@@ -60,7 +60,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     write(`Pipeline ${path.relative(repoRoot, pipelineFile)}: ${definition.steps.length} steps\n`);
     // The demo's scenario: the evaluate step logs accuracy with MLflow, which RegisterModel's quality gate reads.
     emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: DEMO_ACCURACY } } } });
-    write(`The evaluate step will log accuracy=${DEMO_ACCURACY}: the register step's quality gate (accuracy >= 0.8, accuracy >= champion) passes, and the log says why.\n`);
+    write(
+      `The evaluate step will log accuracy=${DEMO_ACCURACY}: the register step's quality gate (accuracy >= 0.8, accuracy >= champion) passes, and the log says why.\n`,
+    );
     const { connection, env } = emulatorConnection(emu, "federated");
     const run = await runPipeline(definition, {
       taskRoot: options.taskRoot ?? path.join(repoRoot, "build", "tasks"),
@@ -93,8 +95,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       write(`\nThe pipeline succeeded but set no <step>.ScoringUri / <step>.EndpointKey output: nothing to ask.`);
     }
     result.durationMs = performance.now() - started;
-    write(`\n${result.succeeded ? "Demo succeeded" : "Demo FAILED"} in ${(result.durationMs / 1000).toFixed(1)} s: ` +
-      run.steps.map((s) => `${s.reference === "script" ? s.displayName : s.reference} ${s.result}`).join(", "));
+    write(
+      `\n${result.succeeded ? "Demo succeeded" : "Demo FAILED"} in ${(result.durationMs / 1000).toFixed(1)} s: ` +
+        run.steps.map((s) => `${s.reference === "script" ? s.displayName : s.reference} ${s.result}`).join(", "),
+    );
     return result;
   } finally {
     if (!options.emulator) await emu.stop();
@@ -107,7 +111,7 @@ if (require.main === module) {
       process.exitCode = result.succeeded ? 0 : 1;
     },
     (err: unknown) => {
-      console.error(`demo failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      console.error(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exitCode = 1;
     },
   );

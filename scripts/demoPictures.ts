@@ -11,7 +11,7 @@
  */
 import * as path from "node:path";
 import { runDemo, type DemoResult } from "./demo";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 export const SCREENSHOT_SIZE = { width: 1366, height: 768 };
 export const CHROMIUM = "/usr/bin/chromium";
@@ -47,7 +47,9 @@ pre{margin:0;padding:8px 0;font-family:"DejaVu Sans Mono",monospace;font-size:13
 export async function demoPicturePages(result: DemoResult, lines: readonly string[]): Promise<DemoPicturePages> {
   const { marked } = (await import("marked")) as { marked: { parse(markdown: string, options: { async: false }): string } };
   const sections = result.steps.flatMap((step) =>
-    (step.run?.summaries ?? []).map((s) => `<section><h2>${escapeHtml(path.basename(s.path, ".md"))}</h2>${marked.parse(s.content, { async: false })}</section>`),
+    (step.run?.summaries ?? []).map(
+      (s) => `<section><h2>${escapeHtml(path.basename(s.path, ".md"))}</h2>${marked.parse(s.content, { async: false })}</section>`,
+    ),
   );
   const steps = result.steps.map((s) => `${s.displayName}: ${s.result}`).join(" · ");
   const summary = `<!doctype html><html><head><meta charset="utf-8"><style>${PAGE_STYLE}</style></head><body>
@@ -60,7 +62,7 @@ export async function demoPicturePages(result: DemoResult, lines: readonly strin
   const end = lines.findIndex((l, i) => i > start && l.startsWith("── "));
   // The demo's sources folder shown as a hosted agent's (System.DefaultWorkingDirectory).
   const repoRoot = findRepoRoot(__dirname);
-  const body = lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.replace(/^  /, "").split(repoRoot).join("/home/vsts/work/1/s"));
+  const body = lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.replace(/^ {2}/, "").split(repoRoot).join("/home/vsts/work/1/s"));
   const klass = (l: string) => (/WARNING:/.test(l) ? "w" : /ERROR:/.test(l) ? "e" : /output variable/.test(l) ? "v" : /^\s*▸/.test(l) ? "g" : "");
   const log = `<!doctype html><html><head><meta charset="utf-8"><style>${LOG_STYLE}</style></head><body>
 <header>${escapeHtml(LOG_STEP)}</header><pre>${body
@@ -79,11 +81,16 @@ interface Browser {
 
 /** Screenshots of the pages at SCREENSHOT_SIZE, written to `images/`. */
 export async function renderDemoPictures(pages: DemoPicturePages, imagesDir: string): Promise<string[]> {
-  const { chromium } = (await import("playwright-core")) as { chromium: { launch(o: { executablePath: string; headless: boolean; args: string[] }): Promise<Browser> } };
+  const { chromium } = (await import("playwright-core")) as {
+    chromium: { launch(o: { executablePath: string; headless: boolean; args: string[] }): Promise<Browser> };
+  };
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
   try {
     const written: string[] = [];
-    for (const [name, html] of [["build-summary.png", pages.summary], ["step-log.png", pages.log]] as const) {
+    for (const [name, html] of [
+      ["build-summary.png", pages.summary],
+      ["step-log.png", pages.log],
+    ] as const) {
       const page = await browser.newPage({ viewport: SCREENSHOT_SIZE });
       await page.setContent(html, { waitUntil: "load" });
       const file = path.join(imagesDir, name);
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exitCode = 1;
   });
 }

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 type Rgba = readonly [number, number, number, number];
 
@@ -47,8 +47,7 @@ function segment(x1: number, y1: number, x2: number, y2: number, halfWidth: numb
 }
 
 function triangle(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): (x: number, y: number) => boolean {
-  const sign = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) =>
-    (px - rx) * (qy - ry) - (qx - rx) * (py - ry);
+  const sign = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) => (px - rx) * (qy - ry) - (qx - rx) * (py - ry);
   return (x, y) => {
     const d1 = sign(x, y, ax, ay, bx, by);
     const d2 = sign(x, y, bx, by, cx, cy);

@@ -42,7 +42,9 @@ export function lazyDependencies(): esbuild.Plugin {
       build.onLoad({ filter: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ }, async (args) => {
         const text = await fs.promises.readFile(args.path, "utf8");
         if (!text.includes(FORM_DATA_CHECK)) {
-          return { errors: [{ text: `${path.basename(args.path)}: expected "${FORM_DATA_CHECK}" (scripts/lazyDependencies.ts); update the rewrite for this version` }] };
+          return {
+            errors: [{ text: `${path.basename(args.path)}: expected "${FORM_DATA_CHECK}" (scripts/lazyDependencies.ts); update the rewrite for this version` }],
+          };
         }
         return { contents: text.replace(FORM_DATA_CHECK, FORM_DATA_CHECK_TAGGED), loader: "js" };
       });

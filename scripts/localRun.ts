@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npx mlops-tasks run <TaskName> --input k=v ... [--emulator]`: runs a built task on a developer's
- * machine exactly as the agent runs it (test/harness/agentRunner.ts), and prints its log.
+ * machine exactly as the agent runs it (devkit/harness/agentRunner.ts), and prints its log.
  *
  * - `--emulator`: starts the local Azure emulator (default scenario) and uses its workload identity
  *   federation service connection. Nothing reaches Azure.
@@ -24,12 +24,20 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
-import { startEmulator } from "../test/emulator/index";
-import { emulatorConnection, runTask, type AgentRunResult, type ServiceConnection } from "../test/harness/agentRunner";
+import { startEmulator } from "../devkit/emulator/index";
+import { emulatorConnection, runTask, type AgentRunResult, type ServiceConnection } from "../devkit/harness/agentRunner";
 import { startLoopbackTokenServer } from "./loopbackTokenServer";
 import { stepInputs } from "./pipelineRunner";
-import { EmulatorSetupError, connectRunningEmulator, readEmulatorReady, readSeedFile, seedEmulator, type RunningEmulator, type SeedCall } from "./runningEmulator";
-import { findRepoRoot } from "./repoRoot";
+import {
+  EmulatorSetupError,
+  connectRunningEmulator,
+  readEmulatorReady,
+  readSeedFile,
+  seedEmulator,
+  type RunningEmulator,
+  type SeedCall,
+} from "./runningEmulator";
+import { findRepoRoot } from "../devkit/repoRoot";
 import { readableLog } from "./stepLog";
 
 export const USAGE = `Usage: mlops-tasks run <TaskName>[@<major>] [--input name=value]... [--variable name=value]...
@@ -137,7 +145,11 @@ export function parseArgs(argv: readonly string[]): LocalRunArgs | { help: true 
   if (values.seed !== undefined) args.seed = values.seed;
   if (values.subscription !== undefined) args.subscriptionId = values.subscription;
   if (values["task-root"] !== undefined) args.taskRoot = values["task-root"];
-  const emulators = [args.emulator && "--emulator", args.emulatorUrl !== undefined && "--emulator-url", args.emulatorReady !== undefined && "--emulator-ready"].filter(Boolean);
+  const emulators = [
+    args.emulator && "--emulator",
+    args.emulatorUrl !== undefined && "--emulator-url",
+    args.emulatorReady !== undefined && "--emulator-ready",
+  ].filter(Boolean);
   if (emulators.length > 1) throw new UsageError(`${emulators.join(" and ")} exclude each other: give one.`);
   if (args.timeScale !== undefined && !args.emulator) throw new UsageError("--time-scale only applies with --emulator (a running emulator keeps its own).");
   if (emulators.length > 0 && args.subscriptionId) throw new UsageError(`--subscription does not apply with ${emulators[0]} (the emulator has its own).`);
@@ -149,7 +161,10 @@ export function parseArgs(argv: readonly string[]): LocalRunArgs | { help: true 
 export function resolveTaskFolder(taskRoot: string, task: string): string {
   const m = /^([A-Za-z0-9-]+?)(?:@(\d+)|V(\d+))?$/.exec(task);
   const available = fs.existsSync(taskRoot)
-    ? fs.readdirSync(taskRoot).filter((f) => fs.existsSync(path.join(taskRoot, f, "task.json"))).sort()
+    ? fs
+        .readdirSync(taskRoot)
+        .filter((f) => fs.existsSync(path.join(taskRoot, f, "task.json")))
+        .sort()
     : [];
   const candidates = m ? available.filter((f) => f.replace(/V\d+$/, "").toLowerCase() === m[1].toLowerCase()) : [];
   const major = m?.[2] ?? m?.[3];
@@ -183,13 +198,22 @@ async function runWithConnection(
   const write = options.write ?? ((line: string) => console.log(line));
   const taskRoot = options.taskRoot ?? path.join(findRepoRoot(__dirname), "build", "tasks");
   const folder = resolveTaskFolder(taskRoot, options.task);
-  const manifest = JSON.parse(fs.readFileSync(path.join(taskRoot, folder, "task.json"), "utf8")) as { inputs?: { name: string; type: string; aliases?: string[] }[] };
+  const manifest = JSON.parse(fs.readFileSync(path.join(taskRoot, folder, "task.json"), "utf8")) as {
+    inputs?: { name: string; type: string; aliases?: string[] }[];
+  };
   const reference = folder.replace(/V(\d+)$/, "@$1");
   const manifestInputs = manifest.inputs ?? [];
   const connectionInputs = manifestInputs.filter((i) => i.type.startsWith("connectedService:")).map((i) => i.name);
   const written = { ...Object.fromEntries(connectionInputs.map((name) => [name, "local"])), ...options.inputs };
   const inputs = stepInputs(
-    { kind: "task", reference, taskName: folder.replace(/V\d+$/, ""), majorVersion: Number(/V(\d+)$/.exec(folder)?.[1]), displayName: reference, inputs: written },
+    {
+      kind: "task",
+      reference,
+      taskName: folder.replace(/V\d+$/, ""),
+      majorVersion: Number(/V(\d+)$/.exec(folder)?.[1]),
+      displayName: reference,
+      inputs: written,
+    },
     manifestInputs,
     options.variables ?? {},
     connection.id,
@@ -257,7 +281,9 @@ export async function runWithDeveloperLogin(options: DeveloperLoginOptions): Pro
   const armUrl = options.armUrl ?? "https://management.azure.com/";
   const audience = options.connectionData?.["activeDirectoryServiceEndpointResourceId"] ?? armUrl;
   const probe = await options.credential.getToken(`${audience.endsWith("/") ? audience : `${audience}/`}.default`).catch((err: unknown) => {
-    throw new UsageError(`Could not get a token from your login (${err instanceof Error ? err.message : String(err)}). Sign in with 'az login' (or azd, or AZURE_* environment variables), or use --emulator.`);
+    throw new UsageError(
+      `Could not get a token from your login (${err instanceof Error ? err.message : String(err)}). Sign in with 'az login' (or azd, or AZURE_* environment variables), or use --emulator.`,
+    );
   });
   const tenantId = (probe && tenantOf(probe.token)) ?? "";
   const server = await startLoopbackTokenServer(options.credential);
@@ -267,7 +293,13 @@ export async function runWithDeveloperLogin(options: DeveloperLoginOptions): Pro
       url: armUrl,
       scheme: "ManagedServiceIdentity",
       authParameters: { tenantid: tenantId },
-      data: { subscriptionId: options.subscriptionId, subscriptionName: options.subscriptionId, environment: "AzureCloud", scopeLevel: "Subscription", ...options.connectionData },
+      data: {
+        subscriptionId: options.subscriptionId,
+        subscriptionName: options.subscriptionId,
+        environment: "AzureCloud",
+        scopeLevel: "Subscription",
+        ...options.connectionData,
+      },
     };
     const env = { IDENTITY_ENDPOINT: server.identityEndpoint, IDENTITY_HEADER: server.identityHeader };
     return await runWithConnection(options, connection, env, options.caCertPath);
@@ -323,7 +355,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
       process.exitCode = 1;
     },
   );

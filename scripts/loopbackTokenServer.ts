@@ -48,7 +48,8 @@ export async function startLoopbackTokenServer(credential: TokenCredential): Pro
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const header = req.headers["x-identity-header"];
     if (req.method !== "GET" || url.pathname !== TOKEN_PATH) return send(res, 404, { message: "Not found." });
-    if (typeof header !== "string" || !sameSecret(header, identityHeader)) return send(res, 401, { message: "The X-IDENTITY-HEADER header is missing or not valid." });
+    if (typeof header !== "string" || !sameSecret(header, identityHeader))
+      return send(res, 401, { message: "The X-IDENTITY-HEADER header is missing or not valid." });
     const resource = url.searchParams.get("resource");
     if (!resource) return send(res, 400, { message: "The 'resource' query parameter is required." });
     credential.getToken(scopeForResource(resource)).then(

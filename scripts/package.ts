@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BUNDLE_FILE, discoverTaskFolders, parseVersion, readPackageVersion, readTaskManifest, TaskBuildError } from "./build";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 export type ExtensionEnvironment = "dev" | "prod";
 
@@ -109,7 +109,11 @@ export function devTaskId(taskId: string): string {
 function builtTasks(tasksDir: string, taskRoot: string, version: string): string[] {
   const { folders: sources } = discoverTaskFolders(tasksDir);
   const built = fs.existsSync(taskRoot)
-    ? fs.readdirSync(taskRoot, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()
+    ? fs
+        .readdirSync(taskRoot, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort()
     : [];
   const missing = sources.filter((folder) => !built.includes(folder));
   const stale = built.filter((folder) => !sources.includes(folder));
@@ -147,14 +151,11 @@ async function stageTask(from: string, to: string, environment: ExtensionEnviron
     if (devName.length <= 40) {
       manifest["friendlyName"] = devName;
     }
-    await fs.promises.writeFile(taskJsonPath, JSON.stringify(manifest, null, 2) + "\n");
+    await fs.promises.writeFile(taskJsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
   }
 }
 
-function runTfx(
-  args: string[],
-  options: { repoRoot: string; cwd: string; timeoutInMs: number; abortSignal?: AbortSignal },
-): Promise<string> {
+function runTfx(args: string[], options: { repoRoot: string; cwd: string; timeoutInMs: number; abortSignal?: AbortSignal }): Promise<string> {
   const tfxCli = path.join(options.repoRoot, "node_modules", "tfx-cli", "_build", "tfx-cli.js");
   return new Promise((resolve, reject) => {
     execFile(
@@ -174,11 +175,14 @@ function runTfx(
 
 /** The `warning:` lines of tfx's output, without terminal colours. */
 export function tfxWarnings(output: string): string[] {
-  return output
-    .replace(/\u001b\[[0-9;]*m/g, "")
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith("warning: "))
-    .map((line) => line.slice("warning: ".length).trim());
+  return (
+    output
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colour codes tfx prints
+      .replace(/\u001b\[[0-9;]*m/g, "")
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("warning: "))
+      .map((line) => line.slice("warning: ".length).trim())
+  );
 }
 
 /** Builds dist/<publisher>.<id>-<version>.vsix from build/tasks. */

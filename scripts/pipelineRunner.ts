@@ -3,7 +3,7 @@
  * step's inputs (as written, trimmed) get `$(...)` macros expanded from the pipeline and job variables
  * and from the output variables of the steps before it in the same job, YAML aliases are mapped to
  * input names, the AzureRM service connection input is given the connection's id, and the task runs
- * with runTask (test/harness/agentRunner.ts).
+ * with runTask (devkit/harness/agentRunner.ts).
  *
  * Output variables are stored only as `<step name>.<variable>`: a variable set with isOutput=true, or
  * one the task.json declares in outputVariables, exactly as the agent's ExecutionContext.SetVariable does
@@ -17,8 +17,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runTask, type AgentRunResult, type ServiceConnection } from "../test/harness/agentRunner";
-import { predefinedVariables } from "../test/harness/agentEnvironment";
+import { runTask, type AgentRunResult, type ServiceConnection } from "../devkit/harness/agentRunner";
+import { predefinedVariables } from "../devkit/harness/agentEnvironment";
 import { expandMacros, jobVariableReference, unresolvedMacros, type PipelineDefinition, type PipelineJob, type TaskStep } from "./pipelineYaml";
 import { readableLog } from "./stepLog";
 
@@ -79,7 +79,12 @@ function readManifest(taskDir: string): TaskManifest {
  * The INPUT_ values for a step, as the agent computes them: the task.json defaults, then the step's
  * values with macros expanded and aliases mapped; the service connection input gets the connection id.
  */
-export function stepInputs(step: TaskStep, manifestInputs: TaskInputManifest[], variables: Record<string, string>, connectionId: string): Record<string, string> {
+export function stepInputs(
+  step: TaskStep,
+  manifestInputs: TaskInputManifest[],
+  variables: Record<string, string>,
+  connectionId: string,
+): Record<string, string> {
   const byName = new Map<string, TaskInputManifest>();
   for (const input of manifestInputs) {
     byName.set(input.name.toLowerCase(), input);
@@ -102,7 +107,12 @@ export function stepInputs(step: TaskStep, manifestInputs: TaskInputManifest[], 
  * Stores what the step set: output variables (isOutput, or declared in task.json) only as
  * `<refName>.<variable>`, in the job's variables and in its outputs; other variables by their name.
  */
-function recordOutputs(refName: string, declared: ReadonlySet<string>, run: AgentRunResult, job: { variables: Record<string, string>; secretNames: Set<string>; outputs: Record<string, string> }): void {
+function recordOutputs(
+  refName: string,
+  declared: ReadonlySet<string>,
+  run: AgentRunResult,
+  job: { variables: Record<string, string>; secretNames: Set<string>; outputs: Record<string, string> },
+): void {
   for (const [name, v] of Object.entries(run.variables)) {
     const isOutput = v.isOutput || declared.has(name.toLowerCase());
     const key = isOutput ? `${refName}.${name}` : name;
@@ -157,7 +167,10 @@ interface JobRun {
   outputs: Record<string, string>;
 }
 
-async function runJob(job: PipelineJob, options: PipelineRunOptions & { variables: Record<string, string>; skip: boolean; firstIndex: number; total: number }): Promise<JobRun> {
+async function runJob(
+  job: PipelineJob,
+  options: PipelineRunOptions & { variables: Record<string, string>; skip: boolean; firstIndex: number; total: number },
+): Promise<JobRun> {
   const { write } = options;
   const predefined = predefinedVariables({ tempDirectory: "", workFolder: "", collectionUri: options.env["SYSTEM_COLLECTIONURI"] ?? "" });
   const variables = { ...options.variables };
@@ -172,7 +185,13 @@ async function runJob(job: PipelineJob, options: PipelineRunOptions & { variable
     if (step.kind === "script" || failed || options.skip) {
       const why = options.skip ? "skipped: a job it depends on failed" : failed ? "skipped: an earlier step failed" : "script step: not run locally";
       write(`── ${title} (${why})`);
-      steps.push({ job: job.name, displayName: step.displayName, reference: step.kind === "task" ? step.reference : "script", result: "Skipped", durationMs: 0 });
+      steps.push({
+        job: job.name,
+        displayName: step.displayName,
+        reference: step.kind === "task" ? step.reference : "script",
+        result: "Skipped",
+        durationMs: 0,
+      });
       continue;
     }
     const folder = `${step.taskName}V${step.majorVersion}`;
@@ -208,7 +227,9 @@ async function runJob(job: PipelineJob, options: PipelineRunOptions & { variable
     for (const line of readableLog(run.stdout, secrets)) write(`  ${line}`);
     for (const line of run.stderr.split(/\r?\n/).filter((l) => l.trim())) write(`  stderr: ${line}`);
     const result = run.result ?? "Failed";
-    write(`   ${result === "Succeeded" ? "✔" : result === "SucceededWithIssues" ? "!" : "✘"} ${result}${run.resultMessage ? `: ${readableLog(run.resultMessage, secrets).join(" ")}` : ""} (${(run.durationMs / 1000).toFixed(1)} s)`);
+    write(
+      `   ${result === "Succeeded" ? "✔" : result === "SucceededWithIssues" ? "!" : "✘"} ${result}${run.resultMessage ? `: ${readableLog(run.resultMessage, secrets).join(" ")}` : ""} (${(run.durationMs / 1000).toFixed(1)} s)`,
+    );
     steps.push({ job: job.name, displayName: step.displayName, reference: step.reference, result, durationMs: run.durationMs, run });
     if (result !== "Succeeded" && result !== "SucceededWithIssues") failed = true;
   }

@@ -111,13 +111,20 @@ function readStep(value: unknown, index: number): PipelineStep {
 
 function readJob(value: unknown, index: number): PipelineJob {
   const where = `jobs[${index}]`;
-  if (!isRecord(value) || typeof value["job"] !== "string") throw new PipelineYamlError(`${where} must be a mapping with job: <name> (deployment jobs and templates are not supported here).`);
+  if (!isRecord(value) || typeof value["job"] !== "string")
+    throw new PipelineYamlError(`${where} must be a mapping with job: <name> (deployment jobs and templates are not supported here).`);
   if (!Array.isArray(value["steps"])) throw new PipelineYamlError(`${where} (${value["job"]}) must have steps:.`);
-  const dependsOn = value["dependsOn"] === undefined ? [] : Array.isArray(value["dependsOn"]) ? value["dependsOn"].map((d, i) => scalar(d, `${where}.dependsOn[${i}]`)) : [scalar(value["dependsOn"], `${where}.dependsOn`)];
+  const dependsOn =
+    value["dependsOn"] === undefined
+      ? []
+      : Array.isArray(value["dependsOn"])
+        ? value["dependsOn"].map((d, i) => scalar(d, `${where}.dependsOn[${i}]`))
+        : [scalar(value["dependsOn"], `${where}.dependsOn`)];
   const variables = readVariables(value["variables"]);
   for (const [name, v] of Object.entries(variables)) {
     const ref = jobVariableReference(v, `${where} (${value["job"]}), variable ${name}`);
-    if (ref && !dependsOn.includes(ref.job)) throw new PipelineYamlError(`${where} (${value["job"]}), variable ${name}: dependencies.${ref.job} needs dependsOn: ${ref.job}.`);
+    if (ref && !dependsOn.includes(ref.job))
+      throw new PipelineYamlError(`${where} (${value["job"]}), variable ${name}: dependencies.${ref.job} needs dependsOn: ${ref.job}.`);
   }
   return { name: value["job"], dependsOn, variables, steps: value["steps"].map(readStep) };
 }
@@ -147,7 +154,8 @@ export function parsePipeline(text: string): PipelineDefinition {
 export function jobVariableReference(value: string, where: string): { job: string; output: string } | undefined {
   if (!/^\s*\$\[/.test(value)) return undefined;
   const match = /^\s*\$\[\s*dependencies\.([A-Za-z_][A-Za-z0-9_]*)\.outputs\[\s*'([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z0-9_.-]+)'\s*\]\s*\]\s*$/.exec(value);
-  if (!match) throw new PipelineYamlError(`${where}: the local runner evaluates only $[ dependencies.<job>.outputs['<step>.<variable>'] ], not ${value.trim()}.`);
+  if (!match)
+    throw new PipelineYamlError(`${where}: the local runner evaluates only $[ dependencies.<job>.outputs['<step>.<variable>'] ], not ${value.trim()}.`);
   return { job: match[1], output: match[2] };
 }
 

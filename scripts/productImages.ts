@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Canvas, circle, line, polygon, rect, ring, roundRect, type Rgba, type Shape } from "./canvas";
-import { findRepoRoot } from "./repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 const WHITE: Rgba = [255, 255, 255, 255];
 const INK: Rgba = [36, 36, 36, 255];
@@ -25,7 +25,9 @@ export interface TaskPicture {
   glyph: (s: number, x: number, y: number) => Shape[];
 }
 
-const at = (s: number, x: number, y: number) => (u: number, v: number): [number, number] => [x + u * s, y + v * s];
+const at =
+  (s: number, x: number, y: number) =>
+  (u: number, v: number): [number, number] => [x + u * s, y + v * s];
 
 export const TASK_PICTURES: TaskPicture[] = [
   {
@@ -36,7 +38,18 @@ export const TASK_PICTURES: TaskPicture[] = [
     glyph: (s, x, y) => {
       const p = at(s, x, y);
       return [
-        polygon([p(0.14, 0.84), p(0.14, 0.46), p(0.36, 0.58), p(0.36, 0.46), p(0.58, 0.58), p(0.58, 0.22), p(0.74, 0.22), p(0.74, 0.58), p(0.86, 0.58), p(0.86, 0.84)]),
+        polygon([
+          p(0.14, 0.84),
+          p(0.14, 0.46),
+          p(0.36, 0.58),
+          p(0.36, 0.46),
+          p(0.58, 0.58),
+          p(0.58, 0.22),
+          p(0.74, 0.22),
+          p(0.74, 0.58),
+          p(0.86, 0.58),
+          p(0.86, 0.84),
+        ]),
       ];
     },
   },
@@ -47,7 +60,10 @@ export const TASK_PICTURES: TaskPicture[] = [
     color: [92, 45, 145, 255],
     glyph: (s, x, y) => {
       const p = at(s, x, y);
-      return [polygon([p(0.4, 0.16), p(0.6, 0.16), p(0.6, 0.42), p(0.86, 0.84), p(0.14, 0.84), p(0.4, 0.42)]), rect(x + 0.33 * s, y + 0.1 * s, 0.34 * s, 0.08 * s)];
+      return [
+        polygon([p(0.4, 0.16), p(0.6, 0.16), p(0.6, 0.42), p(0.86, 0.84), p(0.14, 0.84), p(0.4, 0.42)]),
+        rect(x + 0.33 * s, y + 0.1 * s, 0.34 * s, 0.08 * s),
+      ];
     },
   },
   {
@@ -95,7 +111,14 @@ export function renderTaskIcon(task: TaskPicture, size = 32): Buffer {
 
 function arrow(canvas: Canvas, x1: number, x2: number, y: number, color: Rgba): void {
   canvas.fill(line(x1, y, x2 - 12, y, 4), color);
-  canvas.fill(polygon([[x2, y], [x2 - 16, y - 9], [x2 - 16, y + 9]]), color);
+  canvas.fill(
+    polygon([
+      [x2, y],
+      [x2 - 16, y - 9],
+      [x2 - 16, y + 9],
+    ]),
+    color,
+  );
 }
 
 /** images/lifecycle.png: ADF → Azure ML → registry → AKS, joined by the step outputs. */

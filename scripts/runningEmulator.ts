@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as https from "node:https";
-import type { EmulatorConnectionSource } from "../test/harness/agentRunner";
+import type { EmulatorConnectionSource } from "../devkit/harness/agentRunner";
 import { httpsRequest } from "./httpsRequest";
 
 export interface RunningEmulator extends EmulatorConnectionSource {
@@ -27,7 +27,8 @@ function fromInfo(info: Record<string, unknown>, where: string): RunningEmulator
     if (info[key] === undefined) throw new EmulatorSetupError(`${where} is not the emulator's EMULATOR_READY information: '${key}' is missing.`);
   }
   const caCertPath = String(info["caCertPath"]);
-  if (!fs.existsSync(caCertPath)) throw new EmulatorSetupError(`The emulator's CA certificate ${caCertPath} (from ${where}) does not exist: is the emulator still running?`);
+  if (!fs.existsSync(caCertPath))
+    throw new EmulatorSetupError(`The emulator's CA certificate ${caCertPath} (from ${where}) does not exist: is the emulator still running?`);
   return { ...(info as unknown as RunningEmulator), caCertPem: fs.readFileSync(caCertPath, "utf8") };
 }
 
@@ -76,7 +77,9 @@ export async function connectRunningEmulator(url: string): Promise<RunningEmulat
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (body += c));
-        res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new EmulatorSetupError(`GET ${infoUrl} answered ${res.statusCode}: is this the emulator?`))));
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve(body) : reject(new EmulatorSetupError(`GET ${infoUrl} answered ${res.statusCode}: is this the emulator?`)),
+        );
       })
       .on("error", (err) => reject(new EmulatorSetupError(`No emulator answers at ${url} (${err.message}). Start one with 'npm run emulator'.`)));
   });
@@ -116,7 +119,11 @@ export function readSeedFile(file: string): SeedCall[] {
   });
 }
 
-export async function seedEmulator(emu: Pick<RunningEmulator, "url" | "caCertPem" | "subscriptionId" | "resourceGroupName">, calls: SeedCall[], write: (line: string) => void): Promise<void> {
+export async function seedEmulator(
+  emu: Pick<RunningEmulator, "url" | "caCertPem" | "subscriptionId" | "resourceGroupName">,
+  calls: SeedCall[],
+  write: (line: string) => void,
+): Promise<void> {
   const fill = (value: unknown): unknown =>
     typeof value === "string"
       ? value.replace(/\{\{subscriptionId\}\}/g, emu.subscriptionId).replace(/\{\{resourceGroupName\}\}/g, emu.resourceGroupName)
@@ -127,7 +134,13 @@ export async function seedEmulator(emu: Pick<RunningEmulator, "url" | "caCertPem
           : value;
   for (const [i, call] of calls.entries()) {
     const url = `${emu.url.replace(/\/+$/, "")}/_control/modules/${encodeURIComponent(call.module)}/${encodeURIComponent(call.method)}`;
-    const r = await httpsRequest({ method: "POST", url, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ args: fill(call.args) }), caPem: emu.caCertPem });
+    const r = await httpsRequest({
+      method: "POST",
+      url,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ args: fill(call.args) }),
+      caPem: emu.caCertPem,
+    });
     if (r.status >= 300) throw new EmulatorSetupError(`--seed entry ${i + 1} (${call.module}.${call.method}) was refused: ${r.status} ${r.body.slice(0, 500)}`);
   }
   write(`Seeded the emulator with ${calls.length} call(s).`);

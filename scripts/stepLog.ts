@@ -58,7 +58,10 @@ export function readableLog(stdout: string, secrets: readonly string[]): string[
 
 /** Undoes task-lib's escaping of a logging command's data (`%AZP25` → `%`, `%0D`, `%0A`). */
 function unescapeData(text: string): string {
-  return text.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%AZP25/g, "%");
+  return text
+    .replace(/%0D/g, "\r")
+    .replace(/%0A/g, "\n")
+    .replace(/%AZP25/g, "%");
 }
 
 /** Replaces every secret (longest first, so a secret containing another is masked whole) with ***. */

@@ -7,10 +7,10 @@ import * as zlib from "node:zlib";
 import { promisify } from "node:util";
 import { buildAllTasks, buildTask, discoverTaskFolders, duplicatedSingletons, parseVersion, TaskBuildError } from "../scripts/build";
 import { encodePng, ICONS, renderIcon } from "../scripts/icons";
-import { findRepoRoot } from "../scripts/repoRoot";
+import { findRepoRoot } from "../devkit/repoRoot";
 
 const repoRoot = findRepoRoot(__dirname);
-const fixtureDir = path.join(repoRoot, "test", "harness", "fixtures", "EchoTaskV1");
+const fixtureDir = path.join(repoRoot, "test", "fixtures", "EchoTaskV1");
 
 function taskJson(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -105,12 +105,18 @@ describe("build", function () {
       "task.json": taskJson({ execution: { Node20_1: { target: "main.js" }, Node16: { target: "index.js" } } }),
       "index.ts": "",
     });
-    await assert.rejects(buildTask(src, path.join(tempDir, "out")), /execution.Node20_1.target is "main.js"; execution.Node24 is missing\. Both Node20_1 and Node24 must have "target": "index.js"/);
+    await assert.rejects(
+      buildTask(src, path.join(tempDir, "out")),
+      /execution.Node20_1.target is "main.js"; execution.Node24 is missing\. Both Node20_1 and Node24 must have "target": "index.js"/,
+    );
   });
 
   it("fails on a bundling error with esbuild's message", async () => {
     const src = await writeTask("ProbeV1", { "task.json": taskJson(), "index.ts": 'import "no-such-package";' });
-    await assert.rejects(buildTask(src, path.join(tempDir, "out"), { version: "1.0.0" }), /Bundling .*index\.ts failed:[\s\S]*Could not resolve "no-such-package"/);
+    await assert.rejects(
+      buildTask(src, path.join(tempDir, "out"), { version: "1.0.0" }),
+      /Bundling .*index\.ts failed:[\s\S]*Could not resolve "no-such-package"/,
+    );
   });
 
   it("spots two copies of task-lib in one bundle", () => {
@@ -143,7 +149,10 @@ describe("build", function () {
 
     assert.deepEqual(discoverTaskFolders(path.join(tempDir, "tasks")), { folders: ["AlphaV1", "BetaV2"], skipped: ["GammaV1"] });
     const result = await buildAllTasks({ tasksDir: path.join(tempDir, "tasks"), outRoot, version: "1.0.0" });
-    assert.deepEqual(result.tasks.map((t) => t.folder), ["AlphaV1", "BetaV2"]);
+    assert.deepEqual(
+      result.tasks.map((t) => t.folder),
+      ["AlphaV1", "BetaV2"],
+    );
     assert.deepEqual(result.skipped, ["GammaV1"]);
     assert.deepEqual(fs.readdirSync(outRoot).sort(), ["AlphaV1", "BetaV2"]);
   });

@@ -74,7 +74,7 @@ describe("code cache loader", function () {
     // A cache that passes the integrity check but that V8 refuses: made for other code.
     const other = path.join(dir, "other");
     fs.mkdirSync(other);
-    writeTask(other, BODY + "\n// other code of another length\n");
+    writeTask(other, `${BODY}\n// other code of another length\n`);
     await run(process.execPath, [path.join(other, "index.js")]);
     const foreign = fs.readFileSync(path.join(other, fs.readdirSync(other).find((f) => f.startsWith(".v8-cache-"))!));
     const damaged: [string, Buffer][] = [

@@ -86,7 +86,10 @@ describe("lazyDependencies (build plugin)", () => {
   });
 
   it("fails the build, naming the file and the plugin, when formData.js no longer has the expected check", async () => {
-    const root = tree({ [formDataFile]: "export function isForm(body) { return body instanceof FormData; }\n", "entry.mjs": `export { isForm } from './${formDataFile}';` });
+    const root = tree({
+      [formDataFile]: "export function isForm(body) { return body instanceof FormData; }\n",
+      "entry.mjs": `export { isForm } from './${formDataFile}';`,
+    });
     roots.push(root);
     await assert.rejects(bundle(root, "entry.mjs"), (err: esbuild.BuildFailure) => {
       assert.match(err.errors[0].text, /formData\.js: expected .*scripts\/lazyDependencies\.ts/);

@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { buildTask, discoverTaskFolders, readTaskManifest } from "../scripts/build";
 import { contributionId, devTaskId, PackageError, packageExtension, parseEnvironment } from "../scripts/package";
-import { findRepoRoot } from "../scripts/repoRoot";
-import { runTask } from "./harness/agentRunner";
-import { extractZip, readZip } from "./harness/zipReader";
+import { findRepoRoot } from "../devkit/repoRoot";
+import { runTask } from "../devkit/harness/agentRunner";
+import { extractZip, readZip } from "../devkit/harness/zipReader";
 
 const repoRoot = findRepoRoot(__dirname);
 const MAX_VSIX_BYTES = 5 * 1024 * 1024;
@@ -41,7 +41,10 @@ async function unpack(vsixPath: string, into: string): Promise<UnpackedVsix> {
 /** Checks shared by the real package and the fixture package. */
 function checkUnpackedVsix(vsix: UnpackedVsix, expected: { tasks: string[]; sourceTaskJson: (folder: string) => string }): void {
   assert.ok(vsix.vsixBytes < MAX_VSIX_BYTES, `${vsix.vsixBytes} bytes`);
-  assert.deepEqual(vsix.files.filter((f) => f.split("/").includes("node_modules")), []);
+  assert.deepEqual(
+    vsix.files.filter((f) => f.split("/").includes("node_modules")),
+    [],
+  );
 
   const vsixManifest = fs.readFileSync(path.join(vsix.dir, "extension.vsixmanifest"), "utf8");
   assert.match(vsixManifest, /<Identity [^>]*Id="mlops-pipeline-tasks-dev"/);
@@ -69,7 +72,11 @@ function checkUnpackedVsix(vsix: UnpackedVsix, expected: { tasks: string[]; sour
   const [major, minor, patch] = packageVersion.split(".").map(Number);
   for (const folder of expected.tasks) {
     const taskFiles = vsix.files.filter((f) => f.startsWith(`${folder}/`)).map((f) => f.slice(folder.length + 1));
-    assert.deepEqual(taskFiles.filter((f) => f.endsWith(".js")), ["index.js"], `${folder}: one bundle`);
+    assert.deepEqual(
+      taskFiles.filter((f) => f.endsWith(".js")),
+      ["index.js"],
+      `${folder}: one bundle`,
+    );
     const unexpected = taskFiles.filter((f) => !["index.js", "index.code", "task.json", "icon.png"].includes(f) && !f.startsWith("Strings/"));
     assert.deepEqual(unexpected, [], `${folder}: only the bundle, task.json, icon.png and Strings/`);
     pngSize(fs.readFileSync(path.join(vsix.dir, folder, "icon.png")));
@@ -137,7 +144,7 @@ describe("package", function () {
   });
 
   describe("a package of the fixture task", () => {
-    const fixtures = path.join(repoRoot, "test", "harness", "fixtures");
+    const fixtures = path.join(repoRoot, "test", "fixtures");
     let vsix: UnpackedVsix;
 
     before(async () => {
@@ -189,7 +196,7 @@ describe("package", function () {
       await assert.rejects(
         packageExtension({
           environment: "dev",
-          tasksDir: path.join(repoRoot, "test", "harness", "fixtures"),
+          tasksDir: path.join(repoRoot, "test", "fixtures"),
           taskRoot: path.join(tempDir, "not-built"),
           outputDir: path.join(tempDir, "not-built-dist"),
         }),
@@ -201,7 +208,7 @@ describe("package", function () {
       const tasksDir = path.join(tempDir, name, "tasks");
       const taskRoot = path.join(tempDir, name, "build");
       const src = path.join(tasksDir, "EchoTaskV1");
-      await fs.promises.cp(path.join(repoRoot, "test", "harness", "fixtures", "EchoTaskV1"), src, { recursive: true });
+      await fs.promises.cp(path.join(repoRoot, "test", "fixtures", "EchoTaskV1"), src, { recursive: true });
       if (options.friendlyName) {
         const manifest = readTaskManifest(path.join(src, "task.json"));
         await fs.promises.writeFile(path.join(src, "task.json"), JSON.stringify({ ...manifest, friendlyName: options.friendlyName }));
@@ -211,7 +218,10 @@ describe("package", function () {
     }
 
     it("refuses a build made for another version", async () => {
-      await assert.rejects(packageExtension(await builtFixture("old-version", { version: "0.9.0" })), /EchoTaskV1[\\/]task\.json is not at version 1\.0\.0\. Run npm run build/);
+      await assert.rejects(
+        packageExtension(await builtFixture("old-version", { version: "0.9.0" })),
+        /EchoTaskV1[\\/]task\.json is not at version 1\.0\.0\. Run npm run build/,
+      );
     });
 
     it("refuses a built task without its bundle", async () => {
@@ -294,7 +304,13 @@ describe("package", function () {
 
     it("reads stored entries", () => {
       const entries = readZip(storedZip({ "a.txt": "alpha", "dir/b.txt": "béta" }));
-      assert.deepEqual(entries.map((e) => [e.name, e.data.toString("utf8")]), [["a.txt", "alpha"], ["dir/b.txt", "béta"]]);
+      assert.deepEqual(
+        entries.map((e) => [e.name, e.data.toString("utf8")]),
+        [
+          ["a.txt", "alpha"],
+          ["dir/b.txt", "béta"],
+        ],
+      );
     });
 
     it("refuses data that is not a zip", () => {

@@ -1,7 +1,7 @@
 /**
  * Every tasks/<Name>V<N>/task.json: validated against the official tasks.schema.json (from
  * ../shared/reference, skipped when that folder is absent) and by the checks the schema cannot
- * express (test/harness/taskManifestChecks.ts), which always run. The fixture task and
+ * express (test/taskManifestChecks.ts), which always run. The fixture task and
  * known-bad manifests prove each check can fail.
  */
 import * as assert from "node:assert/strict";
@@ -10,20 +10,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { commonMessagesPath, readPackageVersion, readTaskManifest } from "../scripts/build";
-import { findRepoRoot } from "../scripts/repoRoot";
-import {
-  checkMessages,
-  checkTaskManifest,
-  locKeysUsed,
-  taskSourceFiles,
-  visibleRuleInputs,
-} from "./harness/taskManifestChecks";
+import { findRepoRoot } from "../devkit/repoRoot";
+import { checkMessages, checkTaskManifest, locKeysUsed, taskSourceFiles, visibleRuleInputs } from "./taskManifestChecks";
 
 const repoRoot = findRepoRoot(__dirname);
 const packageVersion = readPackageVersion(repoRoot);
 const schemaPath = path.resolve(repoRoot, "..", "shared", "reference", "tasks.schema.json");
 const commonMessages = JSON.parse(fs.readFileSync(commonMessagesPath(repoRoot), "utf8")) as Record<string, string>;
-const fixtureDir = path.join(repoRoot, "test", "harness", "fixtures", "EchoTaskV1");
+const fixtureDir = path.join(repoRoot, "test", "fixtures", "EchoTaskV1");
 
 function taskFolders(): string[] {
   const tasksDir = path.join(repoRoot, "tasks");
@@ -60,7 +54,7 @@ function fixtureManifest(): Record<string, unknown> {
 }
 
 describe("task.json", () => {
-  describe("against the official schema (../shared/reference/tasks.schema.json)", function () {
+  describe("against the official schema (../shared/reference/tasks.schema.json)", () => {
     let validate: ValidateFunction;
 
     before(function () {
@@ -80,7 +74,11 @@ describe("task.json", () => {
       assert.equal(validate({ ...fixtureManifest(), unknownKey: true }), false, "an unknown top-level key");
       const inputs = fixtureManifest()["inputs"] as Record<string, unknown>[];
       assert.equal(validate({ ...fixtureManifest(), inputs: [{ ...inputs[0], type: "notAType" }] }), false, "an unknown input type");
-      assert.equal(validate({ ...fixtureManifest(), inputs: [{ ...inputs[0], validation: { expression: "isUrl(value)", message: "m" } }] }), false, "input.validation is not in the schema");
+      assert.equal(
+        validate({ ...fixtureManifest(), inputs: [{ ...inputs[0], validation: { expression: "isUrl(value)", message: "m" } }] }),
+        false,
+        "input.validation is not in the schema",
+      );
     });
 
     for (const dir of taskFolders()) {
@@ -201,15 +199,14 @@ describe("task.json", () => {
         await fs.promises.mkdir(taskDir);
         await fs.promises.writeFile(path.join(taskDir, "index.ts"), 'import { f } from "../common/shared.js";\ntl.loc("FromEntry");\n');
         await fs.promises.writeFile(path.join(taskDir, "index.test.ts"), 'tl.loc("FromTest");\n');
-        await fs.promises.writeFile(path.join(root, "tasks", "common", "shared.ts"), 'import "./deeper";\nexport const f = () => loc(\'FromCommon\');\n');
+        await fs.promises.writeFile(path.join(root, "tasks", "common", "shared.ts"), "import \"./deeper\";\nexport const f = () => loc('FromCommon');\n");
         await fs.promises.writeFile(path.join(root, "tasks", "common", "deeper.ts"), "tl.loc(`FromDeeper`, 1);\n");
         await fs.promises.writeFile(path.join(root, "tasks", "common", "unreached.ts"), 'tl.loc("Unreached");\n');
         const files = taskSourceFiles(taskDir);
-        assert.deepEqual(files.map((file) => path.relative(root, file)), [
-          path.join("tasks", "DemoV1", "index.ts"),
-          path.join("tasks", "common", "deeper.ts"),
-          path.join("tasks", "common", "shared.ts"),
-        ].sort());
+        assert.deepEqual(
+          files.map((file) => path.relative(root, file)),
+          [path.join("tasks", "DemoV1", "index.ts"), path.join("tasks", "common", "deeper.ts"), path.join("tasks", "common", "shared.ts")].sort(),
+        );
         assert.deepEqual([...locKeysUsed(files)].sort(), ["FromCommon", "FromDeeper", "FromEntry"]);
       } finally {
         await fs.promises.rm(root, { recursive: true, force: true });

@@ -48,12 +48,21 @@ export async function ensureKubernetesCompute(ctx: DeployContext, req: ComputeRe
   const attached = await azureCall(ctx, context, () =>
     ml.computeOperations.beginCreateOrUpdateAndWait(ws.resourceGroupName, ws.workspaceName, req.computeName, body, pollOptions(ctx)),
   ).catch((err: unknown) => {
-    if (err instanceof AzureOperationError) throw new AzureOperationError(loc("ComputeAttachFailed", req.computeName, err.message), { code: err.code, statusCode: err.statusCode, requestId: err.requestId, cause: err });
+    if (err instanceof AzureOperationError)
+      throw new AzureOperationError(loc("ComputeAttachFailed", req.computeName, err.message), {
+        code: err.code,
+        statusCode: err.statusCode,
+        requestId: err.requestId,
+        cause: err,
+      });
     throw err;
   });
   const state = attached.properties?.provisioningState;
   if (state !== undefined && state !== "Succeeded") {
-    const errors = (attached.properties?.provisioningErrors ?? []).map((e) => e.error?.message).filter(Boolean).join(" ");
+    const errors = (attached.properties?.provisioningErrors ?? [])
+      .map((e) => e.error?.message)
+      .filter(Boolean)
+      .join(" ");
     throw new AzureOperationError(loc("ComputeAttachFailed", req.computeName, `${state}. ${errors}`.trim()));
   }
   log.info(loc("ComputeAttachDone", req.computeName));
@@ -66,14 +75,18 @@ export async function ensureKubernetesCompute(ctx: DeployContext, req: ComputeRe
  */
 export async function clusterOfAttachedCompute(ctx: DeployContext, computeName: string): Promise<CheckedCluster> {
   const { ml, workspace: ws, loc } = ctx;
-  const compute = await azureCall(ctx, { resource: `compute '${computeName}' of workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, async () => {
-    try {
-      return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, computeName, { abortSignal: ctx.abortSignal });
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
-  });
+  const compute = await azureCall(
+    ctx,
+    { resource: `compute '${computeName}' of workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName },
+    async () => {
+      try {
+        return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, computeName, { abortSignal: ctx.abortSignal });
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    },
+  );
   if (!compute) throw new InputError("aksClusterName", loc("ComputeNotAttachedNoCluster", computeName, ws.workspaceName));
   const clusterId = compute.properties?.resourceId ?? "";
   checkExisting(ctx, compute, { computeName, clusterId, namespace: "", location: "" });
@@ -91,7 +104,10 @@ function checkExisting(ctx: DeployContext, compute: ComputeResource, req: Comput
     throw new AzureOperationError(ctx.loc("ComputeOtherCluster", req.computeName, props.resourceId, req.clusterId));
   }
   if (props.provisioningState !== "Succeeded") {
-    const errors = (props.provisioningErrors ?? []).map((e) => e.error?.message).filter(Boolean).join(" ");
+    const errors = (props.provisioningErrors ?? [])
+      .map((e) => e.error?.message)
+      .filter(Boolean)
+      .join(" ");
     throw new AzureOperationError(ctx.loc("ComputeNotReady", req.computeName, props.provisioningState ?? "Unknown", errors || "-"));
   }
 }

@@ -27,7 +27,11 @@ export async function checkCluster(ctx: DeployContext, ref: ClusterRef): Promise
       return await ctx.aks.managedClusters.get(ref.resourceGroupName, ref.clusterName, { abortSignal: ctx.abortSignal });
     } catch (err) {
       if (statusOf(err) === 404 && (err as { code?: string }).code !== "ResourceGroupNotFound") {
-        throw new AzureOperationError(loc("ClusterNotFound", ref.clusterName, ref.resourceGroupName), { statusCode: 404, code: "ResourceNotFound", cause: err });
+        throw new AzureOperationError(loc("ClusterNotFound", ref.clusterName, ref.resourceGroupName), {
+          statusCode: 404,
+          code: "ResourceNotFound",
+          cause: err,
+        });
       }
       throw err;
     }
@@ -40,7 +44,13 @@ export async function checkCluster(ctx: DeployContext, ref: ClusterRef): Promise
   if (power !== undefined && power !== "Running") {
     throw new AzureOperationError(loc("ClusterNotRunning", ref.clusterName, ref.resourceGroupName, power));
   }
-  const id = cluster.id ?? `/subscriptions/${ctx.workspace.subscriptionId}/resourceGroups/${ref.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${ref.clusterName}`;
+  const id =
+    cluster.id ??
+    `/subscriptions/${ctx.workspace.subscriptionId}/resourceGroups/${ref.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${ref.clusterName}`;
   ctx.log.info(loc("ClusterReady", ref.clusterName, remoteText(cluster.kubernetesVersion ?? "?"), remoteText(cluster.location ?? "?")));
-  return { id, ...(cluster.location ? { location: cluster.location } : {}), ...(cluster.kubernetesVersion ? { kubernetesVersion: cluster.kubernetesVersion } : {}) };
+  return {
+    id,
+    ...(cluster.location ? { location: cluster.location } : {}),
+    ...(cluster.kubernetesVersion ? { kubernetesVersion: cluster.kubernetesVersion } : {}),
+  };
 }

@@ -45,20 +45,28 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
     if (err instanceof LocalArtifactError) throw new InputError("codePath", loc("CodeFolderUnusable", folder, err.message));
     throw err;
   }
-  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+  const target = await resolveDatastore(
+    ml,
+    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
+    ctx.datastoreConnection,
+    ctx.abortSignal,
+  );
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
   const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
   const codeUri = `${target.containerUrl.replace(/\/+$/, "")}/${codeUriPathOf(artifact)}`;
-  const created = await azureCall(ctx, { resource: `code version '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, () =>
-    ml.codeVersions.createOrUpdate(
-      ws.resourceGroupName,
-      ws.workspaceName,
-      name,
-      version,
-      { properties: { codeUri, isAnonymous: true, properties: { hash_sha256: artifact.contentHash ?? "", hash_version: CONTENT_HASH_VERSION } } },
-      { abortSignal: ctx.abortSignal },
-    ),
+  const created = await azureCall(
+    ctx,
+    { resource: `code version '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName },
+    () =>
+      ml.codeVersions.createOrUpdate(
+        ws.resourceGroupName,
+        ws.workspaceName,
+        name,
+        version,
+        { properties: { codeUri, isAnonymous: true, properties: { hash_sha256: artifact.contentHash ?? "", hash_version: CONTENT_HASH_VERSION } } },
+        { abortSignal: ctx.abortSignal },
+      ),
   );
   if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
   log.info(upload.uploaded ? loc("CodeUploaded", folder, `${name}:${version}`) : loc("CodeReused", folder, `${name}:${version}`));

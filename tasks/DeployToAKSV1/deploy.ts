@@ -44,7 +44,13 @@ export async function getDeployment(ctx: DeployContext, endpointName: string, na
 }
 
 /** `existing`: the deployment as read before (undefined: this run creates it). */
-export async function createOrUpdateDeployment(ctx: DeployContext, endpointName: string, name: string, body: OnlineDeployment, existing: OnlineDeployment | undefined): Promise<DeployedModel> {
+export async function createOrUpdateDeployment(
+  ctx: DeployContext,
+  endpointName: string,
+  name: string,
+  body: OnlineDeployment,
+  existing: OnlineDeployment | undefined,
+): Promise<DeployedModel> {
   const { loc, log } = ctx;
   const ws = ctx.workspace;
   const props = body.properties as { model?: string; instanceType?: string };
@@ -104,7 +110,10 @@ export function sameDeployment(existing: OnlineDeployment, wanted: OnlineDeploym
 }
 
 function sameMap(a: unknown, b: unknown): boolean {
-  const own = (m: unknown) => Object.entries((m ?? {}) as Record<string, unknown>).filter(([k]) => !SERVICE_PROPERTIES.has(k.toLowerCase())).sort(([x], [y]) => x.localeCompare(y));
+  const own = (m: unknown) =>
+    Object.entries((m ?? {}) as Record<string, unknown>)
+      .filter(([k]) => !SERVICE_PROPERTIES.has(k.toLowerCase()))
+      .sort(([x], [y]) => x.localeCompare(y));
   return JSON.stringify(own(a)) === JSON.stringify(own(b));
 }
 
@@ -113,7 +122,10 @@ function contains(have: unknown, want: unknown): boolean {
   if (want === undefined || want === null) return true;
   if (typeof want === "string") return typeof have === "string" && have.toLowerCase() === want.toLowerCase();
   if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, i) => contains(have[i], w));
-  if (typeof want === "object") return !!have && typeof have === "object" && Object.entries(want as Record<string, unknown>).every(([k, v]) => contains((have as Record<string, unknown>)[k], v));
+  if (typeof want === "object")
+    return (
+      !!have && typeof have === "object" && Object.entries(want as Record<string, unknown>).every(([k, v]) => contains((have as Record<string, unknown>)[k], v))
+    );
   return have === want;
 }
 
@@ -123,7 +135,14 @@ export async function printLogs(ctx: DeployContext, endpointName: string, name: 
   for (const containerType of ["StorageInitializer", "InferenceServer"] as const) {
     ctx.log.group(ctx.loc("DeploymentLogs", name, containerType));
     try {
-      const logs = await ctx.ml.onlineDeployments.getLogs(ws.resourceGroupName, ws.workspaceName, endpointName, name, { containerType, tail: FAILURE_LOG_LINES }, { abortSignal: ctx.abortSignal });
+      const logs = await ctx.ml.onlineDeployments.getLogs(
+        ws.resourceGroupName,
+        ws.workspaceName,
+        endpointName,
+        name,
+        { containerType, tail: FAILURE_LOG_LINES },
+        { abortSignal: ctx.abortSignal },
+      );
       for (const line of (logs.content ?? "").split(/\r?\n/)) if (line) ctx.log.info(remoteText(line));
     } catch (err) {
       ctx.log.info(ctx.loc("DeploymentLogsUnavailable", remoteText((err as Error).message)));

@@ -29,7 +29,8 @@ function asAzureAnswers(overrides: { properties?: Record<string, string | null>;
       compute: COMPUTE,
       properties: {
         "azureml.onlineendpointid": "/subscriptions/s/resourcegroups/rg/providers/microsoft.machinelearningservices/workspaces/ws/onlineendpoints/ep",
-        AzureAsyncOperationUri: "https://management.azure.com/subscriptions/s/providers/Microsoft.MachineLearningServices/locations/eastus2/mfeOperationsStatus/oe:x:y?api-version=2022-02-01-preview",
+        AzureAsyncOperationUri:
+          "https://management.azure.com/subscriptions/s/providers/Microsoft.MachineLearningServices/locations/eastus2/mfeOperationsStatus/oe:x:y?api-version=2022-02-01-preview",
         ...(overrides.properties ?? {}),
       },
       scoringUri: "https://ep.eastus2.inference.ml.azure.com/score",
@@ -50,7 +51,15 @@ const wanted = (s: EndpointSpec = spec) => endpointBody(s, { location: "eastus2"
 describe("DeployToAKS endpoint comparison and traffic body", () => {
   it("an endpoint as Azure answers it, with what the service adds, has the settings the task would send", () => {
     assert.equal(sameSettings(asAzureAnswers(), wanted()), true);
-    assert.equal(sameSettings(asAzureAnswers({ properties: { createdAt: "2026-04-17T16:55:44.738923+0000", createdBy: "someone", lastModifiedAt: "2026-04-17T16:55:44.738923+0000" } }), wanted()), true);
+    assert.equal(
+      sameSettings(
+        asAzureAnswers({
+          properties: { createdAt: "2026-04-17T16:55:44.738923+0000", createdBy: "someone", lastModifiedAt: "2026-04-17T16:55:44.738923+0000" },
+        }),
+        wanted(),
+      ),
+      true,
+    );
   });
 
   it("a setting the user changed still counts", () => {
@@ -84,7 +93,10 @@ describe("DeployToAKS deployment comparison", () => {
     properties: {
       endpointComputeType: "Kubernetes",
       model: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/models/best_model/versions/2",
-      codeConfiguration: { codeId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/codes/c/versions/1", scoringScript: "score.py" },
+      codeConfiguration: {
+        codeId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/codes/c/versions/1",
+        scoringScript: "score.py",
+      },
       properties: {},
       environmentVariables: { CHURN_THRESHOLD: "0.5" },
       requestSettings: { requestTimeout: "PT3S" },
@@ -113,7 +125,13 @@ describe("DeployToAKS deployment comparison", () => {
   });
 
   it("a changed model, environment variable, request setting or instance count is a change", () => {
-    assert.equal(sameDeployment(asRead({ model: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/models/best_model/versions/1" }), wanted), false);
+    assert.equal(
+      sameDeployment(
+        asRead({ model: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/models/best_model/versions/1" }),
+        wanted,
+      ),
+      false,
+    );
     assert.equal(sameDeployment(asRead({ environmentVariables: { CHURN_THRESHOLD: "0.5", EXTRA: "1" } }), wanted), false);
     assert.equal(sameDeployment(asRead({ requestSettings: { requestTimeout: "PT5S" } }), wanted), false);
     assert.equal(sameDeployment({ ...asRead(), sku: { name: "Default", capacity: 2 } }, wanted), false);

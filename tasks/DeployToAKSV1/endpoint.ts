@@ -7,7 +7,7 @@
  * carries `If-Match: <ETag of that read>` when the service gave one (412 → read again and
  * recompute), and the result is read back, so two runs on one endpoint never lose a change.
  * Service-side support of ETag/If-Match on online endpoints is not shown by any recording: see
- * test/emulator/GUESSES.md ("Online endpoints: ETag and If-Match"); without an ETag the read-back
+ * devkit/emulator/GUESSES.md ("Online endpoints: ETag and If-Match"); without an ETag the read-back
  * check still catches a write that raced with another.
  */
 import type { OnlineEndpoint } from "@azure/arm-machinelearning";
@@ -93,7 +93,9 @@ export async function ensureEndpoint(ctx: DeployContext, spec: EndpointSpec, res
       log.info(loc("EndpointUnchanged", spec.name, describeTraffic(traffic)));
       return { endpoint: existing, created: false, traffic };
     }
-    log.info(existing ? loc("EndpointUpdating", spec.name, spec.computeName, spec.authMode) : loc("EndpointCreating", spec.name, spec.computeName, spec.authMode));
+    log.info(
+      existing ? loc("EndpointUpdating", spec.name, spec.computeName, spec.authMode) : loc("EndpointCreating", spec.name, spec.computeName, spec.authMode),
+    );
     try {
       const endpoint = await putEndpoint(ctx, spec.name, body, read?.etag);
       log.info(loc("EndpointReady", spec.name, remoteText(endpoint.properties.scoringUri ?? "-")));
@@ -161,7 +163,16 @@ export function trafficBody(current: OnlineEndpoint, traffic: TrafficMap): Onlin
   return {
     location: current.location,
     ...(current.tags ? { tags: current.tags } : {}),
-    ...(current.identity?.type ? { identity: { type: current.identity.type, ...(current.identity.userAssignedIdentities ? { userAssignedIdentities: Object.fromEntries(Object.keys(current.identity.userAssignedIdentities).map((k) => [k, {}])) } : {}) } } : {}),
+    ...(current.identity?.type
+      ? {
+          identity: {
+            type: current.identity.type,
+            ...(current.identity.userAssignedIdentities
+              ? { userAssignedIdentities: Object.fromEntries(Object.keys(current.identity.userAssignedIdentities).map((k) => [k, {}])) }
+              : {}),
+          },
+        }
+      : {}),
     properties: {
       authMode: current.properties.authMode,
       ...(current.properties.compute ? { compute: current.properties.compute } : {}),
@@ -183,7 +194,10 @@ async function putEndpoint(ctx: DeployContext, name: string, body: OnlineEndpoin
   const ws = ctx.workspace;
   const customHeaders: Record<string, string> = ifMatch ? { "If-Match": ifMatch } : {};
   const endpoint = await azureCall(ctx, context(ctx, name), () =>
-    ctx.ml.onlineEndpoints.beginCreateOrUpdateAndWait(ws.resourceGroupName, ws.workspaceName, name, body, { ...pollOptions(ctx), requestOptions: { customHeaders } }),
+    ctx.ml.onlineEndpoints.beginCreateOrUpdateAndWait(ws.resourceGroupName, ws.workspaceName, name, body, {
+      ...pollOptions(ctx),
+      requestOptions: { customHeaders },
+    }),
   );
   if (endpoint.properties.provisioningState && endpoint.properties.provisioningState !== "Succeeded") {
     throw new AzureOperationError(ctx.loc("EndpointFailed", name, endpoint.properties.provisioningState));
@@ -216,5 +230,9 @@ export function sameSettings(existing: OnlineEndpoint, wanted: OnlineEndpoint): 
 
 function sortKeys(value: unknown): unknown {
   if (!value || typeof value !== "object" || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortKeys(v)]),
+  );
 }

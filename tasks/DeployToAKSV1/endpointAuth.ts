@@ -17,12 +17,16 @@ export async function endpointCredential(ctx: DeployContext, endpointName: strin
   const ws = ctx.workspace;
   const context = { resource: `online endpoint '${endpointName}'`, resourceGroupName: ws.resourceGroupName };
   if ((authMode ?? "Key").toLowerCase() === "amltoken") {
-    const token = await azureCall(ctx, context, () => ctx.ml.onlineEndpoints.getToken(ws.resourceGroupName, ws.workspaceName, endpointName, { abortSignal: ctx.abortSignal }));
+    const token = await azureCall(ctx, context, () =>
+      ctx.ml.onlineEndpoints.getToken(ws.resourceGroupName, ws.workspaceName, endpointName, { abortSignal: ctx.abortSignal }),
+    );
     if (!token.accessToken) throw new AzureOperationError(ctx.loc("NoEndpointCredential", endpointName));
     ctx.registerSecret(token.accessToken);
     return { kind: "token", value: token.accessToken, ...(token.expiryTimeUtc ? { expiresOn: new Date(token.expiryTimeUtc * 1000) } : {}) };
   }
-  const keys = await azureCall(ctx, context, () => ctx.ml.onlineEndpoints.listKeys(ws.resourceGroupName, ws.workspaceName, endpointName, { abortSignal: ctx.abortSignal }));
+  const keys = await azureCall(ctx, context, () =>
+    ctx.ml.onlineEndpoints.listKeys(ws.resourceGroupName, ws.workspaceName, endpointName, { abortSignal: ctx.abortSignal }),
+  );
   if (keys.secondaryKey) ctx.registerSecret(keys.secondaryKey);
   if (!keys.primaryKey) throw new AzureOperationError(ctx.loc("NoEndpointCredential", endpointName));
   ctx.registerSecret(keys.primaryKey);

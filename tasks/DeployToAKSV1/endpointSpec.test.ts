@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 import { buildDeploySpec, deploymentBody, endpointBody, msToIsoDuration } from "./endpointSpec";
 import { readYamlDocument, SpecError, type YamlDocument } from "./yamlFields";
 
@@ -45,7 +45,12 @@ describe("DeployToAKS endpoint and deployment spec", () => {
       },
     });
 
-    const d = deploymentBody(spec.deployment, { location: "westeurope", modelId: `${WS}/models/best_model/versions/2`, environmentId: `${WS}/environments/e/versions/1`, codeId: `${WS}/codes/c/versions/1` });
+    const d = deploymentBody(spec.deployment, {
+      location: "westeurope",
+      modelId: `${WS}/models/best_model/versions/2`,
+      environmentId: `${WS}/environments/e/versions/1`,
+      codeId: `${WS}/codes/c/versions/1`,
+    });
     assert.deepEqual(d.sku, { name: "Default", capacity: 1 });
     assert.deepEqual(d.properties, {
       endpointComputeType: "Kubernetes",
@@ -105,7 +110,10 @@ describe("DeployToAKS endpoint and deployment spec", () => {
   it("names the input or the file key that is wrong", () => {
     const base = { endpointName: "model-service", deploymentName: "blue", computeName: "k8s-compute", model: "m:1" };
     const fails = (sources: Parameters<typeof buildDeploySpec>[0], input: string, pattern: RegExp) =>
-      assert.throws(() => buildDeploySpec(sources), (e: Error) => e instanceof SpecError && e.inputName === input && pattern.test(e.message));
+      assert.throws(
+        () => buildDeploySpec(sources),
+        (e: Error) => e instanceof SpecError && e.inputName === input && pattern.test(e.message),
+      );
     fails({ overrides: { ...base, endpointName: undefined } }, "endpointName", /endpoint name is missing/);
     fails({ overrides: { ...base, deploymentName: "b" } }, "deploymentName", /'b' is invalid/);
     fails({ overrides: { ...base, computeName: undefined } }, "computeName", /compute is missing/);
@@ -114,12 +122,28 @@ describe("DeployToAKS endpoint and deployment spec", () => {
     fails({ overrides: { ...base, codePath: "/src" } }, "scoringScript", /scoring script is not/);
     fails({ overrides: base, deploymentFile: doc({ type: "managed" }) }, "deploymentFile", /'type' is 'managed'/);
     fails({ overrides: base, deploymentFile: doc({ instance_cnt: 2 }) }, "deploymentFile", /'instance_cnt' is not a field/);
-    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { type: "custom_model" } }) }, "deploymentFile", /'model.path' is required for an inline model/);
-    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", version: "2" } }) }, "deploymentFile", /'model.version' needs model.name too/);
-    fails({ overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", type: "onnx" } }) }, "deploymentFile", /'model.type' is 'onnx'/);
+    fails(
+      { overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { type: "custom_model" } }) },
+      "deploymentFile",
+      /'model.path' is required for an inline model/,
+    );
+    fails(
+      { overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", version: "2" } }) },
+      "deploymentFile",
+      /'model.version' needs model.name too/,
+    );
+    fails(
+      { overrides: { ...base, model: undefined }, deploymentFile: doc({ model: { path: "./m", type: "onnx" } }) },
+      "deploymentFile",
+      /'model.type' is 'onnx'/,
+    );
     fails({ overrides: base, deploymentFile: doc({ code_configuration: { code: "./src" } }) }, "deploymentFile", /scoring_script' is required/);
     fails({ overrides: base, endpointFile: doc({ auth_mode: "aad_token" }, "/tmp/endpoint.yml") }, "endpointFile", /key or aml_token/);
-    fails({ overrides: base, deploymentFile: doc({ request_settings: { request_timeout_ms: -1 } }) }, "deploymentFile", /request_timeout_ms' must be an integer/);
+    fails(
+      { overrides: base, deploymentFile: doc({ request_settings: { request_timeout_ms: -1 } }) },
+      "deploymentFile",
+      /request_timeout_ms' must be an integer/,
+    );
   });
 
   it("reads YAML files and reports unreadable ones", () => {
@@ -139,7 +163,7 @@ describe("DeployToAKS endpoint and deployment spec", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec-"));
     try {
       const write = (name: string, lines: string[]) => {
-        fs.writeFileSync(path.join(dir, name), lines.join("\n") + "\n");
+        fs.writeFileSync(path.join(dir, name), `${lines.join("\n")}\n`);
         return readYamlDocument(path.join(dir, name), "deploymentFile");
       };
       const base = { endpointName: "model-service", computeName: "k8s-compute" };
@@ -148,7 +172,9 @@ describe("DeployToAKS endpoint and deployment spec", () => {
       assert.equal(spec.deployment.appInsightsEnabled, true);
       // tags stay strings: PyYAML keeps 'y' a str; the last 'flag' (line 6) wins and is reported.
       assert.deepEqual(spec.deployment.tags, { flag: "y" });
-      assert.deepEqual(spec.notes, [`${path.join(dir, "yes.yml")}: key 'tags.flag' is given at line 5 and again at line 6; the value at line 6 is used, as the CLI (PyYAML) does.`]);
+      assert.deepEqual(spec.notes, [
+        `${path.join(dir, "yes.yml")}: key 'tags.flag' is given at line 5 and again at line 6; the value at line 6 is used, as the CLI (PyYAML) does.`,
+      ]);
       // 'y' is a string to PyYAML, which marshmallow's Boolean field (fields.Boolean.truthy) accepts as true.
       const y = write("y.yml", ["name: blue", "model: azureml:m:1", "app_insights_enabled: y"]);
       assert.equal(buildDeploySpec({ deploymentFile: y, overrides: base }).deployment.appInsightsEnabled, true);
@@ -163,7 +189,10 @@ describe("DeployToAKS endpoint and deployment spec", () => {
   });
 
   it("reads an inline model (model: {path: ...}) as the CLI's anonymous model, path relative to the file", () => {
-    const spec = buildDeploySpec({ overrides: { endpointName: "model-service", deploymentName: "blue", computeName: "k8s-compute" }, deploymentFile: doc({ model: { path: "../model-1/model" } }, "/w/deploy/deployment.yml") });
+    const spec = buildDeploySpec({
+      overrides: { endpointName: "model-service", deploymentName: "blue", computeName: "k8s-compute" },
+      deploymentFile: doc({ model: { path: "../model-1/model" } }, "/w/deploy/deployment.yml"),
+    });
     assert.deepEqual(spec.deployment.model, { kind: "inline", path: path.resolve("/w/model-1/model"), type: "custom_model", tags: {}, properties: {} });
   });
 

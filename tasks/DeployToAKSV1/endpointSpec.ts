@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type { ContainerResourceSettings, ManagedServiceIdentity, OnlineDeployment, OnlineEndpoint, ProbeSettings } from "@azure/arm-machinelearning";
-import { AssetReferenceError, parseComputeReference } from "./references";
+import { type AssetReferenceError, parseComputeReference } from "./references";
 import { Fields, SpecError, type YamlDocument } from "./yamlFields";
 import { outsideWorkFolders } from "../common/confinement";
 
@@ -127,9 +127,16 @@ export function buildDeploySpec(sources: { endpointFile?: YamlDocument; deployme
 }
 
 function checkName(value: string | undefined, inputName: string, what: string): string {
-  if (!value) throw new SpecError(inputName, `The ${what} name is missing: set the ${inputName} input${inputName === "endpointName" ? " or 'name' in the endpoint file" : " or 'name' in the deployment file"}.`);
+  if (!value)
+    throw new SpecError(
+      inputName,
+      `The ${what} name is missing: set the ${inputName} input${inputName === "endpointName" ? " or 'name' in the endpoint file" : " or 'name' in the deployment file"}.`,
+    );
   if (value.length < 3 || value.length > 32 || !NAME.test(value)) {
-    throw new SpecError(inputName, `The ${what} name '${value}' is invalid: use 3 to 32 letters, digits and '-', starting with a letter and ending with a letter or digit.`);
+    throw new SpecError(
+      inputName,
+      `The ${what} name '${value}' is invalid: use 3 to 32 letters, digits and '-', starting with a letter and ending with a letter or digit.`,
+    );
   }
   return value;
 }
@@ -137,7 +144,11 @@ function checkName(value: string | undefined, inputName: string, what: string): 
 function endpointSpec(file: YamlDocument | undefined, deploymentFile: YamlDocument | undefined, o: SpecOverrides, notes: string[]): EndpointSpec {
   const f = file ? new Fields(file, "endpointFile") : undefined;
   f?.onlyKnown(ENDPOINT_KEYS);
-  const name = checkName(o.endpointName ?? f?.string("name") ?? (deploymentFile ? new Fields(deploymentFile, "deploymentFile").string("endpoint_name") : undefined), "endpointName", "endpoint");
+  const name = checkName(
+    o.endpointName ?? f?.string("name") ?? (deploymentFile ? new Fields(deploymentFile, "deploymentFile").string("endpoint_name") : undefined),
+    "endpointName",
+    "endpoint",
+  );
   let computeName = o.computeName;
   const computeRef = f?.string("compute");
   if (!computeName && computeRef) {
@@ -147,7 +158,8 @@ function endpointSpec(file: YamlDocument | undefined, deploymentFile: YamlDocume
       throw f!.error("compute", (err as AssetReferenceError).message.replace(/\.$/, ""));
     }
   }
-  if (!computeName) throw new SpecError("computeName", "The Kubernetes compute is missing: set the computeName input or 'compute: azureml:<name>' in the endpoint file.");
+  if (!computeName)
+    throw new SpecError("computeName", "The Kubernetes compute is missing: set the computeName input or 'compute: azureml:<name>' in the endpoint file.");
   if (!/^[a-zA-Z][a-zA-Z0-9-]{1,23}$/.test(computeName)) {
     throw new SpecError("computeName", `The compute name '${computeName}' is invalid: use 2 to 24 letters, digits and '-', starting with a letter.`);
   }
@@ -183,10 +195,12 @@ function deploymentSpec(file: YamlDocument | undefined, o: SpecOverrides): Deplo
   const f = file ? new Fields(file, "deploymentFile") : undefined;
   f?.onlyKnown(DEPLOYMENT_KEYS);
   const type = f?.string("type");
-  if (type !== undefined && type.toLowerCase() !== "kubernetes") throw f!.error("type", `is '${type}'; this task deploys Kubernetes online deployments (type: kubernetes)`);
+  if (type !== undefined && type.toLowerCase() !== "kubernetes")
+    throw f!.error("type", `is '${type}'; this task deploys Kubernetes online deployments (type: kubernetes)`);
   const name = checkName(o.deploymentName ?? f?.string("name"), "deploymentName", "deployment");
   const model = o.model ?? modelOf(f);
-  if (!model) throw new SpecError("model", "The model is missing: set the model input (name:version, name@latest or a model id) or 'model' in the deployment file.");
+  if (!model)
+    throw new SpecError("model", "The model is missing: set the model input (name:version, name@latest or a model id) or 'model' in the deployment file.");
   const instanceCount = o.instanceCount ?? f?.integer("instance_count", undefined, "", 1);
   const instanceType = o.instanceType ?? f?.string("instance_type");
   const description = f?.string("description");
@@ -227,12 +241,14 @@ function modelOf(f: Fields | undefined): string | InlineModelSpec | undefined {
   f.onlyKnown(["name", "version", "path", "type", "description", "tags", "properties", "$schema"], m, "model.");
   const local = f.string("path", m, "model.");
   if (!local) throw f.error("model.path", "is required for an inline model (or reference a registered one: azureml:<name>:<version>)");
-  if (/^(azureml|https?|wasbs?|abfss?):/i.test(local)) throw f.error("model.path", "must be a local file or folder; a registered model is referenced as model: azureml:<name>:<version>");
+  if (/^(azureml|https?|wasbs?|abfss?):/i.test(local))
+    throw f.error("model.path", "must be a local file or folder; a registered model is referenced as model: azureml:<name>:<version>");
   const type = f.string("type", m, "model.") ?? "custom_model";
   if (!MODEL_TYPES.includes(type)) throw f.error("model.type", `is '${type}'; use ${MODEL_TYPES.join(", ")}`);
   const name = f.string("name", m, "model.");
   const version = f.string("version", m, "model.");
-  if (version !== undefined && name === undefined) throw f.error("model.version", "needs model.name too (a version without a name is refused by the CLI as well)");
+  if (version !== undefined && name === undefined)
+    throw f.error("model.version", "needs model.name too (a version without a name is refused by the CLI as well)");
   if (name !== undefined && version === undefined) throw f.error("model.name", "needs model.version too: give the version to register");
   const description = f.string("description", m, "model.");
   return {
@@ -264,7 +280,14 @@ function environmentOf(f: Fields | undefined, o: SpecOverrides): EnvironmentSpec
   const name = f.string("name", env, "environment.");
   const version = f.string("version", env, "environment.");
   const description = f.string("description", env, "environment.");
-  return { kind: "inline", image, ...optional("conda", condaSpec), ...optional("name", name), ...optional("version", version), ...optional("description", description) };
+  return {
+    kind: "inline",
+    image,
+    ...optional("conda", condaSpec),
+    ...optional("name", name),
+    ...optional("version", version),
+    ...optional("description", description),
+  };
 }
 
 function codeOf(f: Fields | undefined, o: SpecOverrides): CodeSpec | undefined {
@@ -272,12 +295,14 @@ function codeOf(f: Fields | undefined, o: SpecOverrides): CodeSpec | undefined {
   if (cc) f!.onlyKnown(["code", "scoring_script"], cc, "code_configuration.");
   const script = o.scoringScript ?? (cc ? f!.string("scoring_script", cc, "code_configuration.") : undefined);
   if (o.codePath) {
-    if (!script) throw new SpecError("scoringScript", "codePath is set but the scoring script is not: set scoringScript (e.g. score.py, relative to codePath).");
+    if (!script)
+      throw new SpecError("scoringScript", "codePath is set but the scoring script is not: set scoringScript (e.g. score.py, relative to codePath).");
     return { kind: "local", path: o.codePath, scoringScript: script };
   }
   const code = cc ? f!.string("code", cc, "code_configuration.") : undefined;
   if (!code) {
-    if (o.scoringScript) throw new SpecError("codePath", "scoringScript is set but there is no code folder: set codePath or code_configuration.code in the deployment file.");
+    if (o.scoringScript)
+      throw new SpecError("codePath", "scoringScript is set but there is no code folder: set codePath or code_configuration.code in the deployment file.");
     return undefined;
   }
   if (!script) throw f!.error("code_configuration.scoring_script", "is required with code_configuration.code");
@@ -289,7 +314,10 @@ function codeOf(f: Fields | undefined, o: SpecOverrides): CodeSpec | undefined {
 function insideWorkFolders(f: Fields, key: string, local: string, o: SpecOverrides): string {
   const real = outsideWorkFolders(local, o.workFolders ?? []);
   if (real === undefined) return local;
-  throw f.error(key, `names ${local}${real === local ? "" : `, a link to ${real},`} which is outside the pipeline's working folders: keep it under ${o.workFolders![0]}, with links that stay inside it`);
+  throw f.error(
+    key,
+    `names ${local}${real === local ? "" : `, a link to ${real},`} which is outside the pipeline's working folders: keep it under ${o.workFolders![0]}, with links that stay inside it`,
+  );
 }
 
 /** Milliseconds → ISO 8601 duration as the SDK writes it (5000 → PT5S, 500 → PT0.5S); 0 → undefined. */
@@ -376,7 +404,10 @@ export function endpointBody(spec: EndpointSpec, resolved: { location: string; c
 }
 
 /** PUT body of the Kubernetes deployment (§4). */
-export function deploymentBody(spec: DeploymentSpec, resolved: { location: string; modelId: string; environmentId?: string; codeId?: string }): OnlineDeployment {
+export function deploymentBody(
+  spec: DeploymentSpec,
+  resolved: { location: string; modelId: string; environmentId?: string; codeId?: string },
+): OnlineDeployment {
   return {
     location: resolved.location,
     tags: spec.tags,

@@ -31,14 +31,22 @@ async function resolveReference(ctx: DeployContext, raw: string, inputName: stri
   const ws = ctx.workspace;
   const context = { resource: `environment '${ref.name}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
   if (ref.version !== undefined) {
-    await azureCall(ctx, context, () => ctx.ml.environmentVersions.get(ws.resourceGroupName, ws.workspaceName, ref.name, ref.version!, { abortSignal: ctx.abortSignal })).catch((err: unknown) => {
-      if (statusOf(err) === 404) throw new AzureOperationError(ctx.loc("EnvironmentNotFound", `${ref.name}:${ref.version}`, ws.workspaceName), { statusCode: 404, cause: err });
+    await azureCall(ctx, context, () =>
+      ctx.ml.environmentVersions.get(ws.resourceGroupName, ws.workspaceName, ref.name, ref.version!, { abortSignal: ctx.abortSignal }),
+    ).catch((err: unknown) => {
+      if (statusOf(err) === 404)
+        throw new AzureOperationError(ctx.loc("EnvironmentNotFound", `${ref.name}:${ref.version}`, ws.workspaceName), { statusCode: 404, cause: err });
       throw err;
     });
     return versionId(ws, "environments", ref.name, ref.version);
   }
   const latest = await azureCall(ctx, context, async () => {
-    for await (const v of ctx.ml.environmentVersions.list(ws.resourceGroupName, ws.workspaceName, ref.name, { orderBy: "createdtime desc", top: 1, abortSignal: ctx.abortSignal })) return v.name;
+    for await (const v of ctx.ml.environmentVersions.list(ws.resourceGroupName, ws.workspaceName, ref.name, {
+      orderBy: "createdtime desc",
+      top: 1,
+      abortSignal: ctx.abortSignal,
+    }))
+      return v.name;
     return undefined;
   }).catch((err: unknown) => {
     if (statusOf(err) === 404) return undefined;
@@ -61,14 +69,29 @@ async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, 
   } else if (env.conda) {
     condaFile = condaFileText(env.conda.inline);
   }
-  const properties = { image: env.image, ...(condaFile !== undefined ? { condaFile } : {}), ...(env.description ? { description: env.description } : {}), osType: "Linux" as const };
+  const properties = {
+    image: env.image,
+    ...(condaFile !== undefined ? { condaFile } : {}),
+    ...(env.description ? { description: env.description } : {}),
+    osType: "Linux" as const,
+  };
   const anonymous = !env.name;
   const name = env.name ?? ANONYMOUS_ENVIRONMENT;
   const version = env.version ?? (anonymous ? anonymousEnvironmentVersion(env.image, condaFile) : undefined);
   if (!version) throw new InputError(inputName, ctx.loc("EnvironmentVersionMissing", name));
   const ws = ctx.workspace;
-  const created = await azureCall(ctx, { resource: `environment '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName }, () =>
-    ctx.ml.environmentVersions.createOrUpdate(ws.resourceGroupName, ws.workspaceName, name, version, { properties: { ...properties, isAnonymous: anonymous } }, { abortSignal: ctx.abortSignal }),
+  const created = await azureCall(
+    ctx,
+    { resource: `environment '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName },
+    () =>
+      ctx.ml.environmentVersions.createOrUpdate(
+        ws.resourceGroupName,
+        ws.workspaceName,
+        name,
+        version,
+        { properties: { ...properties, isAnonymous: anonymous } },
+        { abortSignal: ctx.abortSignal },
+      ),
   );
   ctx.log.info(ctx.loc("EnvironmentRegistered", `${name}:${version}`, env.image));
   return created.id ?? versionId(ws, "environments", name, version);

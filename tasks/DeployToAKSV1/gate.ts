@@ -36,8 +36,10 @@ async function championModel(ctx: DeployContext, endpointName: string): Promise<
   if (traffic.length === 0) return undefined;
   const [deploymentName] = traffic.sort((a, b) => b[1] - a[1])[0];
   const ws = ctx.workspace;
-  const deployment = await azureCall(ctx, { resource: `deployment '${deploymentName}' of online endpoint '${endpointName}'`, resourceGroupName: ws.resourceGroupName }, () =>
-    ctx.ml.onlineDeployments.get(ws.resourceGroupName, ws.workspaceName, endpointName, deploymentName, { abortSignal: ctx.abortSignal }),
+  const deployment = await azureCall(
+    ctx,
+    { resource: `deployment '${deploymentName}' of online endpoint '${endpointName}'`, resourceGroupName: ws.resourceGroupName },
+    () => ctx.ml.onlineDeployments.get(ws.resourceGroupName, ws.workspaceName, endpointName, deploymentName, { abortSignal: ctx.abortSignal }),
   );
   const model = deployment.properties.model;
   if (!model) return undefined;
@@ -50,10 +52,18 @@ async function championModel(ctx: DeployContext, endpointName: string): Promise<
  * Evaluates the gate, prints its table and hands the Markdown to `onReport`. True: passed. False: failed
  * with `onGateFailure: skip` (deploy nothing). Throws GateFailedError when it fails with `fail`.
  */
-export async function checkDeployGate(ctx: DeployContext, gate: GateInputs, target: { model: string; endpointName: string }, onReport: (markdown: string) => void): Promise<boolean> {
+export async function checkDeployGate(
+  ctx: DeployContext,
+  gate: GateInputs,
+  target: { model: string; endpointName: string },
+  onReport: (markdown: string) => void,
+): Promise<boolean> {
   const model = await resolveModel(ctx, target.model, "model");
   const ref = parseAssetReference(target.model, "models");
-  const candidate = (await versionMetrics(ctx, ref.form === "id" ? ref.scope : ctx.workspace, model.name, model.version)) ?? { name: `${model.name}:${model.version}`, metrics: {} };
+  const candidate = (await versionMetrics(ctx, ref.form === "id" ? ref.scope : ctx.workspace, model.name, model.version)) ?? {
+    name: `${model.name}:${model.version}`,
+    metrics: {},
+  };
   const champion = needsChampion(gate.conditions) ? await championModel(ctx, target.endpointName) : undefined;
   const result = evaluateGate(gate.conditions, candidate.metrics, champion, ctx.loc);
   const report = gateReport(result, candidate.name, ctx.loc);

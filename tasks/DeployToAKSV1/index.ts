@@ -26,7 +26,10 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const timeout = new AbortController();
   const minutes = inputs.timeoutInMs / 60_000;
   // 0: no limit of the task's own (the step's timeout governs).
-  const timer = inputs.timeoutInMs > 0 ? setTimeout(() => timeout.abort(new WaitTimeoutError(inputs.timeoutInMs, tl.loc("TimedOut", minutes))), inputs.timeoutInMs) : undefined;
+  const timer =
+    inputs.timeoutInMs > 0
+      ? setTimeout(() => timeout.abort(new WaitTimeoutError(inputs.timeoutInMs, tl.loc("TimedOut", minutes))), inputs.timeoutInMs)
+      : undefined;
   timer?.unref();
   const ctx: DeployContext = {
     ml,

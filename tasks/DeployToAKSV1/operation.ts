@@ -64,7 +64,9 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
   const location = workspace.location ?? cluster.location ?? "";
 
   // References are checked (and anonymous assets registered, content-addressed) before the first change that matters.
-  const environmentId = spec.deployment.environment ? await resolveEnvironment(ctx, spec.deployment.environment, spec.deployment.environment.kind === "reference" ? "environment" : "deploymentFile") : undefined;
+  const environmentId = spec.deployment.environment
+    ? await resolveEnvironment(ctx, spec.deployment.environment, spec.deployment.environment.kind === "reference" ? "environment" : "deploymentFile")
+    : undefined;
   const codeId = spec.deployment.code ? await resolveCode(ctx, spec.deployment.code) : undefined;
   const computeId = await ensureKubernetesCompute(ctx, { computeName: spec.endpoint.computeName, clusterId: cluster.id, namespace: req.namespace, location });
 
@@ -84,7 +86,14 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
     // live traffic still goes where it went: the deployment takes live traffic only once it passed.
     if (req.smokeTest) {
       await runSmokeTest(
-        { scoringUri, deploymentName: name, body: req.smokeTest.body, credential: credential.value, timeoutInMs: req.smokeTest.timeoutInMs, allowInsecure: req.allowInsecureScoringUri },
+        {
+          scoringUri,
+          deploymentName: name,
+          body: req.smokeTest.body,
+          credential: credential.value,
+          timeoutInMs: req.smokeTest.timeoutInMs,
+          allowInsecure: req.allowInsecureScoringUri,
+        },
         { network: network(scoringUri), log, loc, abortSignal: ctx.abortSignal },
       );
     }
@@ -97,7 +106,8 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
       return split.traffic;
     });
     if (note) log.warning(note);
-    if (!sameTraffic(update.before, update.after)) log.info(loc("TrafficSet", spec.endpoint.name, describeTraffic(update.before), describeTraffic(update.after)));
+    if (!sameTraffic(update.before, update.after))
+      log.info(loc("TrafficSet", spec.endpoint.name, describeTraffic(update.before), describeTraffic(update.after)));
     else log.info(loc("TrafficUnchanged", spec.endpoint.name, describeTraffic(update.after)));
     const finalEndpoint = update.endpoint;
     const swaggerUri = finalEndpoint.properties.swaggerUri ?? endpoint.properties.swaggerUri;
@@ -123,7 +133,8 @@ function withRollbackOutcome(err: unknown, message: string): unknown {
   if (err instanceof CancelledError) return err;
   if (err instanceof WaitTimeoutError) return new WaitTimeoutError(err.timeoutInMs, message);
   if (err instanceof InputError) return new InputError(err.inputName, message);
-  if (err instanceof AzureOperationError) return new AzureOperationError(message, { code: err.code, statusCode: err.statusCode, requestId: err.requestId, cause: err });
+  if (err instanceof AzureOperationError)
+    return new AzureOperationError(message, { code: err.code, statusCode: err.statusCode, requestId: err.requestId, cause: err });
   if (err instanceof RemoteRunError) return new RemoteRunError(message, { cause: err });
   return err;
 }

@@ -20,7 +20,10 @@ describe("DeployToAKS references", () => {
   });
 
   it("refuses what it cannot resolve, saying what to write", () => {
-    assert.throws(() => parseAssetReference("best_model", "models"), (e: Error) => e instanceof AssetReferenceError && /<name>:<version>/.test(e.message));
+    assert.throws(
+      () => parseAssetReference("best_model", "models"),
+      (e: Error) => e instanceof AssetReferenceError && /<name>:<version>/.test(e.message),
+    );
     assert.throws(() => parseAssetReference("best_model@prod", "models"), /only @latest/);
     assert.throws(() => parseAssetReference(`${WS}/environments/e/versions/1`, "models"), /not of a model version/);
     assert.throws(() => parseAssetReference("azureml://registries/r/models/m/versions/1", "models"), /registry/);

@@ -34,7 +34,9 @@ export function parseAssetReference(raw: string, collection: AssetCollection): A
   const value = raw.trim();
   const label = collection === "models" ? "model" : collection === "environments" ? "environment" : "code";
   if (/^azureml:\/\/registries\//i.test(value)) {
-    throw new AssetReferenceError(`'${value}' is a registry reference; Kubernetes deployments cannot use registry assets. Use a ${label} registered in the workspace.`);
+    throw new AssetReferenceError(
+      `'${value}' is a registry reference; Kubernetes deployments cannot use registry assets. Use a ${label} registered in the workspace.`,
+    );
   }
   const withoutPrefix = value.replace(/^azureml:/i, "");
   const id = VERSION_ID.exec(withoutPrefix);

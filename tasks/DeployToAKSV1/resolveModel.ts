@@ -36,19 +36,24 @@ export async function resolveModel(ctx: DeployContext, raw: string | InlineModel
   let version = ref.version;
   if (version === undefined) {
     version = await azureCall(ctx, context, async () => {
-      for await (const v of ctx.ml.modelVersions.list(scope.resourceGroupName, scope.workspaceName, ref.name, { orderBy: "createdtime desc", top: 1, abortSignal: ctx.abortSignal })) {
+      for await (const v of ctx.ml.modelVersions.list(scope.resourceGroupName, scope.workspaceName, ref.name, {
+        orderBy: "createdtime desc",
+        top: 1,
+        abortSignal: ctx.abortSignal,
+      })) {
         if (v.name) return v.name;
       }
       return undefined;
     }).catch(notFound);
     if (version === undefined) throw new AzureOperationError(ctx.loc("ModelNotFound", ref.name, scope.workspaceName));
   }
-  const found = await azureCall(ctx, context, () => ctx.ml.modelVersions.get(scope.resourceGroupName, scope.workspaceName, ref.name, version, { abortSignal: ctx.abortSignal })).catch(
-    (err: unknown) => {
-      if (statusOf(err) === 404) throw new AzureOperationError(ctx.loc("ModelVersionNotFound", ref.name, version, scope.workspaceName), { statusCode: 404, cause: err });
-      throw err;
-    },
-  );
+  const found = await azureCall(ctx, context, () =>
+    ctx.ml.modelVersions.get(scope.resourceGroupName, scope.workspaceName, ref.name, version, { abortSignal: ctx.abortSignal }),
+  ).catch((err: unknown) => {
+    if (statusOf(err) === 404)
+      throw new AzureOperationError(ctx.loc("ModelVersionNotFound", ref.name, version, scope.workspaceName), { statusCode: 404, cause: err });
+    throw err;
+  });
   ctx.log.info(ctx.loc("ModelResolved", ref.name, version, remoteText(found.properties.modelType ?? "custom_model")));
   return {
     id: versionId(scope, "models", ref.name, version),
@@ -75,14 +80,22 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
     throw err;
   }
-  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+  const target = await resolveDatastore(
+    ml,
+    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
+    ctx.datastoreConnection,
+    ctx.abortSignal,
+  );
   const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = model.version ?? "1";
   const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
   const modelUri = uploadedModelUri({ ...ws, datastoreName: target.datastoreName }, artifact);
-  const existing = await azureCall(ctx, context, () => ctx.ml.modelVersions.get(ws.resourceGroupName, ws.workspaceName, name, version, { abortSignal: ctx.abortSignal })).catch(notFound);
+  const existing = await azureCall(ctx, context, () =>
+    ctx.ml.modelVersions.get(ws.resourceGroupName, ws.workspaceName, name, version, { abortSignal: ctx.abortSignal }),
+  ).catch(notFound);
   if (existing) {
-    if (existing.properties.modelUri !== modelUri) throw new InputError("deploymentFile", loc("InlineModelVersionTaken", `${name}:${version}`, existing.properties.modelUri ?? "", model.path));
+    if (existing.properties.modelUri !== modelUri)
+      throw new InputError("deploymentFile", loc("InlineModelVersionTaken", `${name}:${version}`, existing.properties.modelUri ?? "", model.path));
     log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
     return { id: existing.id ?? versionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
   }

@@ -34,7 +34,10 @@ describe("DeployToAKS scoring URI scheme", () => {
   it("refuses an http:// scoring URI, naming allowInsecureScoringUri, unless it is allowed", () => {
     assert.throws(
       () => checkScoringUri(loc, "http://10.0.0.4/api/v1/endpoint/ep/score", false),
-      (err: unknown) => err instanceof InputError && err.inputName === "allowInsecureScoringUri" && /http:\/\/10\.0\.0\.4\/api\/v1\/endpoint\/ep\/score is http:\/\/: the endpoint key would travel in clear text/.test(err.message),
+      (err: unknown) =>
+        err instanceof InputError &&
+        err.inputName === "allowInsecureScoringUri" &&
+        /http:\/\/10\.0\.0\.4\/api\/v1\/endpoint\/ep\/score is http:\/\/: the endpoint key would travel in clear text/.test(err.message),
     );
     checkScoringUri(loc, "http://10.0.0.4/api/v1/endpoint/ep/score", true);
     checkScoringUri(loc, "https://ep.eastus2.inference.ml.azure.com/score", false);

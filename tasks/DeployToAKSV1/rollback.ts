@@ -58,8 +58,10 @@ export async function rollback(ctx: DeployContext, plan: RollbackPlan, budgetInM
       log.warning(loc("RollbackFailed", plan.deploymentName, loc("RollbackStillProvisioning", state)));
     } else if (plan.createdDeployment && state) {
       log.info(loc("RollbackDeleting", plan.deploymentName));
-      await azureCall(rctx, { resource: `deployment '${plan.deploymentName}' of endpoint '${plan.endpointName}'`, resourceGroupName: ws.resourceGroupName }, () =>
-        ctx.ml.onlineDeployments.beginDeleteAndWait(ws.resourceGroupName, ws.workspaceName, plan.endpointName, plan.deploymentName, pollOptions(rctx)),
+      await azureCall(
+        rctx,
+        { resource: `deployment '${plan.deploymentName}' of endpoint '${plan.endpointName}'`, resourceGroupName: ws.resourceGroupName },
+        () => ctx.ml.onlineDeployments.beginDeleteAndWait(ws.resourceGroupName, ws.workspaceName, plan.endpointName, plan.deploymentName, pollOptions(rctx)),
       );
       log.info(loc("RollbackDeleted", plan.deploymentName));
     } else if (!plan.createdDeployment) {

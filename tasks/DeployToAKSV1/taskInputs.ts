@@ -101,4 +101,3 @@ function filePathInput(name: string, kind: "file" | "folder"): string | undefine
   if (!tl.filePathSupplied(name)) return undefined;
   return readPath(name, { kind });
 }
-

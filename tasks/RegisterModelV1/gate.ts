@@ -47,7 +47,11 @@ export async function jobMetrics(s: ModelScope, jobName: string, required: boole
 export async function findChampion(s: ModelScope, tag: string): Promise<ModelVersion[]> {
   const found: ModelVersion[] = [];
   try {
-    for await (const v of s.ml.modelVersions.list(s.resourceGroupName, s.workspaceName, s.modelName, { tags: tag, orderBy: "createdtime desc", abortSignal: s.abortSignal })) {
+    for await (const v of s.ml.modelVersions.list(s.resourceGroupName, s.workspaceName, s.modelName, {
+      tags: tag,
+      orderBy: "createdtime desc",
+      abortSignal: s.abortSignal,
+    })) {
       if (v.properties.tags && tag in v.properties.tags) found.push(v);
     }
   } catch (err) {
@@ -61,10 +65,18 @@ export async function findChampion(s: ModelScope, tag: string): Promise<ModelVer
  * Evaluates the gate and prints its table (and hands it to `onReport` for the build summary).
  * Fails with GateFailedError when it does not pass and `onGateFailure` is `fail`; returns the result otherwise.
  */
-export async function checkGate(s: ModelScope, gate: GateInputs, candidate: Record<string, number>, championTag: string, onReport: (markdown: string) => void): Promise<GateResult> {
+export async function checkGate(
+  s: ModelScope,
+  gate: GateInputs,
+  candidate: Record<string, number>,
+  championTag: string,
+  onReport: (markdown: string) => void,
+): Promise<GateResult> {
   const champions = needsChampion(gate.conditions) ? await findChampion(s, championTag) : [];
   const champion = champions[0];
-  const championRef = champion ? { name: modelReference(s.modelName, champion.name ?? ""), metrics: metricsFromProperties(champion.properties.properties) } : undefined;
+  const championRef = champion
+    ? { name: modelReference(s.modelName, champion.name ?? ""), metrics: metricsFromProperties(champion.properties.properties) }
+    : undefined;
   const result = evaluateGate(gate.conditions, candidate, championRef, s.loc);
   const report = gateReport(result, s.loc("CandidateName", s.modelName), s.loc);
   s.log.info(report.text);
@@ -78,7 +90,9 @@ export async function promoteChampion(s: ModelScope, tag: string, version: strin
   const previous = (await findChampion(s, tag)).filter((v) => v.name !== version);
   await retag(s, version, (tags) => ({ ...tags, [tag]: "true" }));
   for (const old of previous) await retag(s, old.name ?? "", (tags) => Object.fromEntries(Object.entries(tags).filter(([k]) => k !== tag)));
-  s.log.info(s.loc("ChampionPromoted", tag, modelReference(s.modelName, version), previous.map((v) => modelReference(s.modelName, v.name ?? "")).join(", ") || "-"));
+  s.log.info(
+    s.loc("ChampionPromoted", tag, modelReference(s.modelName, version), previous.map((v) => modelReference(s.modelName, v.name ?? "")).join(", ") || "-"),
+  );
 }
 
 /** GET + PUT of a version with new tags (tags are what a version lets change, as `az ml model update` does). */
@@ -92,4 +106,3 @@ async function retag(s: ModelScope, version: string, change: (tags: Record<strin
     throw asAzureOperationError(err, context);
   }
 }
-

@@ -72,7 +72,7 @@ function readRegisterGate(): RegisterGate {
   const gate = readGateInputs();
   if (gate && readEnum("modelSource", ["local", "jobOutput"] as const, "local") === "local") throw new InputError("qualityGate", tl.loc("GateNeedsJobOutput"));
   const championTag = readString("championTag") ?? "champion";
-  if (!/^[A-Za-z0-9_.\-]{1,255}$/.test(championTag)) throw new InputError("championTag", tl.loc("ChampionTagInvalid", championTag));
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(championTag)) throw new InputError("championTag", tl.loc("ChampionTagInvalid", championTag));
   return { ...(gate ? { gate } : {}), championTag, promote: readBoolean("promote", false) };
 }
 

@@ -31,7 +31,11 @@ export function jobOutputUri(jobName: string, outputName: string): string {
   return `azureml://jobs/${jobName}/outputs/${outputName}`;
 }
 
-export async function resolveJobOutput(ml: AzureMachineLearningWorkspaces, ref: JobOutputRef, options: { loc: Loc; abortSignal: AbortSignal }): Promise<ResolvedJobOutput> {
+export async function resolveJobOutput(
+  ml: AzureMachineLearningWorkspaces,
+  ref: JobOutputRef,
+  options: { loc: Loc; abortSignal: AbortSignal },
+): Promise<ResolvedJobOutput> {
   const { loc } = options;
   let job: JobBase;
   try {

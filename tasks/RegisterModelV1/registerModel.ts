@@ -76,19 +76,36 @@ type Prepared = { kind: "local"; artifact: LocalArtifact } | { kind: "jobOutput"
 
 export async function registerModel(request: RegisterModelRequest, deps: RegisterModelDeps): Promise<RegisterModelResult> {
   const { log, loc } = deps;
-  const scope: ModelScope = { ml: deps.ml, resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName, modelName: request.modelName, abortSignal: deps.abortSignal, loc, log };
+  const scope: ModelScope = {
+    ml: deps.ml,
+    resourceGroupName: request.resourceGroupName,
+    workspaceName: request.workspaceName,
+    modelName: request.modelName,
+    abortSignal: deps.abortSignal,
+    loc,
+    log,
+  };
 
   const prepared = await prepare(request, deps);
   // Metrics of the job (recorded on the version) and the quality gate, before anything is registered.
   const metrics = prepared.kind === "jobOutput" ? await jobMetrics(scope, prepared.output.jobName, request.gate.gate !== undefined) : {};
-  const gate = request.gate.gate ? await checkGate(scope, request.gate.gate, metrics, request.gate.championTag, deps.onGateReport ?? (() => undefined)) : undefined;
+  const gate = request.gate.gate
+    ? await checkGate(scope, request.gate.gate, metrics, request.gate.championTag, deps.onGateReport ?? (() => undefined))
+    : undefined;
   if (gate && !gate.passed) return { name: request.modelName, version: "", modelId: "", modelUri: "", skipped: true, gatePassed: false };
   if (request.skipIfUnchanged) {
     const latest = await latestVersion(scope);
     if (latest && sameContent(latest, prepared, request.modelType)) {
       const version = latest.name ?? "";
       log.info(loc("ModelUnchanged", request.modelName, version));
-      return { name: request.modelName, version, modelId: modelReference(request.modelName, version), modelUri: latest.properties.modelUri ?? "", armId: latest.id, skipped: true };
+      return {
+        name: request.modelName,
+        version,
+        modelId: modelReference(request.modelName, version),
+        modelUri: latest.properties.modelUri ?? "",
+        armId: latest.id,
+        skipped: true,
+      };
     }
   }
   // Checked before the upload (and again when creating), so a doomed registration sends nothing.
@@ -102,9 +119,22 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     const { artifact } = prepared;
     target = await deps.datastore();
     log.info(loc("UploadingModel", artifact.localPath, formatBytes(artifact.totalSizeInBytes), artifact.files.length, target.datastoreName));
-    const result = await uploadArtifact(target, artifact, { abortSignal: deps.abortSignal, log, concurrency: deps.uploadConcurrency, assetName: request.modelName });
+    const result = await uploadArtifact(target, artifact, {
+      abortSignal: deps.abortSignal,
+      log,
+      concurrency: deps.uploadConcurrency,
+      assetName: request.modelName,
+    });
     uploaded = result.uploaded;
-    modelUri = uploadedModelUri({ subscriptionId: deps.subscriptionId, resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName, datastoreName: target.datastoreName }, artifact);
+    modelUri = uploadedModelUri(
+      {
+        subscriptionId: deps.subscriptionId,
+        resourceGroupName: request.resourceGroupName,
+        workspaceName: request.workspaceName,
+        datastoreName: target.datastoreName,
+      },
+      artifact,
+    );
     hashProps[HASH_PROPERTY] = artifact.uploadHash;
   } else {
     modelUri = prepared.output.modelUri;
@@ -131,7 +161,16 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     );
   }
   if (request.gate.promote) await promoteChampion(scope, request.gate.championTag, version);
-  return { name: request.modelName, version, modelId: modelReference(request.modelName, version), modelUri, armId: created.id, skipped: false, uploaded, ...(gate ? { gatePassed: true } : {}) };
+  return {
+    name: request.modelName,
+    version,
+    modelId: modelReference(request.modelName, version),
+    modelUri,
+    armId: created.id,
+    skipped: false,
+    uploaded,
+    ...(gate ? { gatePassed: true } : {}),
+  };
 }
 
 async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps): Promise<Prepared> {
@@ -143,7 +182,12 @@ async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps): 
   }
   const output = await resolveJobOutput(
     deps.ml,
-    { resourceGroupName: request.resourceGroupName, workspaceName: request.workspaceName, jobName: request.source.jobName, outputName: request.source.outputName },
+    {
+      resourceGroupName: request.resourceGroupName,
+      workspaceName: request.workspaceName,
+      jobName: request.source.jobName,
+      outputName: request.source.outputName,
+    },
     options,
   );
   return { kind: "jobOutput", output };

@@ -9,8 +9,8 @@ import { format } from "node:util";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
-import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
-import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
+import { MachineLearningEmulator } from "../../devkit/emulator/arm/machinelearning";
+import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { InputError } from "../common/errors";
 import { MemoryLog } from "../common/logging";
 import { buildUrl, lineageProperties } from "./lineage";
@@ -34,7 +34,15 @@ describe("RegisterModel versioning", () => {
 
   function scope(httpClient: HttpClient = h.httpClient()): ModelScope {
     const client = new AzureMachineLearningWorkspaces(credential, SUB, { endpoint: h.baseUrl, httpClient, retryOptions: { maxRetries: 0 } });
-    return { ml: client, resourceGroupName: "ml_rg", workspaceName: "ml_workspace", modelName: "churn", abortSignal: new AbortController().signal, loc: testLoc, log };
+    return {
+      ml: client,
+      resourceGroupName: "ml_rg",
+      workspaceName: "ml_workspace",
+      modelName: "churn",
+      abortSignal: new AbortController().signal,
+      loc: testLoc,
+      log,
+    };
   }
 
   beforeEach(() => {
@@ -95,7 +103,10 @@ describe("RegisterModel versioning", () => {
         return base.sendRequest(request);
       },
     };
-    await assert.rejects(createVersion(scope(racing), { modelType: "custom_model", modelUri: uri("ours") }, "9"), (e: Error) => e instanceof InputError && e.inputName === "version");
+    await assert.rejects(
+      createVersion(scope(racing), { modelType: "custom_model", modelUri: uri("ours") }, "9"),
+      (e: Error) => e instanceof InputError && e.inputName === "version",
+    );
   });
 });
 

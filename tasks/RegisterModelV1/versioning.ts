@@ -38,7 +38,10 @@ function isConflict(err: unknown): boolean {
 }
 
 function armContext(s: ModelScope, version?: string) {
-  return { resource: version ? `model '${s.modelName}' version '${version}'` : `model '${s.modelName}' in workspace '${s.workspaceName}'`, resourceGroupName: s.resourceGroupName };
+  return {
+    resource: version ? `model '${s.modelName}' version '${version}'` : `model '${s.modelName}' in workspace '${s.workspaceName}'`,
+    resourceGroupName: s.resourceGroupName,
+  };
 }
 
 /** The model's container properties, or undefined when the model has no versions yet. */
@@ -68,7 +71,12 @@ export async function latestVersion(s: ModelScope): Promise<ModelVersion | undef
   if (latest) return getVersion(s, latest);
   if (!c) return undefined;
   try {
-    for await (const v of s.ml.modelVersions.list(s.resourceGroupName, s.workspaceName, s.modelName, { orderBy: "createdtime desc", top: 1, abortSignal: s.abortSignal })) return v;
+    for await (const v of s.ml.modelVersions.list(s.resourceGroupName, s.workspaceName, s.modelName, {
+      orderBy: "createdtime desc",
+      top: 1,
+      abortSignal: s.abortSignal,
+    }))
+      return v;
   } catch (err) {
     throw asAzureOperationError(err, armContext(s));
   }

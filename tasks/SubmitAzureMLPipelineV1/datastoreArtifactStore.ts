@@ -16,7 +16,12 @@ export function datastoreArtifactStore(
   const target = (datastoreName: string): Promise<DatastoreTarget> => {
     let t = targets.get(datastoreName);
     if (!t) {
-      t = resolveDatastore(ml, { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, datastoreName }, conn, options.abortSignal);
+      t = resolveDatastore(
+        ml,
+        { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, datastoreName },
+        conn,
+        options.abortSignal,
+      );
       targets.set(datastoreName, t);
       t.catch(() => targets.delete(datastoreName));
     }
@@ -25,6 +30,11 @@ export function datastoreArtifactStore(
   return {
     containerUrl: async (datastoreName) => (await target(datastoreName)).containerUrl,
     upload: async (datastoreName, artifact, asset) =>
-      uploadArtifact(await target(datastoreName), artifact, { abortSignal: options.abortSignal, log: options.log, assetName: asset?.name, assetVersion: asset?.version }),
+      uploadArtifact(await target(datastoreName), artifact, {
+        abortSignal: options.abortSignal,
+        log: options.log,
+        assetName: asset?.name,
+        assetVersion: asset?.version,
+      }),
   };
 }

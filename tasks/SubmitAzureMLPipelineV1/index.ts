@@ -52,7 +52,9 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   setOutput("JobStatus", result.status);
   for (const [name, uri] of Object.entries(result.outputs)) setOutput(`Output_${name}`, uri);
   // MLflow metrics of the job and of its steps (by their run-history run ids).
-  const metrics = result.stepRuns ? await reportJobMetrics({ ml, workspace: request.workspace, log, loc: tl.loc, abortSignal }, { runId: result.jobName, steps: result.stepRuns, historyOf }) : undefined;
+  const metrics = result.stepRuns
+    ? await reportJobMetrics({ ml, workspace: request.workspace, log, loc: tl.loc, abortSignal }, { runId: result.jobName, steps: result.stepRuns, historyOf })
+    : undefined;
   if (metrics) {
     setOutput("Metrics", JSON.stringify(metrics.byStep));
     if (historyOf.length > 0) setOutput("MetricsHistory", JSON.stringify(metrics.history));
@@ -70,5 +72,12 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
 
 /** `metricsHistory`: metric names, one a line (commas also separate); blank lines ignored. */
 function metricNames(text: string | undefined): string[] {
-  return [...new Set((text ?? "").split(/[\r\n,]+/).map((name) => name.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (text ?? "")
+        .split(/[\r\n,]+/)
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -27,7 +27,10 @@ export interface JobMetricsReport {
 }
 
 /** Reads and reports the metrics; undefined when they could not be read (a warning says why). */
-export async function reportJobMetrics(deps: JobMetricsDeps, job: { runId: string; steps: readonly StepRun[]; historyOf?: readonly string[] }): Promise<JobMetricsReport | undefined> {
+export async function reportJobMetrics(
+  deps: JobMetricsDeps,
+  job: { runId: string; steps: readonly StepRun[]; historyOf?: readonly string[] },
+): Promise<JobMetricsReport | undefined> {
   const { log, loc } = deps;
   let metrics: JobMetrics;
   try {
@@ -45,6 +48,18 @@ export async function reportJobMetrics(deps: JobMetricsDeps, job: { runId: strin
     return { byStep: {}, history: {} };
   }
   const headers = [loc("ColumnStep"), loc("ColumnMetric"), loc("ColumnValue")];
-  log.info(`${loc("MetricsHeading", job.runId)}\n${formatTable(headers, rows.map((r) => r.map(remoteText)))}\n`);
-  return { byStep: metrics.byStep, history: metrics.history, markdown: `#### ${loc("MetricsHeading", job.runId)}\n\n${markdownTable(headers, rows.map((r) => r.map(remoteText)))}\n` };
+  log.info(
+    `${loc("MetricsHeading", job.runId)}\n${formatTable(
+      headers,
+      rows.map((r) => r.map(remoteText)),
+    )}\n`,
+  );
+  return {
+    byStep: metrics.byStep,
+    history: metrics.history,
+    markdown: `#### ${loc("MetricsHeading", job.runId)}\n\n${markdownTable(
+      headers,
+      rows.map((r) => r.map(remoteText)),
+    )}\n`,
+  };
 }

@@ -63,5 +63,5 @@ export const STEP_RUN_PROPERTY = "azdo.stepRun";
 
 /** Whether a job with these properties was submitted by the step `stepRun` (any attempt of it). */
 export function submittedByStep(properties: Record<string, string | null> | undefined, stepRun: string | undefined): boolean {
-  return !!stepRun && !!properties && Object.prototype.hasOwnProperty.call(properties, STEP_RUN_PROPERTY) && properties[STEP_RUN_PROPERTY] === stepRun;
+  return !!stepRun && !!properties && Object.hasOwn(properties, STEP_RUN_PROPERTY) && properties[STEP_RUN_PROPERTY] === stepRun;
 }

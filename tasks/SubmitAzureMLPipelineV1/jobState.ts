@@ -33,7 +33,18 @@ export interface StatusChange {
   durationInMs?: number;
 }
 
-const STARTED = new Set(["Preparing", "Provisioning", "Starting", "Running", "Finalizing", "CancelRequested", "Completed", "Failed", "Canceled", "NotResponding"]);
+const STARTED = new Set([
+  "Preparing",
+  "Provisioning",
+  "Starting",
+  "Running",
+  "Finalizing",
+  "CancelRequested",
+  "Completed",
+  "Failed",
+  "Canceled",
+  "NotResponding",
+]);
 
 /** Node names of a pipeline job (empty for other job types). */
 export function pipelineNodes(job: JobResource): string[] {

@@ -47,7 +47,14 @@ function jobUrl(armUrl: string, ws: WorkspaceTarget, jobName: string): string {
   return `${armUrl.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
 }
 
-async function send(ml: AzureMachineLearningWorkspaces, method: "GET" | "PUT", url: string, body: unknown, abortSignal: AbortSignal, headers: Record<string, string> = {}): Promise<JobResource> {
+async function send(
+  ml: AzureMachineLearningWorkspaces,
+  method: "GET" | "PUT",
+  url: string,
+  body: unknown,
+  abortSignal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<JobResource> {
   const answer = await sendJson(ml, { method, url, body, headers, abortSignal });
   const what = `${method} ${new URL(url).pathname}`;
   if (answer.status >= 400) throw answerError(answer, what);

@@ -75,4 +75,3 @@ function gitProperties(): Record<string, string> | undefined {
   if (commit) properties["mlflow.source.git.commit"] = commit;
   return Object.keys(properties).length > 0 ? properties : undefined;
 }
-

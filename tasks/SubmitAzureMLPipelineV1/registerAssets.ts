@@ -67,7 +67,9 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
     const result = await store.upload(upload.datastoreName, toLocalArtifact(upload), asset);
     if (result.uploaded) uploaded++;
     else reused++;
-    log.debug(`${upload.kind} ${upload.localPath} (${result.files} file(s), ${formatBytes(result.bytes)}) → ${upload.datastoreName}/${upload.blobPrefix}: ${result.uploaded ? "uploaded" : "already there"}`);
+    log.debug(
+      `${upload.kind} ${upload.localPath} (${result.files} file(s), ${formatBytes(result.bytes)}) → ${upload.datastoreName}/${upload.blobPrefix}: ${result.uploaded ? "uploaded" : "already there"}`,
+    );
   }
 
   const codeIds: Record<string, string> = {};

@@ -13,7 +13,13 @@ function pipeline(status: string, extra: Partial<JobResource["properties"]> = {}
 }
 /** A step run as run history lists it (display name = node name; times unknown: observed times are used). */
 function child(node: string, status: string, error?: string): RunDetails {
-  return { runId: `0000000${node.length}-0000-4000-8000-${node.padStart(12, "0").slice(-12)}`, parentRunId: "job1", displayName: node, status, error: error ? { error: { code: "UserError", message: error } } : null };
+  return {
+    runId: `0000000${node.length}-0000-4000-8000-${node.padStart(12, "0").slice(-12)}`,
+    parentRunId: "job1",
+    displayName: node,
+    status,
+    error: error ? { error: { code: "UserError", message: error } } : null,
+  };
 }
 
 /** A JobState after the given polls (the job, its step runs, and its own run details when given); the clock advances 1 s per poll. */
@@ -31,44 +37,83 @@ describe("SubmitAzureMLPipeline: job state, verdict and report", () => {
   it("records only changes, with observed durations", () => {
     let t = 0;
     const state = new JobState("job1", () => (t += 1000));
-    assert.deepEqual(state.update(pipeline("Running"), [child("prep", "Running")]), [{ node: "prep", status: "Running", durationInMs: undefined }, { status: "Running", durationInMs: undefined }]);
+    assert.deepEqual(state.update(pipeline("Running"), [child("prep", "Running")]), [
+      { node: "prep", status: "Running", durationInMs: undefined },
+      { status: "Running", durationInMs: undefined },
+    ]);
     assert.deepEqual(state.update(pipeline("Running"), [child("prep", "Running")]), [], "nothing changed");
     const changes = state.update(pipeline("Running"), [child("prep", "Completed"), child("train", "Queued")]);
-    assert.deepEqual(changes, [{ node: "prep", status: "Completed", durationInMs: 2000 }, { node: "train", status: "Queued", durationInMs: undefined }]);
-    assert.deepEqual(state.openSteps().map((s) => s.node), ["train"]);
+    assert.deepEqual(changes, [
+      { node: "prep", status: "Completed", durationInMs: 2000 },
+      { node: "train", status: "Queued", durationInMs: undefined },
+    ]);
+    assert.deepEqual(
+      state.openSteps().map((s) => s.node),
+      ["train"],
+    );
     assert.equal(changeLine(changes, "job1", 65_000), "[01:05] prep: Completed (2s) · train: Queued");
   });
 
   it("Completed → Succeeded; a failed step → Failed with the step's error", () => {
     const ok = observe([[pipeline("Completed"), { prep: child("prep", "Completed"), train: child("train", "Completed") }]]);
     assert.deepEqual(verdict(ok, loc), { result: "Succeeded" });
-    const failed = observe([[pipeline("Failed"), { prep: child("prep", "Completed"), train: child("train", "Failed", "OOM") }, { runId: "job1", error: { error: { message: "Pipeline has failed child jobs." } } }]]);
+    const failed = observe([
+      [
+        pipeline("Failed"),
+        { prep: child("prep", "Completed"), train: child("train", "Failed", "OOM") },
+        { runId: "job1", error: { error: { message: "Pipeline has failed child jobs." } } },
+      ],
+    ]);
     assert.deepEqual(verdict(failed, loc), { result: "Failed", message: "Azure ML job 'job1' failed. Step 'train' failed: OOM" });
-    const noSteps = observe([[{ name: "job1", properties: { jobType: "Command", status: "Failed" } }, {}, { runId: "job1", status: "Failed", error: { error: { code: "UserError", message: "exit 1" } } }]]);
+    const noSteps = observe([
+      [
+        { name: "job1", properties: { jobType: "Command", status: "Failed" } },
+        {},
+        { runId: "job1", status: "Failed", error: { error: { code: "UserError", message: "exit 1" } } },
+      ],
+    ]);
     assert.deepEqual(verdict(noSteps, loc), { result: "Failed", message: "Azure ML job 'job1' failed. exit 1" });
     const canceled = observe([[pipeline("Canceled"), {}]]);
     assert.equal(verdict(canceled, loc).result, "Failed");
   });
 
   it("continue_on_step_failure: a completed pipeline with failed steps succeeds with issues; without it, it fails", () => {
-    const withSetting = observe([[pipeline("Completed", { settings: { continue_on_step_failure: true } }), { prep: child("prep", "Failed", "bad data"), train: child("train", "Completed") }]]);
+    const withSetting = observe([
+      [
+        pipeline("Completed", { settings: { continue_on_step_failure: true } }),
+        { prep: child("prep", "Failed", "bad data"), train: child("train", "Completed") },
+      ],
+    ]);
     assert.deepEqual(verdict(withSetting, loc), {
       result: "SucceededWithIssues",
       message: "Azure ML job 'job1' completed, but some steps failed (settings.continue_on_step_failure is on). Step 'prep' failed: bad data",
     });
     const without = observe([[pipeline("Completed"), { prep: child("prep", "Failed", "bad data"), train: child("train", "Completed") }]]);
     assert.equal(verdict(without, loc).result, "Failed");
-    const failedWith = observe([[pipeline("Failed", { settings: { continue_on_step_failure: true } }), { prep: child("prep", "Failed", "bad data"), train: child("train", "Completed") }]]);
+    const failedWith = observe([
+      [pipeline("Failed", { settings: { continue_on_step_failure: true } }), { prep: child("prep", "Failed", "bad data"), train: child("train", "Completed") }],
+    ]);
     assert.match((verdict(failedWith, loc) as { message: string }).message, /Steps that still completed \(continue_on_step_failure\): train\.$/);
   });
 
   it("outputs, studio link, table and Markdown summary", () => {
     const state = observe([
       [pipeline("Running"), { prep: child("prep", "Running") }],
-      [pipeline("Completed", { outputs: { best_model: { uri: "azureml://datastores/workspaceblobstore/paths/azureml/job1_train/m/" }, report: { uri: null } } }), { prep: child("prep", "Completed"), train: child("train", "Completed") }],
+      [
+        pipeline("Completed", {
+          outputs: { best_model: { uri: "azureml://datastores/workspaceblobstore/paths/azureml/job1_train/m/" }, report: { uri: null } },
+        }),
+        { prep: child("prep", "Completed"), train: child("train", "Completed") },
+      ],
     ]);
-    assert.deepEqual(outputUris(state), { best_model: "azureml://datastores/workspaceblobstore/paths/azureml/job1_train/m/", report: "azureml://jobs/job1/outputs/report" });
-    assert.equal(studioUrl("https://ml.azure.com/", "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w", "job1"), "https://ml.azure.com/runs/job1?wsid=/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w");
+    assert.deepEqual(outputUris(state), {
+      best_model: "azureml://datastores/workspaceblobstore/paths/azureml/job1_train/m/",
+      report: "azureml://jobs/job1/outputs/report",
+    });
+    assert.equal(
+      studioUrl("https://ml.azure.com/", "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w", "job1"),
+      "https://ml.azure.com/runs/job1?wsid=/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w",
+    );
     assert.match(stepTable(state), /^Step\s+Status\s+Duration\s+Error\n[- ]+\nprep\s+Completed\s+1s\s*\ntrain\s+Completed/);
     const md = summaryMarkdown(state, { studioUrl: "https://ml.azure.com/runs/job1" }, loc);
     assert.match(md, /^### Azure ML job job1: Completed/);

@@ -46,7 +46,12 @@ function stepDuration(step: StepState): string {
 }
 
 function stepRows(state: JobState): string[][] {
-  return [...state.steps.values()].map((s) => [remoteText(s.node), remoteText(s.status), stepDuration(s), s.error ? remoteText(firstLine(s.error.message)) : ""]);
+  return [...state.steps.values()].map((s) => [
+    remoteText(s.node),
+    remoteText(s.status),
+    stepDuration(s),
+    s.error ? remoteText(firstLine(s.error.message)) : "",
+  ]);
 }
 
 /** The log's table of steps (empty for a job without steps). */
@@ -76,7 +81,14 @@ export function summaryMarkdown(state: JobState, links: { studioUrl: string }, l
   if (jobDuration) lines.push(loc("SummaryDuration", jobDuration), "");
   if (state.steps.size > 0) lines.push(markdownTable(["Step", "Status", "Duration", "Error"], stepRows(state)), "");
   const outputs = Object.entries(outputUris(state));
-  if (outputs.length > 0) lines.push(markdownTable(["Output", "URI"], outputs.map(([name, uri]) => [name, `\`${uri}\``])), "");
+  if (outputs.length > 0)
+    lines.push(
+      markdownTable(
+        ["Output", "URI"],
+        outputs.map(([name, uri]) => [name, `\`${uri}\``]),
+      ),
+      "",
+    );
   if (state.error && state.status !== "Completed") lines.push(`**${loc("SummaryError")}** ${state.error.message}`, "");
   return lines.join("\n");
 }

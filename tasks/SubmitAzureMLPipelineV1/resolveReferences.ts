@@ -60,7 +60,10 @@ async function resolveReference(plan: JobPlan, reference: WorkspaceReference, op
       return id;
     }
     if (reference.version !== undefined) {
-      return (await getAssetVersionId(ml, workspace, reference.kind, reference.name, reference.version, abortSignal)) ?? plan.staticReferenceId(reference, options.workspaceId);
+      return (
+        (await getAssetVersionId(ml, workspace, reference.kind, reference.name, reference.version, abortSignal)) ??
+        plan.staticReferenceId(reference, options.workspaceId)
+      );
     }
     // A label other than `latest` is sent as a labelled id; 2022-10-01 has no call to check it.
     return plan.staticReferenceId(reference, options.workspaceId);

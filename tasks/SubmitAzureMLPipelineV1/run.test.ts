@@ -11,8 +11,8 @@ import * as path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
-import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
-import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
+import { MachineLearningEmulator } from "../../devkit/emulator/arm/machinelearning";
+import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { InputError, WaitTimeoutError } from "../common/errors";
 import { MemoryLog } from "../common/logging";
 import type { ArtifactStore } from "./artifactStore";
@@ -119,7 +119,10 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     const code = requests.find((r) => r.method === "PUT" && /\/codes\//.test(r.path))!;
     assert.match(code.body.properties.codeUri, /^https:\/\/acct\.blob\.core\.windows\.net\/azureml-blobstore\/LocalUpload\/[0-9a-f]{32}\/train$/);
     assert.equal(ml.job("azdo_b42_000000000001")?.status, "Completed");
-    assert.ok(log.lines.some((l) => /train: Completed/.test(l)), log.lines.join("\n"));
+    assert.ok(
+      log.lines.some((l) => /train: Completed/.test(l)),
+      log.lines.join("\n"),
+    );
   });
 
   it("reads every step from run history, page after page (nextLink); the PUT carries x-azureml-token", async () => {
@@ -129,14 +132,19 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     assert.match(stepTable_(log), /prep\s+Completed[\s\S]*train\s+Completed[\s\S]*evaluate\s+Completed/);
     const pages = requests.filter((r) => r.method === "GET" && /\/history\/v1\.0\/.*\/runs\/azdo_b42_000000000001\/children$/.test(r.path));
     assert.ok(pages.length >= 3, `children read page by page (${pages.length} requests)`);
-    assert.deepEqual(ml.jobTokenChecks().map((c) => c.accepted), [true]);
+    assert.deepEqual(
+      ml.jobTokenChecks().map((c) => c.accepted),
+      [true],
+    );
   });
 
   it("puts the id the service answered for a deduplicated anonymous component wherever the planned id was", () => {
     const planned = `${WS}/components/azureml_anonymous/versions/new-hash`;
     const existing = `${WS}/components/azureml_anonymous/versions/old-hash`;
     const ids = new Map([[planned, existing]]);
-    assert.deepEqual(withServiceIds({ jobs: { a: { componentId: planned }, b: { componentId: `azureml:${planned}`, other: "x" } } }, ids), { jobs: { a: { componentId: existing }, b: { componentId: `azureml:${existing}`, other: "x" } } });
+    assert.deepEqual(withServiceIds({ jobs: { a: { componentId: planned }, b: { componentId: `azureml:${planned}`, other: "x" } } }, ids), {
+      jobs: { a: { componentId: existing }, b: { componentId: `azureml:${existing}`, other: "x" } },
+    });
   });
 
   it("attaches to an existing job of that name: nothing uploaded, registered or submitted", async () => {
@@ -204,7 +212,10 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
   it("validateOnly: references resolved, nothing sent", async () => {
     const result = await runSubmitPipeline(request({ validateOnly: true, jobFile: path.join(SAMPLES, "local-components.yml") }), deps);
     assert.equal(result.mode, "validated");
-    assert.deepEqual(requests.filter((r) => r.method !== "GET"), []);
+    assert.deepEqual(
+      requests.filter((r) => r.method !== "GET"),
+      [],
+    );
     assert.deepEqual(store.sent, []);
     assert.ok(requests.some((r) => r.method === "GET" && r.path.endsWith("/computes/gpu-cluster")));
   });
@@ -215,11 +226,33 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
       await fs.mkdir(path.join(dir, "src"));
       await fs.writeFile(path.join(dir, "src", "train.py"), "print(1)\n");
       const job = path.join(dir, "job.yml");
-      await fs.writeFile(job, ["type: command", "compute: azureml:gpu-cluster", "code: ./src", "command: python train.py ${{inputs.raw}}", "environment: azureml:AzureML-sklearn-1.0@latest", "inputs:", "  raw:", "    type: uri_folder", "    path: azureml://datastores/missing_store/paths/raw/", ""].join("\n"));
-      const refused = (e: unknown) => e instanceof InputError && e.inputName === "jobFile" && e.message.includes(`datastore 'missing_store'`) && e.message.includes(`${job}:9 inputs.raw.path`);
+      await fs.writeFile(
+        job,
+        [
+          "type: command",
+          "compute: azureml:gpu-cluster",
+          "code: ./src",
+          "command: python train.py ${{inputs.raw}}",
+          "environment: azureml:AzureML-sklearn-1.0@latest",
+          "inputs:",
+          "  raw:",
+          "    type: uri_folder",
+          "    path: azureml://datastores/missing_store/paths/raw/",
+          "",
+        ].join("\n"),
+      );
+      const refused = (e: unknown) =>
+        e instanceof InputError &&
+        e.inputName === "jobFile" &&
+        e.message.includes(`datastore 'missing_store'`) &&
+        e.message.includes(`${job}:9 inputs.raw.path`);
       await assert.rejects(runSubmitPipeline(request({ validateOnly: true, jobFile: job }), deps), refused);
       await assert.rejects(runSubmitPipeline(request({ jobFile: job }), deps), refused);
-      assert.deepEqual(requests.filter((r) => r.method !== "GET"), [], "nothing registered or submitted");
+      assert.deepEqual(
+        requests.filter((r) => r.method !== "GET"),
+        [],
+        "nothing registered or submitted",
+      );
       assert.deepEqual(store.sent, [], "nothing uploaded");
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -227,23 +260,35 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
   });
 
   it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {
-    await assert.rejects(runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps), (e: unknown) => e instanceof InputError && e.inputName === "jobFile" && /compute 'nope'.*local-data\.yml:7/.test(e.message));
+    await assert.rejects(
+      runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps),
+      (e: unknown) => e instanceof InputError && e.inputName === "jobFile" && /compute 'nope'.*local-data\.yml:7/.test(e.message),
+    );
     await assert.rejects(runSubmitPipeline(request({ overrides: "compute" }), deps), (e: unknown) => e instanceof InputError && e.inputName === "overrides");
     assert.deepEqual(jobPuts(), []);
   });
 
   it("when its own limit passes the job keeps running (cancelOnStop does not apply) and the wait error is thrown", async () => {
     ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
-    await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200 }), deps), (e: unknown) => e instanceof WaitTimeoutError && /did not end within waitTimeoutInMinutes/.test(e.message));
+    await assert.rejects(
+      runSubmitPipeline(request({ timeoutInMs: 200 }), deps),
+      (e: unknown) => e instanceof WaitTimeoutError && /did not end within waitTimeoutInMinutes/.test(e.message),
+    );
     assert.ok(!requests.some((r) => r.method === "POST" && r.path.endsWith("/cancel")));
     assert.equal(ml.job("azdo_b42_000000000001")!.status, "Running");
-    assert.ok(log.lines.some((l) => /keeps running \(cancelOnTimeout is off\)/.test(l)), log.lines.join("\n"));
+    assert.ok(
+      log.lines.some((l) => /keeps running \(cancelOnTimeout is off\)/.test(l)),
+      log.lines.join("\n"),
+    );
   });
 
   it("with cancelOnTimeout the job is cancelled when the limit passes", async () => {
     ml.scriptJobs({ phaseDurationsMs: { Running: 1e9 } });
     await assert.rejects(runSubmitPipeline(request({ timeoutInMs: 200, cancelOnTimeout: true, cancelOnStop: false }), deps), WaitTimeoutError);
     assert.ok(requests.some((r) => r.method === "POST" && r.path.endsWith("/jobs/azdo_b42_000000000001/cancel")));
-    await h.until(() => ml.job("azdo_b42_000000000001")!.status, (s) => s === "Canceled");
+    await h.until(
+      () => ml.job("azdo_b42_000000000001")!.status,
+      (s) => s === "Canceled",
+    );
   });
 });

@@ -61,7 +61,15 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
     await refresh(state, { jobs: deps.jobs, runHistory, workspace: request.workspace }, deps.abortSignal);
     log.info(loc("NotWaiting", jobName, remoteText(state.status)));
     const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
-    return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs: outputUris(state), verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc) };
+    return {
+      jobName,
+      mode: outcome.mode,
+      status: state.status,
+      studioUrl: link,
+      outputs: outputUris(state),
+      verdict: judged,
+      summary: summaryMarkdown(state, { studioUrl: link }, loc),
+    };
   }
 
   try {
@@ -93,7 +101,16 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   const took = state.startedAtMs !== undefined && state.endedAtMs !== undefined ? formatDuration(state.endedAtMs - state.startedAtMs) : "";
   log.info(loc("JobEnded", jobName, remoteText(state.status), took || "-"));
   const stepRuns = [...state.steps.values()].flatMap((s) => (s.runId ? [{ stepName: s.node, runId: s.runId }] : []));
-  return { jobName, mode: outcome.mode, status: state.status, studioUrl: link, outputs, verdict: judged, summary: summaryMarkdown(state, { studioUrl: link }, loc), stepRuns };
+  return {
+    jobName,
+    mode: outcome.mode,
+    status: state.status,
+    studioUrl: link,
+    outputs,
+    verdict: judged,
+    summary: summaryMarkdown(state, { studioUrl: link }, loc),
+    stepRuns,
+  };
 }
 
 /**
@@ -101,14 +118,21 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
  * called with the ARM client's credential (see tasks/common/azureml/runHistory.ts). A discovery that
  * fails is an error naming the workspace and the URL.
  */
-function lazyRunHistory(deps: RunDependencies, request: SubmitPipelineRequest, discoveryUrl: string | undefined): (abortSignal: AbortSignal) => Promise<RunHistory> {
+function lazyRunHistory(
+  deps: RunDependencies,
+  request: SubmitPipelineRequest,
+  discoveryUrl: string | undefined,
+): (abortSignal: AbortSignal) => Promise<RunHistory> {
   let client: Promise<RunHistory> | undefined;
   return (abortSignal) => {
     client ??= discoverApiHost(deps.ml, discoveryUrl, abortSignal, deps.anonymousHttpClient).then(
       (api) => runHistoryClient(deps.ml, api, request.workspace),
       (error: unknown) => {
         client = undefined;
-        if (error instanceof DiscoveryError) throw new AzureOperationError(deps.loc("RunHistoryUnavailable", request.workspace.workspaceName, remoteText(error.discoveryUrl), remoteText(error.reason)));
+        if (error instanceof DiscoveryError)
+          throw new AzureOperationError(
+            deps.loc("RunHistoryUnavailable", request.workspace.workspaceName, remoteText(error.discoveryUrl), remoteText(error.reason)),
+          );
         throw error;
       },
     );

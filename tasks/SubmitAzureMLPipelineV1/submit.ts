@@ -59,7 +59,8 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
     throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
-  const workspaceId = workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
+  const workspaceId =
+    workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
   const discoveryUrl = workspace.discoveryUrl;
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
@@ -79,11 +80,27 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     for (const datastore of new Set(plan.uploads.map((u) => u.datastoreName))) await deps.store.containerUrl(datastore);
     const body = buildBody(plan, request, jobName, { workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds });
     log.debug(`Job body: ${JSON.stringify(body)}`);
-    log.info(loc("Validated", plan.filePath, plan.uploads.length, plan.componentVersions({ workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds }).length));
+    log.info(
+      loc(
+        "Validated",
+        plan.filePath,
+        plan.uploads.length,
+        plan.componentVersions({ workspaceId, codeIds: plannedCodeIds(plan, workspaceId), referenceIds }).length,
+      ),
+    );
     return { jobName, workspaceId, discoveryUrl, plan, mode: "validated", body };
   }
 
-  const { resolved, serviceIds } = await registerAssets(plan, { ml, store: deps.store, workspace: request.workspace, workspaceId, referenceIds, log, loc, abortSignal });
+  const { resolved, serviceIds } = await registerAssets(plan, {
+    ml,
+    store: deps.store,
+    workspace: request.workspace,
+    workspaceId,
+    referenceIds,
+    log,
+    loc,
+    abortSignal,
+  });
   // The ids the service answered with (a deduplicated anonymous component is another version's id).
   const body = withServiceIds(buildBody(plan, request, jobName, resolved), serviceIds);
   log.debug(`Job body: ${JSON.stringify(body)}`);

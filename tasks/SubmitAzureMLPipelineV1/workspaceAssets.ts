@@ -22,7 +22,12 @@ export const KIND_NOUN: Readonly<Record<WorkspaceReference["kind"], string>> = {
 
 interface VersionOperations {
   get(rg: string, ws: string, name: string, version: string, options?: { abortSignal?: AbortSignal }): Promise<{ id?: string }>;
-  list(rg: string, ws: string, name: string, options?: { orderBy?: string; top?: number; abortSignal?: AbortSignal }): AsyncIterable<{ id?: string; name?: string }>;
+  list(
+    rg: string,
+    ws: string,
+    name: string,
+    options?: { orderBy?: string; top?: number; abortSignal?: AbortSignal },
+  ): AsyncIterable<{ id?: string; name?: string }>;
 }
 
 function versionOperations(ml: AzureMachineLearningWorkspaces, kind: AssetKind): VersionOperations {
@@ -41,14 +46,31 @@ function versionOperations(ml: AzureMachineLearningWorkspaces, kind: AssetKind):
 }
 
 /** ARM id of `name:version`, or throws the SDK's error (404 when it does not exist). */
-export async function getAssetVersionId(ml: AzureMachineLearningWorkspaces, ws: WorkspaceTarget, kind: AssetKind, name: string, version: string, abortSignal: AbortSignal): Promise<string | undefined> {
+export async function getAssetVersionId(
+  ml: AzureMachineLearningWorkspaces,
+  ws: WorkspaceTarget,
+  kind: AssetKind,
+  name: string,
+  version: string,
+  abortSignal: AbortSignal,
+): Promise<string | undefined> {
   const found = await versionOperations(ml, kind).get(ws.resourceGroupName, ws.workspaceName, name, version, { abortSignal });
   return found.id;
 }
 
 /** ARM id of the newest version, or undefined when there is none. */
-export async function latestAssetVersionId(ml: AzureMachineLearningWorkspaces, ws: WorkspaceTarget, kind: AssetKind, name: string, abortSignal: AbortSignal): Promise<string | undefined> {
-  for await (const version of versionOperations(ml, kind).list(ws.resourceGroupName, ws.workspaceName, name, { orderBy: "createdtime desc", top: 1, abortSignal })) {
+export async function latestAssetVersionId(
+  ml: AzureMachineLearningWorkspaces,
+  ws: WorkspaceTarget,
+  kind: AssetKind,
+  name: string,
+  abortSignal: AbortSignal,
+): Promise<string | undefined> {
+  for await (const version of versionOperations(ml, kind).list(ws.resourceGroupName, ws.workspaceName, name, {
+    orderBy: "createdtime desc",
+    top: 1,
+    abortSignal,
+  })) {
     return version.id;
   }
   return undefined;

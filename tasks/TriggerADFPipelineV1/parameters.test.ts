@@ -30,7 +30,15 @@ describe("TriggerADFPipeline parameters", () => {
 
   it("converts values to the declared types, strings from YAML or variables included", () => {
     assert.deepEqual(
-      check({ sourceContainer: "raw", sampleFraction: "0.25", maxFiles: "42", dryRun: "TRUE", tables: '["a","b"]', options: { deep: { x: 1 } }, token: "s3cr3t" }),
+      check({
+        sourceContainer: "raw",
+        sampleFraction: "0.25",
+        maxFiles: "42",
+        dryRun: "TRUE",
+        tables: '["a","b"]',
+        options: { deep: { x: 1 } },
+        token: "s3cr3t",
+      }),
       { sourceContainer: "raw", sampleFraction: 0.25, maxFiles: 42, dryRun: true, tables: ["a", "b"], options: { deep: { x: 1 } }, token: "s3cr3t" },
     );
     assert.deepEqual(check({ sourceContainer: 2024, outputFolder: true }), { sourceContainer: "2024", outputFolder: "true" });

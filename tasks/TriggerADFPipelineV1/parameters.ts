@@ -15,7 +15,11 @@ export const PARAMETERS_INPUT = "parameters";
 
 /** Declared parameter names of type SecureString (their values are never logged). */
 export function secureParameterNames(declared: DeclaredParameters | undefined): Set<string> {
-  return new Set(Object.entries(declared ?? {}).filter(([, spec]) => String(spec?.type ?? "").toLowerCase() === "securestring").map(([name]) => name));
+  return new Set(
+    Object.entries(declared ?? {})
+      .filter(([, spec]) => String(spec?.type ?? "").toLowerCase() === "securestring")
+      .map(([name]) => name),
+  );
 }
 
 /**
@@ -36,11 +40,7 @@ export function checkParameters(
   for (const [name, value] of Object.entries(given)) {
     const spec = lookupIgnoringCase(specs, name);
     if (!spec) {
-      problems.push(
-        declaredNames.length === 0
-          ? loc("ParameterNotDeclaredNone", name)
-          : loc("ParameterNotDeclared", name, declaredNames.join(", ")),
-      );
+      problems.push(declaredNames.length === 0 ? loc("ParameterNotDeclaredNone", name) : loc("ParameterNotDeclared", name, declaredNames.join(", ")));
       continue;
     }
     const converted = convert(value, spec.type);

@@ -35,4 +35,3 @@ function readRerun(): RerunRequest | undefined {
   }
   return { referencePipelineRunId, startFromFailure, ...(startActivityName ? { startActivityName } : {}) };
 }
-

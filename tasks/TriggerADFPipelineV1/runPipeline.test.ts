@@ -8,8 +8,8 @@ import { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import { type HttpClient, type PipelineRequest, type PipelineResponse, RestError, createHttpHeaders } from "@azure/core-rest-pipeline";
 import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError } from "../common/errors";
 import { MemoryLog } from "../common/logging";
-import { DataFactoryEmulator } from "../../test/emulator/arm/datafactory";
-import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
+import { DataFactoryEmulator } from "../../devkit/emulator/arm/datafactory";
+import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { taskLocalize } from "./localize.testing";
 import type { TriggerRequest } from "./request";
 import { triggerPipeline, type RunEvents, type TriggerDeps } from "./runPipeline";
@@ -24,10 +24,15 @@ const credential: TokenCredential = { getToken: async () => ({ token: "in-proces
 type Hook = (request: PipelineRequest, send: () => Promise<PipelineResponse>) => Promise<PipelineResponse>;
 
 function response(request: PipelineRequest, status: number, headers: Record<string, string> = {}, body?: unknown): PipelineResponse {
-  return { request, status, headers: createHttpHeaders({ "content-type": "application/json", ...headers }), bodyAsText: JSON.stringify(body ?? { error: { code: "Err", message: `status ${status}` } }) };
+  return {
+    request,
+    status,
+    headers: createHttpHeaders({ "content-type": "application/json", ...headers }),
+    bodyAsText: JSON.stringify(body ?? { error: { code: "Err", message: `status ${status}` } }),
+  };
 }
 
-describe("TriggerADFPipeline operation (in-process emulator)", function () {
+describe("TriggerADFPipeline operation (in-process emulator)", () => {
   const loc = taskLocalize();
   let h: RouterHarness;
   let adf: DataFactoryEmulator;
@@ -110,14 +115,24 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
     const run = adf.run(result.runId);
     assert.equal(run?.status, "Succeeded");
     assert.deepEqual(run?.parameters, { sourceContainer: "raw", outputFolder: "prepared", sampleFraction: 0.5 });
-    assert.equal(result.runUrl, `https://adf.azure.com/en/monitoring/pipelineruns/${result.runId}?factory=${encodeURIComponent(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories/${FACTORY}`)}`);
+    assert.equal(
+      result.runUrl,
+      `https://adf.azure.com/en/monitoring/pipelineruns/${result.runId}?factory=${encodeURIComponent(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories/${FACTORY}`)}`,
+    );
     assert.deepEqual(events.started, [result.runId]);
     const statusLines = log.lines.filter((l) => l.startsWith(`Run ${result.runId} is `));
     const gets = calls.filter((c) => c.startsWith("GET") && c.includes(`/pipelineruns/${result.runId}`));
     assert.ok(gets.length >= statusLines.length);
-    assert.deepEqual(statusLines.map((l) => /is (\w+)/.exec(l)?.[1]), [...new Set(statusLines.map((l) => /is (\w+)/.exec(l)?.[1]))], "one line per status");
+    assert.deepEqual(
+      statusLines.map((l) => /is (\w+)/.exec(l)?.[1]),
+      [...new Set(statusLines.map((l) => /is (\w+)/.exec(l)?.[1]))],
+      "one line per status",
+    );
     assert.equal(statusLines.at(-1)?.includes("Succeeded"), true);
-    assert.deepEqual(events.reports[0].activities.map((a) => `${a.name}:${a.status}`), ["CopyRawData:Succeeded", "CleanAndFeaturize:Succeeded", "PublishDataset:Succeeded"]);
+    assert.deepEqual(
+      events.reports[0].activities.map((a) => `${a.name}:${a.status}`),
+      ["CopyRawData:Succeeded", "CleanAndFeaturize:Succeeded", "PublishDataset:Succeeded"],
+    );
     assert.match(log.lines.join("\n"), /CleanAndFeaturize\s+DatabricksNotebook\s+Succeeded\s+\d+s/);
     assert.match(events.markdown[0], /\| sampleFraction \| `0.5` \|/);
     assert.equal(createRuns().length, 1);
@@ -148,13 +163,19 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
       triggerPipeline(request({ parameters: { sourceContainer: "raw", sampleFraction: "lots", extra: 1 } }), deps()),
       (e: Error) => e instanceof InputError && /'extra' is not a parameter/.test(e.message) && /'sampleFraction' must be of type Float/.test(e.message),
     );
-    await assert.rejects(triggerPipeline(request({ parameters: {} }), deps()), (e: Error) => e instanceof InputError && /'sourceContainer' \(String\) has no default value/.test(e.message));
+    await assert.rejects(
+      triggerPipeline(request({ parameters: {} }), deps()),
+      (e: Error) => e instanceof InputError && /'sourceContainer' \(String\) has no default value/.test(e.message),
+    );
     assert.equal(createRuns().length, 0);
     assert.equal(adf.runs().length, 0);
   });
 
   it("names the missing factory or pipeline and the resource group", async () => {
-    await assert.rejects(triggerPipeline(request({ factoryName: "nope-adf" }), deps()), (e: Error) => e instanceof AzureOperationError && /data factory 'nope-adf'/.test(e.message) && /ml_rg/.test(e.message));
+    await assert.rejects(
+      triggerPipeline(request({ factoryName: "nope-adf" }), deps()),
+      (e: Error) => e instanceof AzureOperationError && /data factory 'nope-adf'/.test(e.message) && /ml_rg/.test(e.message),
+    );
     await assert.rejects(
       triggerPipeline(request({ pipelineName: "nope" }), deps()),
       (e: Error) => e instanceof AzureOperationError && /pipeline 'nope' of data factory 'mlops-adf'/.test(e.message) && /ml_rg/.test(e.message),
@@ -189,7 +210,10 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
 
   it("fails clearly after three lost answers with no run in the factory", async () => {
     hooks.push({ match: /^POST .*\/createRun/, hook: async (req) => response(req, 500) });
-    await assert.rejects(triggerPipeline(request(), deps()), (e: Error) => e instanceof AzureOperationError && /no run started by this task was found/.test(e.message));
+    await assert.rejects(
+      triggerPipeline(request(), deps()),
+      (e: Error) => e instanceof AzureOperationError && /no run started by this task was found/.test(e.message),
+    );
     assert.equal(createRuns().length, 3);
     assert.equal(adf.runs().length, 0);
     assert.ok(calls.filter((c) => c.includes("/queryPipelineRuns")).length >= 6);
@@ -229,10 +253,16 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
 
   it("cancels the run at its own wait limit only when cancelOnTimeout is on (cancelOnStop is for a pipeline cancel)", async () => {
     adf.scriptRun(PIPELINE, { defaultActivityMs: 600_000 });
-    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150 }), deps()), (e: Error) => e instanceof WaitTimeoutError && /did not finish within waitTimeoutInMinutes/.test(e.message));
+    await assert.rejects(
+      triggerPipeline(request({ timeoutInMs: 150 }), deps()),
+      (e: Error) => e instanceof WaitTimeoutError && /did not finish within waitTimeoutInMinutes/.test(e.message),
+    );
     assert.equal(adf.runs()[0].status, "InProgress");
     assert.ok(log.lines.some((l) => /warning: cancelOnTimeout is off/.test(l)));
-    await assert.rejects(triggerPipeline(request({ timeoutInMs: 150, cancelOnStop: false, cancelOnTimeout: true }), deps()), (e: Error) => e instanceof WaitTimeoutError);
+    await assert.rejects(
+      triggerPipeline(request({ timeoutInMs: 150, cancelOnStop: false, cancelOnTimeout: true }), deps()),
+      (e: Error) => e instanceof WaitTimeoutError,
+    );
     assert.ok(["Canceling", "Cancelled"].includes(adf.runs()[1].status));
   });
 
@@ -247,7 +277,10 @@ describe("TriggerADFPipeline operation (in-process emulator)", function () {
     assert.deepEqual(adf.run(result.runId)?.carriedOver, ["CopyRawData"]);
     await assert.rejects(
       triggerPipeline(request({ parameters: {}, rerun: { referencePipelineRunId: "00000000-0000-0000-0000-000000000000", startFromFailure: true } }), deps()),
-      (e: Error) => e instanceof InputError && e.inputName === "referencePipelineRunId" && /was not found in data factory 'mlops-adf' \(resource group 'ml_rg'\)/.test(e.message),
+      (e: Error) =>
+        e instanceof InputError &&
+        e.inputName === "referencePipelineRunId" &&
+        /was not found in data factory 'mlops-adf' \(resource group 'ml_rg'\)/.test(e.message),
     );
   });
 

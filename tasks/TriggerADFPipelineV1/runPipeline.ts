@@ -67,14 +67,18 @@ export async function triggerPipeline(request: TriggerRequest, deps: TriggerDeps
       ? loc("RerunStarting", pipelineName, factoryName, resourceGroupName, plan.rerun.referencePipelineRunId)
       : loc("RunStarting", pipelineName, factoryName, resourceGroupName),
   );
-  const started = await startRun(request, { ...plan, expectedParameters: reference?.parameters }, {
-    client,
-    startClient: deps.startClient,
-    log,
-    loc,
-    abortSignal,
-    ...(deps.lookupIntervalInMs !== undefined ? { lookupIntervalInMs: deps.lookupIntervalInMs } : {}),
-  });
+  const started = await startRun(
+    request,
+    { ...plan, expectedParameters: reference?.parameters },
+    {
+      client,
+      startClient: deps.startClient,
+      log,
+      loc,
+      abortSignal,
+      ...(deps.lookupIntervalInMs !== undefined ? { lookupIntervalInMs: deps.lookupIntervalInMs } : {}),
+    },
+  );
   const run: RunRef = { resourceGroupName, factoryName, pipelineName, runId: started.runId };
   const runUrl = pipelineRunUrl(deps.adfStudioUrl, run.runId, factoryId);
   log.info(loc("RunStarted", run.runId, runUrl));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PipelineResource } from "@azure/arm-datafactory";
-import { InputError } from "../common/errors";
+import type { InputError } from "../common/errors";
 import { taskLocalize } from "./localize.testing";
 import type { TriggerRequest } from "./request";
 import { activityNames, planRun } from "./runPlan";
@@ -11,7 +11,12 @@ const PIPELINE = {
     { name: "CopyRawData", type: "Copy" },
     { name: "EachTable", type: "ForEach", activities: [{ name: "LoadTable", type: "Copy" }] },
     { name: "Branch", type: "IfCondition", ifTrueActivities: [{ name: "Yes", type: "Wait" }], ifFalseActivities: [{ name: "No", type: "Wait" }] },
-    { name: "Pick", type: "Switch", cases: [{ value: "a", activities: [{ name: "CaseA", type: "Wait" }] }], defaultActivities: [{ name: "Other", type: "Wait" }] },
+    {
+      name: "Pick",
+      type: "Switch",
+      cases: [{ value: "a", activities: [{ name: "CaseA", type: "Wait" }] }],
+      defaultActivities: [{ name: "Other", type: "Wait" }],
+    },
   ],
 } as unknown as PipelineResource;
 
@@ -36,7 +41,10 @@ describe("TriggerADFPipeline run plan", () => {
     assert.deepEqual(plan.parameters, { sourceContainer: "raw", key: "k" });
     assert.deepEqual([...plan.secureNames], ["key"]);
     assert.equal(plan.rerun, undefined);
-    assert.throws(() => planRun(BASE, PIPELINE, loc), (e: InputError) => e.inputName === "parameters" && /sourceContainer/.test(e.message));
+    assert.throws(
+      () => planRun(BASE, PIPELINE, loc),
+      (e: InputError) => e.inputName === "parameters" && /sourceContainer/.test(e.message),
+    );
   });
 
   it("plans a recovery rerun without parameters (the reference run's are used)", () => {
@@ -58,11 +66,22 @@ describe("TriggerADFPipeline run plan", () => {
     );
     assert.throws(
       () => planRun({ ...BASE, rerun: { referencePipelineRunId: "r1", startFromFailure: false, startActivityName: "Nope" } }, PIPELINE, loc),
-      (e: InputError) => e.inputName === "startActivityName" && /'Nope' is not an activity of pipeline 'prep' \(activities: CopyRawData, EachTable, LoadTable/.test(e.message),
+      (e: InputError) =>
+        e.inputName === "startActivityName" && /'Nope' is not an activity of pipeline 'prep' \(activities: CopyRawData, EachTable, LoadTable/.test(e.message),
     );
   });
 
   it("finds activities nested in ForEach, If and Switch", () => {
-    assert.deepEqual(activityNames(PIPELINE.activities ?? []).sort(), ["Branch", "CaseA", "CopyRawData", "EachTable", "LoadTable", "No", "Other", "Pick", "Yes"]);
+    assert.deepEqual(activityNames(PIPELINE.activities ?? []).sort(), [
+      "Branch",
+      "CaseA",
+      "CopyRawData",
+      "EachTable",
+      "LoadTable",
+      "No",
+      "Other",
+      "Pick",
+      "Yes",
+    ]);
   });
 });

@@ -42,10 +42,16 @@ export function summaryMarkdown(report: RunReport, loc: Localize): string {
   if (report.message) lines.push("", `> ${report.message}`);
   const parameterRows = Object.entries(report.parameters);
   if (parameterRows.length > 0) {
-    lines.push("", markdownTable(loc("SummaryParameterHeaders").split("|"), parameterRows.map(([k, v]) => [k, `\`${v}\``])));
+    lines.push(
+      "",
+      markdownTable(
+        loc("SummaryParameterHeaders").split("|"),
+        parameterRows.map(([k, v]) => [k, `\`${v}\``]),
+      ),
+    );
   }
   lines.push("", report.activities.length > 0 ? markdownTable(headers(loc), report.activities.map(cells)) : loc("NoActivityRuns"));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /**

@@ -45,7 +45,12 @@ export function describeArmError(err: unknown, context: ArmErrorContext = {}): s
   }
   if (facts.statusCode === undefined) {
     const code = (err as { code?: string })?.code;
-    if (code && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/.test(code)) {
+    if (
+      code &&
+      /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/.test(
+        code,
+      )
+    ) {
       return tl.loc("Common_NetworkError", what, code, facts.message);
     }
     return tl.loc("Common_AzureCallFailed", what, facts.message);
@@ -61,9 +66,7 @@ export function describeArmError(err: unknown, context: ArmErrorContext = {}): s
     case 404:
       if (facts.code === "ResourceGroupNotFound") return tl.loc("Common_ResourceGroupNotFound", context.resourceGroupName ?? "", facts.message);
       if (facts.code === "SubscriptionNotFound") return tl.loc("Common_SubscriptionNotFound", facts.message);
-      return context.resourceGroupName
-        ? tl.loc("Common_NotFoundInGroup", what, context.resourceGroupName)
-        : tl.loc("Common_NotFound", what, facts.message);
+      return context.resourceGroupName ? tl.loc("Common_NotFoundInGroup", what, context.resourceGroupName) : tl.loc("Common_NotFound", what, facts.message);
     case 409:
       return tl.loc("Common_Conflict", what, facts.message);
     case 429:
@@ -102,7 +105,12 @@ function describeSignInError(message: string): string {
 }
 
 function errorFacts(err: unknown): ErrorFacts {
-  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string } };
+  const e = err as {
+    statusCode?: number;
+    code?: string;
+    message?: string;
+    response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string };
+  };
   const facts: ErrorFacts = { statusCode: typeof e?.statusCode === "number" ? e.statusCode : undefined, code: e?.code, message: errorText(err) };
   facts.requestId = e?.response?.headers?.get("x-ms-request-id");
   // Some RPs put the useful text in the body's error.message while the SDK message is generic.

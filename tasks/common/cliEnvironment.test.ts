@@ -10,7 +10,19 @@ describe("cliEnvironment (inline environments as the CLI registers them)", () =>
     try {
       const file = path.join(dir, "conda.yml");
       // Keys out of order, indented sequences, flow style, quotes where PyYAML needs none, a duplicate key.
-      await fs.writeFile(file, ["name: scratch", "dependencies:", "    - 'python=3.8'", "    - pip", "    - {pip: [mlflow==2.9.2]}", "channels: [conda-forge]", "name: evaluate-env", ""].join("\n"));
+      await fs.writeFile(
+        file,
+        [
+          "name: scratch",
+          "dependencies:",
+          "    - 'python=3.8'",
+          "    - pip",
+          "    - {pip: [mlflow==2.9.2]}",
+          "channels: [conda-forge]",
+          "name: evaluate-env",
+          "",
+        ].join("\n"),
+      );
       const { text, warnings } = await readCondaFile(file);
       assert.equal(text, "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\n- pip:\n  - mlflow==2.9.2\nname: evaluate-env\n");
       assert.deepEqual(warnings, [`${file}: key 'name' is given at line 1 and again at line 7; the value at line 7 is used, as the CLI (PyYAML) does.`]);
@@ -24,6 +36,9 @@ describe("cliEnvironment (inline environments as the CLI registers them)", () =>
 
   it("quotes exactly the strings PyYAML's resolver would read as something else", () => {
     // representer + resolver: 'yes' and '3.8' would come back as bool/float, so they are quoted; y and 1e3 would not.
-    assert.equal(condaFileText({ d: ["y", "yes", "3.8", "1e3", "~", 2, 1.5, 0.00001, true, null] }), "d:\n- y\n- 'yes'\n- '3.8'\n- 1e3\n- '~'\n- 2\n- 1.5\n- 1.0e-05\n- true\n- null\n");
+    assert.equal(
+      condaFileText({ d: ["y", "yes", "3.8", "1e3", "~", 2, 1.5, 0.00001, true, null] }),
+      "d:\n- y\n- 'yes'\n- '3.8'\n- 1e3\n- '~'\n- 2\n- 1.5\n- 1.0e-05\n- true\n- null\n",
+    );
   });
 });

@@ -82,7 +82,10 @@ export class CliYamlError extends Error {
     readonly location: YamlLocation,
     options?: { cause?: unknown },
   ) {
-    super(`${reason} (${location.filePath}${location.line === undefined ? "" : `:${location.line}${location.column === undefined ? "" : `:${location.column}`}`})`, options);
+    super(
+      `${reason} (${location.filePath}${location.line === undefined ? "" : `:${location.line}${location.column === undefined ? "" : `:${location.column}`}`})`,
+      options,
+    );
   }
 }
 
@@ -125,14 +128,16 @@ export class YamlSource {
   /** One sentence per duplicate key, naming both lines. */
   duplicateKeyWarnings(): string[] {
     return this.duplicateKeys.map(
-      (d) => `${this.filePath}: key '${d.path.map(String).join(".")}' is given at line ${d.firstLine} and again at line ${d.line}; the value at line ${d.line} is used, as the CLI (PyYAML) does.`,
+      (d) =>
+        `${this.filePath}: key '${d.path.map(String).join(".")}' is given at line ${d.firstLine} and again at line ${d.line}; the value at line ${d.line} is used, as the CLI (PyYAML) does.`,
     );
   }
 }
 
 // PyYAML lib/yaml/resolver.py, the implicit resolvers, verbatim.
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
 const VALUE = /^(?:=)$/;
@@ -170,7 +175,14 @@ function base60(digits: number[]): number {
  * built from any text the SafeConstructor accepts (bool: its lower-cased word list; numbers: what parses).
  * Dumped as PyYAML's SafeRepresenter writes it.
  */
-const strictScalar = <T>(tagName: string, pattern: RegExp, firstChars: readonly string[], construct: (text: string) => T, identify: (v: unknown) => boolean, represent: (v: T) => string) =>
+const strictScalar = <T>(
+  tagName: string,
+  pattern: RegExp,
+  firstChars: readonly string[],
+  construct: (text: string) => T,
+  identify: (v: unknown) => boolean,
+  represent: (v: T) => string,
+) =>
   defineScalarTag<T>(tagName, {
     implicit: true,
     implicitFirstChars: firstChars,
@@ -190,9 +202,30 @@ const representFloat = (v: number): string =>
   Number.isNaN(v) ? ".nan" : !Number.isFinite(v) ? (v > 0 ? ".inf" : "-.inf") : pythonFloatRepr(v).replace(/^(-?\d+)e/, "$1.0e");
 
 const PYYAML_SCALARS = [
-  strictScalar("tag:yaml.org,2002:null", NULL, ["~", "n", "N", ""], () => null, (v) => v === null, () => "null"),
-  strictScalar("tag:yaml.org,2002:bool", BOOL, [..."yYnNtTfFoO"], (s) => /^(?:yes|true|on)$/i.test(s), (v) => typeof v === "boolean", (v) => (v ? "true" : "false")),
-  strictScalar("tag:yaml.org,2002:int", INT, [..."-+0123456789"], pyInt, (v) => typeof v === "number" && Number.isInteger(v), (v) => String(v)),
+  strictScalar(
+    "tag:yaml.org,2002:null",
+    NULL,
+    ["~", "n", "N", ""],
+    () => null,
+    (v) => v === null,
+    () => "null",
+  ),
+  strictScalar(
+    "tag:yaml.org,2002:bool",
+    BOOL,
+    [..."yYnNtTfFoO"],
+    (s) => /^(?:yes|true|on)$/i.test(s),
+    (v) => typeof v === "boolean",
+    (v) => (v ? "true" : "false"),
+  ),
+  strictScalar(
+    "tag:yaml.org,2002:int",
+    INT,
+    [..."-+0123456789"],
+    pyInt,
+    (v) => typeof v === "number" && Number.isInteger(v),
+    (v) => String(v),
+  ),
   strictScalar("tag:yaml.org,2002:float", FLOAT, [..."-+0123456789."], pyFloat, (v) => typeof v === "number" && !Number.isInteger(v), representFloat),
 ];
 const REPLACED = new Set([...PYYAML_SCALARS.map((t) => t.tagName), "tag:yaml.org,2002:timestamp"]);
@@ -230,12 +263,16 @@ export function parseCliYaml(text: string, filePath: string, limits: CliYamlLimi
 function checkExpandedSize(root: unknown, filePath: string, max: number): void {
   const sizes = new Map<object, number>();
   const active = new Set<object>();
-  const tooBig = () => new CliYamlError(`YAML file too large once its aliases (*name) are expanded: more than ${max} values. Write the repeated parts out or use fewer aliases`, { filePath });
+  const tooBig = () =>
+    new CliYamlError(`YAML file too large once its aliases (*name) are expanded: more than ${max} values. Write the repeated parts out or use fewer aliases`, {
+      filePath,
+    });
   const size = (node: unknown): number => {
     if (node === null || typeof node !== "object") return 1;
     const known = sizes.get(node);
     if (known !== undefined) return known;
-    if (active.has(node)) throw new CliYamlError("YAML alias cycle: a node contains an alias to itself, which no job or deployment can be made of", { filePath });
+    if (active.has(node))
+      throw new CliYamlError("YAML alias cycle: a node contains an alias to itself, which no job or deployment can be made of", { filePath });
     active.add(node);
     let total = 1;
     const children = node instanceof Map || node instanceof Set ? [...node.values()] : Object.values(node);
@@ -268,7 +305,13 @@ function collectPositions(text: string, filePath: string, events: ReturnType<typ
   const positions = new Map<string, NodePosition>();
   const duplicates: DuplicateKey[] = [];
   const stack: Frame[] = [];
-  const frame = (kind: "map" | "seq", path: (string | number)[]): Frame => ({ kind, path, nextIndex: 0, expectingKey: true, ...(kind === "map" ? { keyLines: new Map() } : {}) });
+  const frame = (kind: "map" | "seq", path: (string | number)[]): Frame => ({
+    kind,
+    path,
+    nextIndex: 0,
+    expectingKey: true,
+    ...(kind === "map" ? { keyLines: new Map() } : {}),
+  });
   for (const ev of events) {
     if (ev.type === EVENT_ID.DOCUMENT) continue;
     if (ev.type === EVENT_ID.POP) {
@@ -276,11 +319,20 @@ function collectPositions(text: string, filePath: string, events: ReturnType<typ
       continue;
     }
     const offset =
-      ev.type === EVENT_ID.SCALAR ? (ev.anchorStart >= 0 ? ev.anchorStart : ev.tagStart >= 0 ? ev.tagStart : ev.valueStart)
-      : ev.type === EVENT_ID.ALIAS ? ev.anchorStart - 1
-      : ev.start;
+      ev.type === EVENT_ID.SCALAR
+        ? ev.anchorStart >= 0
+          ? ev.anchorStart
+          : ev.tagStart >= 0
+            ? ev.tagStart
+            : ev.valueStart
+        : ev.type === EVENT_ID.ALIAS
+          ? ev.anchorStart - 1
+          : ev.start;
     if (ev.type === EVENT_ID.SCALAR && ev.style === SCALAR_STYLE.PLAIN && ev.tagStart < 0 && VALUE.test(getScalarValue(text, ev))) {
-      throw new CliYamlError("YAML error: a plain '=' cannot be read (PyYAML has no constructor for tag:yaml.org,2002:value); quote it: '='", { filePath, ...where(offset) });
+      throw new CliYamlError("YAML error: a plain '=' cannot be read (PyYAML has no constructor for tag:yaml.org,2002:value); quote it: '='", {
+        filePath,
+        ...where(offset),
+      });
     }
     const top = stack[stack.length - 1];
     if (top?.kind === "map" && top.expectingKey) {

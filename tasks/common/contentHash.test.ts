@@ -45,7 +45,10 @@ describe("contentHash", () => {
     assert.equal(artifact.contentHash, FILE_SHA256);
     assert.equal(artifact.isDirectory, false);
     assert.equal(artifact.blobPrefix, `LocalUpload/${FILE_MD5}/data.csv`);
-    assert.deepEqual(artifact.files.map((f) => [f.relativePath, f.sizeInBytes, f.blobName]), [["data.csv", 6, `LocalUpload/${FILE_MD5}/data.csv`]]);
+    assert.deepEqual(
+      artifact.files.map((f) => [f.relativePath, f.sizeInBytes, f.blobName]),
+      [["data.csv", 6, `LocalUpload/${FILE_MD5}/data.csv`]],
+    );
     assert.equal(artifact.indicatorBlobName, `LocalUpload/${FILE_MD5}/data.csv`);
     assert.equal(datastoreUriOf(artifact, "workspaceblobstore"), `azureml://datastores/workspaceblobstore/paths/LocalUpload/${FILE_MD5}/data.csv`);
     assert.equal(codeUriPathOf(artifact), `LocalUpload/${FILE_MD5}`);
@@ -91,7 +94,10 @@ describe("contentHash", () => {
     await writeTree(root, { "debug.log": "noise", "scratch/notes.txt": "n" });
     const after = await hashLocalArtifact(root, { computeContentHash: true });
     assert.equal(after.contentHash, before.contentHash);
-    assert.deepEqual(after.files.map((f) => f.relativePath), [".amlignore", "train.py"]);
+    assert.deepEqual(
+      after.files.map((f) => f.relativePath),
+      [".amlignore", "train.py"],
+    );
     // The CLI's walk still feeds the name of a directory whose contents a `dir/` pattern ignores.
     assert.notEqual(after.uploadHash, before.uploadHash);
     await writeTree(root, { "more.log": "x" });
@@ -165,7 +171,13 @@ describe("contentHash", () => {
     await link(this, path.join(tmp, "secret.txt"), path.join(root, "notes.txt"));
     await assert.rejects(
       hashLocalArtifact(root),
-      (e: unknown) => e instanceof LocalArtifactError && e.code === "UnsupportedEntry" && e.link === "outside" && e.localPath === path.join(root, "notes.txt") && e.message.includes(path.join(root, "notes.txt")) && /outside the folder/.test(e.message),
+      (e: unknown) =>
+        e instanceof LocalArtifactError &&
+        e.code === "UnsupportedEntry" &&
+        e.link === "outside" &&
+        e.localPath === path.join(root, "notes.txt") &&
+        e.message.includes(path.join(root, "notes.txt")) &&
+        /outside the folder/.test(e.message),
     );
   });
 
@@ -174,10 +186,16 @@ describe("contentHash", () => {
     await writeTree(root, { "a.txt": "at" });
     await writeTree(tmp, { "home/.ssh/id_rsa": "key" });
     await link(this, path.join(tmp, "home"), path.join(root, "home"));
-    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "home")));
+    await assert.rejects(
+      hashLocalArtifact(root),
+      (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "home")),
+    );
     await fs.rm(path.join(root, "home"));
     await link(this, "../home/.ssh/id_rsa", path.join(root, "id"));
-    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "id")));
+    await assert.rejects(
+      hashLocalArtifact(root),
+      (e: unknown) => e instanceof LocalArtifactError && e.link === "outside" && e.message.includes(path.join(root, "id")),
+    );
   });
 
   it("refuses a link cycle (two links to the folder itself) instead of walking forever", async function () {
@@ -186,7 +204,10 @@ describe("contentHash", () => {
     await link(this, ".", path.join(root, "x"));
     await link(this, "..", path.join(root, "sub", "up"));
     const started = Date.now();
-    await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.link === "cycle" && /never end/.test(e.message) && e.message.includes(path.join(root, "sub", "up")));
+    await assert.rejects(
+      hashLocalArtifact(root),
+      (e: unknown) => e instanceof LocalArtifactError && e.link === "cycle" && /never end/.test(e.message) && e.message.includes(path.join(root, "sub", "up")),
+    );
     assert.ok(Date.now() - started < 5000);
   });
 
@@ -195,11 +216,17 @@ describe("contentHash", () => {
     await writeTree(root, { "a.txt": "at" });
     await link(this, path.join(tmp, "gone.txt"), path.join(root, "gone.txt"));
     const artifact = await hashLocalArtifact(root);
-    assert.deepEqual(artifact.files.map((f) => f.relativePath), ["a.txt"]);
+    assert.deepEqual(
+      artifact.files.map((f) => f.relativePath),
+      ["a.txt"],
+    );
   });
 
   it("refuses a missing path and a folder with nothing to upload", async () => {
-    await assert.rejects(hashLocalArtifact(path.join(tmp, "missing")), (e: unknown) => e instanceof LocalArtifactError && e.code === "PathNotFound" && /No such file or directory/.test(e.message));
+    await assert.rejects(
+      hashLocalArtifact(path.join(tmp, "missing")),
+      (e: unknown) => e instanceof LocalArtifactError && e.code === "PathNotFound" && /No such file or directory/.test(e.message),
+    );
     const root = path.join(tmp, "empty");
     await writeTree(root, { ".amlignore": "*\n" });
     await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.code === "EmptyDirectory" && /is empty/.test(e.message));

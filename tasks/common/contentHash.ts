@@ -135,21 +135,32 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
   }
 
   const rules = await loadIgnoreRules(resolved, { extraPatterns: options.extraIgnorePatterns }).catch((error: unknown) => {
-    if (error instanceof IgnorePatternError) throw new LocalArtifactError("UnsupportedEntry", error.ignoreFilePath ?? resolved, error.message, { cause: error });
+    if (error instanceof IgnorePatternError)
+      throw new LocalArtifactError("UnsupportedEntry", error.ignoreFilePath ?? resolved, error.message, { cause: error });
     throw error;
   });
   const collected: Omit<UploadFile, "blobName">[] = [];
   const rootReal = realpathSync(resolved);
-  const walk: WalkState = { root: resolved, rootReal, relativeDir: "", realDir: rootReal, ancestors: [rootReal], md5, rules, chunkSize, collected, abortSignal: options.abortSignal, clock: new YieldClock() };
+  const walk: WalkState = {
+    root: resolved,
+    rootReal,
+    relativeDir: "",
+    realDir: rootReal,
+    ancestors: [rootReal],
+    md5,
+    rules,
+    chunkSize,
+    collected,
+    abortSignal: options.abortSignal,
+    clock: new YieldClock(),
+  };
   await walkDirectory(walk);
   if (collected.length === 0) {
     throw new LocalArtifactError("EmptyDirectory", resolved, `Directory ${resolved} is empty. path or local_path must be a non-empty directory.`);
   }
   const uploadHash = md5.digest("hex");
   const blobPrefix = `${LOCAL_UPLOAD_ROOT}/${uploadHash}/${baseName}`;
-  const files = collected
-    .sort((a, b) => compareCodePoints(a.relativePath, b.relativePath))
-    .map((f) => ({ ...f, blobName: `${blobPrefix}/${f.relativePath}` }));
+  const files = collected.sort((a, b) => compareCodePoints(a.relativePath, b.relativePath)).map((f) => ({ ...f, blobName: `${blobPrefix}/${f.relativePath}` }));
   return {
     localPath: resolved,
     isDirectory: true,

@@ -14,8 +14,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { useCommonMessages } from "../../test/common/taskLibContext";
-import { MachineLearningEmulator } from "../../test/emulator/arm/machinelearning";
-import { RouterHarness } from "../../test/emulator/arm/ml/routerHarness";
+import { MachineLearningEmulator } from "../../devkit/emulator/arm/machinelearning";
+import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { hashLocalArtifact, LocalArtifactError } from "./contentHash";
 import { blobContainerUrl, resolveDatastore, uploadArtifact, type DatastoreTarget } from "./datastore";
 import { AzureOperationError } from "./errors";
@@ -30,9 +30,13 @@ const noSignal = new AbortController().signal;
 
 async function startHttpAzurite(): Promise<{ child: ChildProcess; port: number }> {
   const bin = resolve(__dirname, "../../../node_modules/azurite/dist/src/blob/main.js");
-  const child = spawn(process.execPath, [bin, "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const port = await new Promise<number>((ok, fail) => {
     let out = "";
     const timer = setTimeout(() => fail(new Error(`azurite did not start: ${out}`)), 20000);
@@ -62,13 +66,13 @@ async function sha256OfFile(path: string): Promise<string> {
 }
 
 describe("datastore", function () {
-  before(useCommonMessages);
   this.timeout(120000);
   let azurite: { child: ChildProcess; port: number };
   let dir: string;
   let containerIndex = 0;
 
   before(async () => {
+    useCommonMessages();
     azurite = await startHttpAzurite();
   });
   after(() => {
@@ -96,10 +100,22 @@ describe("datastore", function () {
 
   describe("blobContainerUrl", () => {
     it("uses <account>.blob.<suffix> for storage suffixes and IP-style for loopback hosts", () => {
-      assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "core.windows.net", protocol: "https" }), "https://acct.blob.core.windows.net/c");
-      assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "core.chinacloudapi.cn" }), "https://acct.blob.core.chinacloudapi.cn/c");
-      assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "127.0.0.1:10000", protocol: "https" }), "https://127.0.0.1:10000/acct/c");
-      assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "localhost:10000", protocol: "http" }), "http://localhost:10000/acct/c");
+      assert.equal(
+        blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "core.windows.net", protocol: "https" }),
+        "https://acct.blob.core.windows.net/c",
+      );
+      assert.equal(
+        blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "core.chinacloudapi.cn" }),
+        "https://acct.blob.core.chinacloudapi.cn/c",
+      );
+      assert.equal(
+        blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "127.0.0.1:10000", protocol: "https" }),
+        "https://127.0.0.1:10000/acct/c",
+      );
+      assert.equal(
+        blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "localhost:10000", protocol: "http" }),
+        "http://localhost:10000/acct/c",
+      );
       assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: "[::1]:10000" }), "https://[::1]:10000/acct/c");
       assert.equal(blobContainerUrl({ accountName: "acct", containerName: "c", endpoint: null }), "https://acct.blob.core.windows.net/c");
     });
@@ -136,12 +152,18 @@ describe("datastore", function () {
       ml.addDatastore({ name: "identity_store", credentialsType: "None" });
       const target = await resolveDatastore(client, { ...ref, datastoreName: "identity_store" }, { credential, network: {} }, noSignal);
       assert.equal(target.credential, credential);
-      const direct = await h.call("POST", `/subscriptions/${SUB}/resourceGroups/ml_rg/providers/Microsoft.MachineLearningServices/workspaces/ml_workspace/datastores/identity_store/listSecrets`);
+      const direct = await h.call(
+        "POST",
+        `/subscriptions/${SUB}/resourceGroups/ml_rg/providers/Microsoft.MachineLearningServices/workspaces/ml_workspace/datastores/identity_store/listSecrets`,
+      );
       assert.equal(direct.status, 400, "listing secrets of an identity-based datastore fails, so resolveDatastore must not do it");
     });
 
     it("names the datastore when it does not exist, and refuses non-blob datastores", async () => {
-      await assert.rejects(resolveDatastore(client, { ...ref, datastoreName: "missing" }, { credential, network: {} }, noSignal), (e: Error) => e instanceof AzureOperationError && /missing/.test(e.message));
+      await assert.rejects(
+        resolveDatastore(client, { ...ref, datastoreName: "missing" }, { credential, network: {} }, noSignal),
+        (e: Error) => e instanceof AzureOperationError && /missing/.test(e.message),
+      );
       await client.datastores.createOrUpdate("ml_rg", "ml_workspace", "lake", {
         properties: { datastoreType: "AzureDataLakeGen1", storeName: "lake", credentials: { credentialsType: "None" } },
       });
@@ -164,7 +186,12 @@ describe("datastore", function () {
       const { target, container } = await newTarget();
       const log = new MemoryLog();
       const result = await uploadArtifact(target, artifact, { abortSignal: noSignal, log, assetName: "m", assetVersion: "3" });
-      assert.deepEqual(result, { uploaded: true, files: 3, bytes: artifact.totalSizeInBytes, indicatorMetadata: { upload_status: "completed", name: "m", version: "3" } });
+      assert.deepEqual(result, {
+        uploaded: true,
+        files: 3,
+        bytes: artifact.totalSizeInBytes,
+        indicatorMetadata: { upload_status: "completed", name: "m", version: "3" },
+      });
       const prefix = `LocalUpload/${artifact.uploadHash}/model`;
       assert.deepEqual(await blobNames(container), [`${prefix}/.amlignore`, `${prefix}/sub/config.json`, `${prefix}/weights.bin`]);
       const props = await container.getBlobClient(artifact.indicatorBlobName).getProperties();
@@ -236,7 +263,10 @@ describe("datastore", function () {
       const artifact = await hashLocalArtifact(file);
       const { target } = await newTarget();
       const wrong = { ...target, credential: new StorageSharedKeyCredential(ACCOUNT, Buffer.from("not the key").toString("base64")) };
-      await assert.rejects(uploadArtifact(wrong, artifact, { abortSignal: noSignal, log: new MemoryLog() }), (e: Error) => e instanceof AzureOperationError && e.message.includes(target.containerName));
+      await assert.rejects(
+        uploadArtifact(wrong, artifact, { abortSignal: noSignal, log: new MemoryLog() }),
+        (e: Error) => e instanceof AzureOperationError && e.message.includes(target.containerName),
+      );
     });
 
     it("stops when aborted, leaving no completion marker", async () => {
@@ -251,12 +281,15 @@ describe("datastore", function () {
       while ((await blobNames(container)).length === 0) await new Promise((r) => setTimeout(r, 2));
       controller.abort(new Error("stop"));
       await assert.rejects(upload);
-      const indicator = await container.getBlobClient(artifact.indicatorBlobName).getProperties().catch(() => undefined);
+      const indicator = await container
+        .getBlobClient(artifact.indicatorBlobName)
+        .getProperties()
+        .catch(() => undefined);
       assert.notEqual(indicator?.metadata?.upload_status, "completed");
       assert.ok((await blobNames(container)).length < 200, "the upload stopped early");
     });
 
-    it("streams a large file in parallel blocks with bounded memory and progress lines", async function () {
+    it("streams a large file in parallel blocks with bounded memory and progress lines", async () => {
       const size = 192 * MiB;
       const file = join(dir, "big.bin");
       const fd = openSync(file, "w");

@@ -79,17 +79,29 @@ export async function resolveDatastore(
     }
   } catch (err) {
     if (err instanceof AzureOperationError) throw err;
-    throw asAzureOperationError(err, { resource: ref.datastoreName ? `datastore '${ref.datastoreName}' of workspace '${ref.workspaceName}'` : `workspace '${ref.workspaceName}'`, ...context });
+    throw asAzureOperationError(err, {
+      resource: ref.datastoreName ? `datastore '${ref.datastoreName}' of workspace '${ref.workspaceName}'` : `workspace '${ref.workspaceName}'`,
+      ...context,
+    });
   }
   const name = ds.name ?? ref.datastoreName ?? "";
   const props = ds.properties as Partial<AzureBlobDatastore>;
   if (props.datastoreType !== "AzureBlob" || !props.accountName || !props.containerName) {
-    throw new AzureOperationError(
-      tl.loc("Common_DatastoreNotBlob", name, ref.workspaceName, String(props.datastoreType)),
-    );
+    throw new AzureOperationError(tl.loc("Common_DatastoreNotBlob", name, ref.workspaceName, String(props.datastoreType)));
   }
-  const containerUrl = blobContainerUrl({ accountName: props.accountName, endpoint: props.endpoint, protocol: props.protocol, containerName: props.containerName });
-  const base = { datastoreName: name, accountName: props.accountName, containerName: props.containerName, containerUrl, pipelineOptions: storagePipelineOptions(conn.network, containerUrl) };
+  const containerUrl = blobContainerUrl({
+    accountName: props.accountName,
+    endpoint: props.endpoint,
+    protocol: props.protocol,
+    containerName: props.containerName,
+  });
+  const base = {
+    datastoreName: name,
+    accountName: props.accountName,
+    containerName: props.containerName,
+    containerUrl,
+    pipelineOptions: storagePipelineOptions(conn.network, containerUrl),
+  };
   const credentialsType = props.credentials?.credentialsType;
   if (credentialsType !== "AccountKey" && credentialsType !== "Sas") {
     // Identity-based access: the caller's own token for storage (needs Storage Blob Data Contributor).
@@ -224,18 +236,33 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
  * `azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<ds>/paths/LocalUpload/<md5>/<name>`
  * (lower-case `resourcegroups`, as the CLI writes it).
  */
-export function uploadedModelUri(ref: { subscriptionId: string; resourceGroupName: string; workspaceName: string; datastoreName: string }, artifact: Pick<LocalArtifact, "blobPrefix">): string {
+export function uploadedModelUri(
+  ref: { subscriptionId: string; resourceGroupName: string; workspaceName: string; datastoreName: string },
+  artifact: Pick<LocalArtifact, "blobPrefix">,
+): string {
   return `azureml://subscriptions/${ref.subscriptionId}/resourcegroups/${ref.resourceGroupName}/workspaces/${ref.workspaceName}/datastores/${ref.datastoreName}/paths/${artifact.blobPrefix}`;
 }
 
 /** Rewrites the indicator blob's `name`/`version` metadata (the CLI does it once the version is known). */
-export async function markIndicator(target: DatastoreTarget, artifact: LocalArtifact, asset: { name: string; version: string }, abortSignal: AbortSignal): Promise<void> {
+export async function markIndicator(
+  target: DatastoreTarget,
+  artifact: LocalArtifact,
+  asset: { name: string; version: string },
+  abortSignal: AbortSignal,
+): Promise<void> {
   const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
   const indicator = containerClientOf(target).getBlockBlobClient(artifact.indicatorBlobName);
-  await guard(() => indicator.setMetadata({ [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: asset.name, version: asset.version }, { abortSignal }), where, abortSignal);
+  await guard(
+    () => indicator.setMetadata({ [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: asset.name, version: asset.version }, { abortSignal }),
+    where,
+    abortSignal,
+  );
 }
 
-async function indicatorMetadata(blob: ReturnType<ContainerClient["getBlockBlobClient"]>, abortSignal: AbortSignal): Promise<Record<string, string> | undefined> {
+async function indicatorMetadata(
+  blob: ReturnType<ContainerClient["getBlockBlobClient"]>,
+  abortSignal: AbortSignal,
+): Promise<Record<string, string> | undefined> {
   try {
     const props = await blob.getProperties({ abortSignal });
     return props.metadata ?? {};
@@ -298,7 +325,13 @@ async function guard<T>(fn: () => Promise<T>, where: string, abortSignal: AbortS
 }
 
 export function storageError(err: unknown, where: string): AzureOperationError {
-  const e = err as { statusCode?: number; code?: string; message?: string; request?: { requestId?: string }; response?: { headers?: { get(n: string): string | undefined } } };
+  const e = err as {
+    statusCode?: number;
+    code?: string;
+    message?: string;
+    request?: { requestId?: string };
+    response?: { headers?: { get(n: string): string | undefined } };
+  };
   const status = e.statusCode;
   const requestId = e.response?.headers?.get("x-ms-request-id");
   let message: string;

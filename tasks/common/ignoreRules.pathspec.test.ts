@@ -69,7 +69,10 @@ describe("ignoreRules: the CLI's pathspec, case by case", () => {
   });
 
   it("invalid patterns are refused with the file and line, as the CLI refuses them (test_09_single_escape_fail, test_09_single_exclamation_mark_fail)", () => {
-    for (const [text, line] of [["a\n\\\n", 2], ["!\n", 1]] as const) {
+    for (const [text, line] of [
+      ["a\n\\\n", 2],
+      ["!\n", 1],
+    ] as const) {
       assert.throws(
         () => compileIgnoreRules(text, { ignoreFilePath: "/src/.amlignore" }),
         (e: unknown) => e instanceof IgnorePatternError && e.line === line && e.message.includes(`at line ${line} of /src/.amlignore`),
@@ -88,7 +91,10 @@ describe("ignoreRules: the CLI's pathspec, case by case", () => {
       const artifact = await hashLocalArtifact(root);
       assert.deepEqual(artifact.files.map((f) => f.relativePath).sort(), [".amlignore", "train.py"]);
       await fs.writeFile(path.join(root, ".amlignore"), "ok\n!\n");
-      await assert.rejects(hashLocalArtifact(root), (e: unknown) => e instanceof LocalArtifactError && e.message.includes(`Invalid pattern '!' at line 2 of ${path.join(root, ".amlignore")}`));
+      await assert.rejects(
+        hashLocalArtifact(root),
+        (e: unknown) => e instanceof LocalArtifactError && e.message.includes(`Invalid pattern '!' at line 2 of ${path.join(root, ".amlignore")}`),
+      );
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }

@@ -67,7 +67,14 @@ describe("ignoreRules", () => {
 
     it("skips blank lines and comments, trims lines, honours escapes and CRLF", () => {
       const rules = compileIgnoreRules("# a comment\r\n\r\n   *.tmp   \r\n\\#notes\r\n\\!important\r\n/\r\n");
-      assert.deepEqual(rules.patterns.map((p) => [p.source, p.line]), [["*.tmp", 3], ["\\#notes", 4], ["\\!important", 5]]);
+      assert.deepEqual(
+        rules.patterns.map((p) => [p.source, p.line]),
+        [
+          ["*.tmp", 3],
+          ["\\#notes", 4],
+          ["\\!important", 5],
+        ],
+      );
       assert.equal(rules.isExcluded("x.tmp"), true);
       assert.equal(rules.isExcluded("#notes"), true);
       assert.equal(rules.isExcluded("!important"), true);

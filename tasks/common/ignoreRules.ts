@@ -91,7 +91,9 @@ export class IgnorePatternError extends Error {
     readonly reason: string,
     readonly ignoreFilePath?: string,
   ) {
-    super(`Invalid pattern '${pattern}' at line ${line}${ignoreFilePath ? ` of ${ignoreFilePath}` : ""}: ${reason}. The CLI (pathspec) refuses it too: escape it with \\ or remove it.`);
+    super(
+      `Invalid pattern '${pattern}' at line ${line}${ignoreFilePath ? ` of ${ignoreFilePath}` : ""}: ${reason}. The CLI (pathspec) refuses it too: escape it with \\ or remove it.`,
+    );
   }
 }
 
@@ -211,14 +213,14 @@ export function compileIgnorePattern(rawLine: string, line: number): IgnorePatte
 /** Translates one path segment's glob (`*`, `?`, `[...]`, `\` escapes) to a regex fragment. */
 function translateSegmentGlob(segment: string, pattern: string, line: number): string {
   let out = "";
-  let escape = false;
+  let escaped = false;
   for (let i = 0; i < segment.length; i++) {
     const ch = segment[i];
-    if (escape) {
+    if (escaped) {
       out += escapeRegex(ch);
-      escape = false;
+      escaped = false;
     } else if (ch === "\\") {
-      escape = true;
+      escaped = true;
     } else if (ch === "*") {
       out += "[^/]*";
     } else if (ch === "?") {
@@ -247,7 +249,7 @@ function translateSegmentGlob(segment: string, pattern: string, line: number): s
       out += escapeRegex(ch);
     }
   }
-  if (escape) throw new IgnorePatternError(pattern, line, "it ends with an escape character (\\) with nothing to escape");
+  if (escaped) throw new IgnorePatternError(pattern, line, "it ends with an escape character (\\) with nothing to escape");
   return out;
 }
 

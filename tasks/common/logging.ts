@@ -70,18 +70,20 @@ export function formatTable(headers: string[], rows: string[][]): string {
   const clean = (cell: string) => cell.replace(/\s*[\r\n]+\s*/g, " ");
   const all = [headers, ...rows].map((row) => row.map(clean));
   const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
-  const line = (row: string[]) => row.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (cell ?? "").padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
 }
 
 /** A Markdown table; pipes and line breaks in cells are escaped. */
 export function markdownTable(headers: string[], rows: string[][]): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
-  return [
-    `| ${headers.map(cell).join(" | ")} |`,
-    `|${headers.map(() => "---").join("|")}|`,
-    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
-  ].join("\n");
+  return [`| ${headers.map(cell).join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)].join(
+    "\n",
+  );
 }
 
 /** 950 → "950ms", 65_000 → "1m 05s", 3_723_000 → "1h 02m 03s". */

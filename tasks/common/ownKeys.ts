@@ -7,11 +7,11 @@
 
 /** `obj[key]` when `key` is obj's own property, else undefined. */
 export function ownValue<T>(obj: Readonly<Record<string, T>> | undefined | null, key: string): T | undefined {
-  return obj !== undefined && obj !== null && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  return obj !== undefined && obj !== null && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 export function hasOwn(obj: object | undefined | null, key: string): boolean {
-  return obj !== undefined && obj !== null && Object.prototype.hasOwnProperty.call(obj, key);
+  return obj !== undefined && obj !== null && Object.hasOwn(obj, key);
 }
 
 /** Sets `obj[key] = value` as an own, enumerable property (also for `__proto__`). */

@@ -18,7 +18,7 @@ const VARIABLE = "AGENT_PROXYURL";
 
 function takeCredentials(env: NodeJS.ProcessEnv): ProxyUrlCredentials {
   const value = env[VARIABLE];
-  if (!value || !value.includes("@")) return {};
+  if (!value?.includes("@")) return {};
   let url: URL;
   try {
     url = new URL(value);

@@ -3,7 +3,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
 import { InputError } from "./errors";
-import { compare, evaluateGate, formatNumber, GateFailedError, gateFailureMessage, gateReport, metricProperties, metricsFromProperties, needsChampion, parseQualityGate, type Loc } from "./qualityGate";
+import {
+  compare,
+  evaluateGate,
+  formatNumber,
+  GateFailedError,
+  gateFailureMessage,
+  gateReport,
+  metricProperties,
+  metricsFromProperties,
+  needsChampion,
+  parseQualityGate,
+  type Loc,
+} from "./qualityGate";
 
 const messages = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "tasks", "common", "messages.json"), "utf8")) as Record<string, string>;
 const loc: Loc = (key, ...params) => {
@@ -52,7 +64,10 @@ describe("quality gate", () => {
       ] as const) {
         const err = refused(text);
         assert.equal(err.inputName, "qualityGate");
-        assert.match(err.message, new RegExp(`^Input 'qualityGate', line ${line}: '${shown.replace(/[*+.]/g, "\\$&")}' is not a condition\\. .*<metric> <op> champion`));
+        assert.match(
+          err.message,
+          new RegExp(`^Input 'qualityGate', line ${line}: '${shown.replace(/[*+.]/g, "\\$&")}' is not a condition\\. .*<metric> <op> champion`),
+        );
       }
     });
   });
@@ -63,28 +78,53 @@ describe("quality gate", () => {
     it("passes and fails each condition against the candidate and the champion", () => {
       const pass = evaluateGate(gate, { accuracy: 0.93, loss: 0.2 }, { name: "m:1", metrics: { accuracy: 0.91, loss: 0.195 } }, loc);
       assert.equal(pass.passed, true);
-      assert.deepEqual(pass.rows.map((r) => [formatNumber(r.threshold!), r.passed]), [["0.9", true], ["0.91", true], ["0.205", true]]);
+      assert.deepEqual(
+        pass.rows.map((r) => [formatNumber(r.threshold!), r.passed]),
+        [
+          ["0.9", true],
+          ["0.91", true],
+          ["0.205", true],
+        ],
+      );
       const fail = evaluateGate(gate, { accuracy: 0.88, loss: 0.3 }, { name: "m:1", metrics: { accuracy: 0.91, loss: 0.2 } }, loc);
       assert.equal(fail.passed, false);
-      assert.deepEqual(fail.rows.map((r) => r.passed), [false, false, false]);
-      assert.match(gateFailureMessage(fail, "m:2", loc), /m:2 was refused because accuracy >= 0\.9 \(0\.88 vs 0\.9\); accuracy >= champion \(0\.88 vs 0\.91\); loss <= champion \+ 0\.01 \(0\.3 vs 0\.21\)/);
+      assert.deepEqual(
+        fail.rows.map((r) => r.passed),
+        [false, false, false],
+      );
+      assert.match(
+        gateFailureMessage(fail, "m:2", loc),
+        /m:2 was refused because accuracy >= 0\.9 \(0\.88 vs 0\.9\); accuracy >= champion \(0\.88 vs 0\.91\); loss <= champion \+ 0\.01 \(0\.3 vs 0\.21\)/,
+      );
       assert.ok(new GateFailedError("x") instanceof Error);
     });
 
     it("lets conditions against a missing champion (or a champion without the metric) pass", () => {
       const none = evaluateGate(gate, { accuracy: 0.91, loss: 1 }, undefined, loc);
       assert.equal(none.passed, true);
-      assert.deepEqual(none.rows.map((r) => r.threshold), [0.9, undefined, undefined]);
+      assert.deepEqual(
+        none.rows.map((r) => r.threshold),
+        [0.9, undefined, undefined],
+      );
       const partial = evaluateGate(gate, { accuracy: 0.91, loss: 1 }, { name: "m:1", metrics: { accuracy: 0.95 } }, loc);
-      assert.deepEqual(partial.rows.map((r) => r.passed), [true, false, true]);
+      assert.deepEqual(
+        partial.rows.map((r) => r.passed),
+        [true, false, true],
+      );
     });
 
     it("names the metrics that were logged when a condition names another", () => {
-      assert.throws(() => evaluateGate(gate, { acc: 0.9, "evaluate.acc": 0.9 }, undefined, loc), (err: unknown) => {
-        assert.ok(err instanceof InputError);
-        assert.equal(err.message, "Input 'qualityGate', line 1: the metric 'accuracy' was never logged. The metrics logged are: acc, evaluate.acc. Fix the metric's name, or log it with mlflow.log_metric in the job.");
-        return true;
-      });
+      assert.throws(
+        () => evaluateGate(gate, { acc: 0.9, "evaluate.acc": 0.9 }, undefined, loc),
+        (err: unknown) => {
+          assert.ok(err instanceof InputError);
+          assert.equal(
+            err.message,
+            "Input 'qualityGate', line 1: the metric 'accuracy' was never logged. The metrics logged are: acc, evaluate.acc. Fix the metric's name, or log it with mlflow.log_metric in the job.",
+          );
+          return true;
+        },
+      );
       assert.throws(() => evaluateGate(gate, {}, undefined, loc), /The metrics logged are: none \(the job logged no MLflow metrics\)/);
     });
 
@@ -116,7 +156,10 @@ describe("quality gate", () => {
   it("carries metrics in model-version properties as metric.<name>", () => {
     const props = metricProperties({ accuracy: 0.91, "evaluate.loss": 0.2 });
     assert.deepEqual(props, { "metric.accuracy": "0.91", "metric.evaluate.loss": "0.2" });
-    assert.deepEqual(metricsFromProperties({ ...props, "metric.bad": "n/a", "metric.empty": "", other: "1", "metric.null": null }), { accuracy: 0.91, "evaluate.loss": 0.2 });
+    assert.deepEqual(metricsFromProperties({ ...props, "metric.bad": "n/a", "metric.empty": "", other: "1", "metric.null": null }), {
+      accuracy: 0.91,
+      "evaluate.loss": 0.2,
+    });
     assert.deepEqual(metricsFromProperties(undefined), {});
     assert.equal(formatNumber(0.123456789), "0.123457");
     assert.equal(formatNumber(3), "3");

@@ -45,7 +45,9 @@ export function parseQualityGate(text: string | undefined, loc: Loc, inputName =
     const m = CONDITION.exec(line);
     if (!m) throw new InputError(inputName, loc("Common_GateLineInvalid", inputName, index + 1, line));
     const threshold: GateThreshold =
-      m[3] !== undefined ? { kind: "number", value: Number(m[3]) } : { kind: "champion", offset: m[5] === undefined ? 0 : (m[4] === "-" ? -1 : 1) * Number(m[5]) };
+      m[3] !== undefined
+        ? { kind: "number", value: Number(m[3]) }
+        : { kind: "champion", offset: m[5] === undefined ? 0 : (m[4] === "-" ? -1 : 1) * Number(m[5]) };
     const value = threshold.kind === "number" ? threshold.value : threshold.offset;
     if (!Number.isFinite(value)) throw new InputError(inputName, loc("Common_GateLineInvalid", inputName, index + 1, line));
     conditions.push({ line: index + 1, text: line, metric: m[1], op: m[2] as GateOperator, threshold });
@@ -110,10 +112,14 @@ export function evaluateGate(
     const value = candidate[condition.metric];
     if (value === undefined) {
       const logged = Object.keys(candidate).sort().map(remoteText);
-      throw new InputError(inputName, loc("Common_GateMetricMissing", inputName, condition.line, condition.metric, logged.length ? logged.join(", ") : loc("Common_GateNoMetrics")));
+      throw new InputError(
+        inputName,
+        loc("Common_GateMetricMissing", inputName, condition.line, condition.metric, logged.length ? logged.join(", ") : loc("Common_GateNoMetrics")),
+      );
     }
     const championValue = champion?.metrics[condition.metric];
-    const threshold = condition.threshold.kind === "number" ? condition.threshold.value : championValue === undefined ? undefined : championValue + condition.threshold.offset;
+    const threshold =
+      condition.threshold.kind === "number" ? condition.threshold.value : championValue === undefined ? undefined : championValue + condition.threshold.offset;
     return {
       condition,
       candidate: value,
@@ -127,21 +133,39 @@ export function evaluateGate(
 
 function cells(row: GateRow, loc: Loc): string[] {
   const verdict = row.threshold === undefined ? loc("Common_GateNoChampionValue") : row.passed ? loc("Common_GatePass") : loc("Common_GateFail");
-  return [row.condition.text, formatNumber(row.candidate), row.champion === undefined ? "-" : formatNumber(row.champion), row.threshold === undefined ? "-" : formatNumber(row.threshold), verdict];
+  return [
+    row.condition.text,
+    formatNumber(row.candidate),
+    row.champion === undefined ? "-" : formatNumber(row.champion),
+    row.threshold === undefined ? "-" : formatNumber(row.threshold),
+    verdict,
+  ];
 }
 
 function headers(loc: Loc): string[] {
-  return [loc("Common_GateColumnCondition"), loc("Common_GateColumnCandidate"), loc("Common_GateColumnChampion"), loc("Common_GateColumnThreshold"), loc("Common_GateColumnVerdict")];
+  return [
+    loc("Common_GateColumnCondition"),
+    loc("Common_GateColumnCandidate"),
+    loc("Common_GateColumnChampion"),
+    loc("Common_GateColumnThreshold"),
+    loc("Common_GateColumnVerdict"),
+  ];
 }
 
 /** The log's table of evaluated conditions (metric, candidate, champion, threshold, verdict). */
 export function gateTable(result: GateResult, loc: Loc): string {
-  return formatTable(headers(loc), result.rows.map((r) => cells(r, loc)));
+  return formatTable(
+    headers(loc),
+    result.rows.map((r) => cells(r, loc)),
+  );
 }
 
 /** The same table as Markdown, for the build summary. */
 export function gateMarkdown(result: GateResult, loc: Loc): string {
-  return markdownTable(headers(loc), result.rows.map((r) => cells(r, loc).map((c, i) => (i === 0 ? `\`${c}\`` : c))));
+  return markdownTable(
+    headers(loc),
+    result.rows.map((r) => cells(r, loc).map((c, i) => (i === 0 ? `\`${c}\`` : c))),
+  );
 }
 
 /** Up to 6 significant digits, no exponent for ordinary metric values. */
@@ -172,7 +196,9 @@ export class GateFailedError extends RemoteRunError {}
 
 /** The sentence for a failed gate: the failing conditions, and what `skip` would have done. */
 export function gateFailureMessage(result: GateResult, what: string, loc: Loc): string {
-  const failed = result.rows.filter((r) => !r.passed).map((r) => `${r.condition.text} (${formatNumber(r.candidate)} vs ${r.threshold === undefined ? "-" : formatNumber(r.threshold)})`);
+  const failed = result.rows
+    .filter((r) => !r.passed)
+    .map((r) => `${r.condition.text} (${formatNumber(r.candidate)} vs ${r.threshold === undefined ? "-" : formatNumber(r.threshold)})`);
   return loc("Common_GateFailed", what, failed.join("; "));
 }
 

@@ -14,6 +14,6 @@ export function neutralizeCommands(text: string): string {
 /** `text` (a string, or any value as JSON) on one line, unable to start a logging command. */
 export function remoteText(text: unknown): string {
   if (text === undefined || text === null) return "";
-  const s = typeof text === "string" ? text : JSON.stringify(text) ?? String(text);
+  const s = typeof text === "string" ? text : (JSON.stringify(text) ?? String(text));
   return neutralizeCommands(s.replace(/\s*[\r\n\u2028\u2029\u0085]+\s*/g, " ")).trim();
 }

@@ -61,7 +61,12 @@ export function describeCall(request: Pick<PipelineRequest, "method" | "url">): 
   }
 }
 
-async function attempt(request: PipelineRequest, next: (r: PipelineRequest) => Promise<PipelineResponse>, timeoutInMs: number, call: string): Promise<PipelineResponse> {
+async function attempt(
+  request: PipelineRequest,
+  next: (r: PipelineRequest) => Promise<PipelineResponse>,
+  timeoutInMs: number,
+  call: string,
+): Promise<PipelineResponse> {
   const timer = new AbortController();
   const outer = request.abortSignal as AbortSignal | undefined;
   const handle = setTimeout(() => timer.abort(), timeoutInMs);
@@ -76,7 +81,10 @@ async function attempt(request: PipelineRequest, next: (r: PipelineRequest) => P
     }
     const code = (err as { code?: string }).code;
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-      throw new RestError(`${call}: the host ${remoteText(new URL(request.url).host)} could not be resolved (${code}). Check the service connection's Azure environment and the agent's DNS and proxy settings.`, { code: LIMIT_ERROR_CODE, request });
+      throw new RestError(
+        `${call}: the host ${remoteText(new URL(request.url).host)} could not be resolved (${code}). Check the service connection's Azure environment and the agent's DNS and proxy settings.`,
+        { code: LIMIT_ERROR_CODE, request },
+      );
     }
     throw err;
   } finally {
@@ -107,14 +115,18 @@ function checkBody(request: PipelineRequest, response: PipelineResponse, call: s
   const contentType = remoteText(response.headers.get("content-type") ?? "no content type");
   if (!text.trim()) {
     const mustHaveBody = response.status === 200 && (request.method === "GET" || request.method === "PUT") && !/operation/i.test(new URL(request.url).pathname);
-    if (mustHaveBody) throw new RestError(`${call} answered ${response.status} with an empty body instead of the resource.`, { code: LIMIT_ERROR_CODE, request });
+    if (mustHaveBody)
+      throw new RestError(`${call} answered ${response.status} with an empty body instead of the resource.`, { code: LIMIT_ERROR_CODE, request });
     return;
   }
   try {
     JSON.parse(text);
   } catch {
     const what = /html/i.test(contentType) || /^\s*</.test(text) ? "an HTML page" : "a body that is not complete JSON";
-    throw new RestError(`${call} answered ${response.status} with ${what} (${contentType}, ${text.length} characters) instead of JSON. A proxy or gateway may be in the way; re-run, or check the agent's proxy settings.`, { code: LIMIT_ERROR_CODE, request });
+    throw new RestError(
+      `${call} answered ${response.status} with ${what} (${contentType}, ${text.length} characters) instead of JSON. A proxy or gateway may be in the way; re-run, or check the agent's proxy settings.`,
+      { code: LIMIT_ERROR_CODE, request },
+    );
   }
 }
 

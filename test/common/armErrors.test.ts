@@ -19,10 +19,13 @@ describe("describeArmError", () => {
   before(useCommonMessages);
 
   it("names the resource and resource group on 404", () => {
-    const text = describeArmError(restError(404, "ResourceNotFound", "The Resource 'Microsoft.DataFactory/factories/nope' under resource group 'ml_rg' was not found."), {
-      resource: "data factory 'nope'",
-      resourceGroupName: "ml_rg",
-    });
+    const text = describeArmError(
+      restError(404, "ResourceNotFound", "The Resource 'Microsoft.DataFactory/factories/nope' under resource group 'ml_rg' was not found."),
+      {
+        resource: "data factory 'nope'",
+        resourceGroupName: "ml_rg",
+      },
+    );
     assert.equal(text, "data factory 'nope' was not found in resource group 'ml_rg'. Check the name, or create it first.");
   });
 
@@ -35,12 +38,18 @@ describe("describeArmError", () => {
     const message =
       "The client 'abc' with object id 'def' does not have authorization to perform action 'Microsoft.DataFactory/factories/pipelines/createrun/action' over scope '/subscriptions/s/resourceGroups/ml_rg/providers/Microsoft.DataFactory/factories/mlops-adf' or the scope is invalid.";
     const text = describeArmError(restError(403, "AuthorizationFailed", message));
-    assert.match(text, /not allowed to perform 'Microsoft\.DataFactory\/factories\/pipelines\/createrun\/action' on '\/subscriptions\/s\/resourceGroups\/ml_rg\/providers\/Microsoft\.DataFactory\/factories\/mlops-adf'/);
+    assert.match(
+      text,
+      /not allowed to perform 'Microsoft\.DataFactory\/factories\/pipelines\/createrun\/action' on '\/subscriptions\/s\/resourceGroups\/ml_rg\/providers\/Microsoft\.DataFactory\/factories\/mlops-adf'/,
+    );
     assert.match(text, /Assign it the 'Data Factory Contributor' role/);
   });
 
   it("relays the service's message on 400 and explains 429, 5xx and 409", () => {
-    assert.equal(describeArmError(restError(400, "BadRequest", "Parameter x is not declared"), { resource: "pipeline 'p'" }), "Azure rejected the request for pipeline 'p': Parameter x is not declared");
+    assert.equal(
+      describeArmError(restError(400, "BadRequest", "Parameter x is not declared"), { resource: "pipeline 'p'" }),
+      "Azure rejected the request for pipeline 'p': Parameter x is not declared",
+    );
     assert.match(describeArmError(restError(429, "TooManyRequests", "slow down"), { resource: "run" }), /kept throttling/);
     assert.match(describeArmError(restError(503, "ServiceUnavailable", "down"), { resource: "run" }), /usually temporary/);
     assert.match(describeArmError(restError(409, "Conflict", "exists"), { resource: "model 'm:1'" }), /conflict for model 'm:1': exists/);
@@ -54,7 +63,9 @@ describe("describeArmError", () => {
   });
 
   it("reads MSAL's serialised failures when the token endpoint keeps failing", () => {
-    const err = Object.assign(new Error("[object Object]: Error(s): Not Available - Timestamp: 2026-11-24 - Description: server error"), { name: "AuthenticationRequiredError" });
+    const err = Object.assign(new Error("[object Object]: Error(s): Not Available - Timestamp: 2026-11-24 - Description: server error"), {
+      name: "AuthenticationRequiredError",
+    });
     const text = describeArmError(err, { resource: "data factory 'x'" });
     assert.match(text, /^Could not sign in with the service connection: Error\(s\): Not Available /);
     assert.doesNotMatch(text, /object Object|Timestamp/);

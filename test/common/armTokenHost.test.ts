@@ -14,7 +14,7 @@ import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { allowTokenOrigin, armClientOptions, armTokenHostPolicy } from "../../tasks/common/armClients";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { createTlsMaterial, type TlsMaterial } from "../emulator/tls";
+import { createTlsMaterial, type TlsMaterial } from "../../devkit/emulator/tls";
 
 const TOKEN = "arm-token-for-the-arm-host-only";
 const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
@@ -26,7 +26,11 @@ interface Seen {
   authorization?: string;
 }
 
-async function listen(tls: TlsMaterial, handle: (path: string, method: string) => { status: number; headers?: Record<string, string>; body?: unknown }, seen: Seen[]): Promise<{ server: Server; url: string }> {
+async function listen(
+  tls: TlsMaterial,
+  handle: (path: string, method: string) => { status: number; headers?: Record<string, string>; body?: unknown },
+  seen: Seen[],
+): Promise<{ server: Server; url: string }> {
   const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     req.resume();
     req.on("end", () => {
@@ -49,12 +53,24 @@ describe("issue 19 finding 12: the ARM token is sent to the ARM host only", () =
 
   before(async () => {
     tls = await createTlsMaterial();
-    other = await listen(tls, (path) => (/operations/.test(path) ? { status: 200, body: { status: "Succeeded" } } : { status: 200, body: { value: [] } }), otherSeen);
+    other = await listen(
+      tls,
+      (path) => (/operations/.test(path) ? { status: 200, body: { status: "Succeeded" } } : { status: 200, body: { value: [] } }),
+      otherSeen,
+    );
     arm = await listen(
       tls,
-      (path, method) => {
+      (_path, method) => {
         // A long-running DELETE answered as Azure ML answers it (202 + Azure-AsyncOperation + Location), naming the other host.
-        if (method === "DELETE") return { status: 202, headers: { "azure-asyncoperation": `${other.url}/operations/op1?api-version=2024-04-01`, location: `${other.url}/operationResults/op1?api-version=2024-04-01`, "retry-after": "0" } };
+        if (method === "DELETE")
+          return {
+            status: 202,
+            headers: {
+              "azure-asyncoperation": `${other.url}/operations/op1?api-version=2024-04-01`,
+              location: `${other.url}/operationResults/op1?api-version=2024-04-01`,
+              "retry-after": "0",
+            },
+          };
         // A list page whose nextLink names the other host.
         return { status: 200, body: { value: [], nextLink: `${other.url}/next-page?api-version=2024-04-01` } };
       },
@@ -72,7 +88,9 @@ describe("issue 19 finding 12: the ARM token is sent to the ARM host only", () =
 
   function options(withTaskOptions: boolean) {
     const conn = { cloud: { armUrl: arm.url, armScope: "https://management.azure.com/.default" }, network: {} } as Parameters<typeof armClientOptions>[0];
-    const base = withTaskOptions ? armClientOptions(conn, { maxRetries: 0 }) : { endpoint: arm.url, credentialScopes: [conn.cloud.armScope], credentials: { scopes: [conn.cloud.armScope] } };
+    const base = withTaskOptions
+      ? armClientOptions(conn, { maxRetries: 0 })
+      : { endpoint: arm.url, credentialScopes: [conn.cloud.armScope], credentials: { scopes: [conn.cloud.armScope] } };
     return { ...base, tlsOptions: { ca: tls.certPem }, retryOptions: { maxRetries: 0 } };
   }
 
@@ -87,14 +105,24 @@ describe("issue 19 finding 12: the ARM token is sent to the ARM host only", () =
   it("the SDK alone sends the token to whatever host an LRO header or nextLink names (the test can fail)", async () => {
     await followBoth(false);
     assert.ok(otherSeen.length >= 3, JSON.stringify(otherSeen));
-    assert.ok(otherSeen.some((s) => s.authorization === `Bearer ${TOKEN}`), JSON.stringify(otherSeen));
+    assert.ok(
+      otherSeen.some((s) => s.authorization === `Bearer ${TOKEN}`),
+      JSON.stringify(otherSeen),
+    );
   });
 
   it("with armClientOptions, the other host gets no Authorization header while the ARM host still gets the token", async () => {
     await followBoth(true);
-    assert.ok(otherSeen.some((s) => /operations/.test(s.path)), "the LRO status was polled on the other host");
+    assert.ok(
+      otherSeen.some((s) => /operations/.test(s.path)),
+      "the LRO status was polled on the other host",
+    );
     assert.ok(otherSeen.filter((s) => /next-page/.test(s.path)).length >= 2, "both nextLinks were followed (Azure ML and AKS clients)");
-    assert.deepEqual(otherSeen.filter((s) => s.authorization !== undefined), [], "the other host received an Authorization header");
+    assert.deepEqual(
+      otherSeen.filter((s) => s.authorization !== undefined),
+      [],
+      "the other host received an Authorization header",
+    );
     assert.ok(armSeen.length >= 3 && armSeen.every((s) => s.authorization === `Bearer ${TOKEN}`), JSON.stringify(armSeen));
   });
 
@@ -108,7 +136,11 @@ describe("issue 19 finding 12: the ARM token is sent to the ARM host only", () =
     await get(evil).catch(() => undefined);
     assert.deepEqual(
       otherSeen.map((s) => [s.path, s.authorization]),
-      [["/history/v1.0/before", undefined], ["/history/v1.0/after", `Bearer ${TOKEN}`], ["/history/v1.0/elsewhere", undefined]],
+      [
+        ["/history/v1.0/before", undefined],
+        ["/history/v1.0/after", `Bearer ${TOKEN}`],
+        ["/history/v1.0/elsewhere", undefined],
+      ],
     );
   });
 
@@ -123,7 +155,17 @@ describe("issue 19 finding 12: the ARM token is sent to the ARM host only", () =
         return {} as never;
       });
     };
-    for (const url of ["https://management.azure.com/subscriptions", "https://MANAGEMENT.azure.com:443/x", "https://westeurope.api.azureml.ms/history", "https://management.azure.com:8443/x", "http://management.azure.com/x", "https://evil.example/x", "https://management.azure.com.evil.example/x", "not a url"]) await send(url);
+    for (const url of [
+      "https://management.azure.com/subscriptions",
+      "https://MANAGEMENT.azure.com:443/x",
+      "https://westeurope.api.azureml.ms/history",
+      "https://management.azure.com:8443/x",
+      "http://management.azure.com/x",
+      "https://evil.example/x",
+      "https://management.azure.com.evil.example/x",
+      "not a url",
+    ])
+      await send(url);
     assert.deepEqual(seen, ["Bearer t", "Bearer t", "Bearer t", undefined, undefined, undefined, undefined, undefined]);
   });
 });

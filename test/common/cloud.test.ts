@@ -36,7 +36,10 @@ describe("cloudFromConnection", () => {
   });
 
   it("defaults the audience to the ARM URL and keeps explicit .default scopes", () => {
-    assert.equal(cloudFromConnection("https://arm.contoso.local/", { environment: "AzureStack", activeDirectoryAuthority: "https://adfs.contoso.local/" }).armScope, "https://arm.contoso.local/.default");
+    assert.equal(
+      cloudFromConnection("https://arm.contoso.local/", { environment: "AzureStack", activeDirectoryAuthority: "https://adfs.contoso.local/" }).armScope,
+      "https://arm.contoso.local/.default",
+    );
     assert.equal(scopeFor("https://x/.default"), "https://x/.default");
   });
 });

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { startEmulator, type Emulator } from "../emulator";
-import type { AgentRunResult } from "../harness/agentRunner";
-import { commandProperty, parseLoggingCommand } from "../harness/loggingCommands";
+import { startEmulator, type Emulator } from "../../devkit/emulator";
+import type { AgentRunResult } from "../../devkit/harness/agentRunner";
+import { commandProperty, parseLoggingCommand } from "../../devkit/harness/loggingCommands";
 import { baseInputs, runDeploy, seedModels, workFolder } from "../tasks/deployToAks/fixture";
 import { details, runSubmitTask, sourcesWithSamples } from "../tasks/submitPipeline/run";
 
@@ -19,19 +19,24 @@ const HOSTILE = `${SET_VARIABLE}${PREPEND_PATH}${FORMAT}`;
 
 /** What the agent would have done with the hostile text: no X variable, no path, no forged issue. */
 function assertNothingInjected(r: AgentRunResult): void {
-  const injected = r.commands.filter(
-    (c) => c.action === "prependpath" || (c.action === "setvariable" && commandProperty(c, "variable") === "X"),
-  );
+  const injected = r.commands.filter((c) => c.action === "prependpath" || (c.action === "setvariable" && commandProperty(c, "variable") === "X"));
   assert.deepEqual(injected, [], `injected commands ran:\n${details(r)}`);
   assert.equal(r.variables["X"], undefined);
   const lines = r.stdout.split(/\r\n|\r|\n/);
-  assert.deepEqual(lines.filter((line) => /^##\[error\]forged/.test(line)), [], "a forged ##[error] line");
+  assert.deepEqual(
+    lines.filter((line) => /^##\[error\]forged/.test(line)),
+    [],
+    "a forged ##[error] line",
+  );
   // Every line that is a logging command is one the task meant: none carries the hostile text before its own `]`.
   for (const line of lines) {
     const command = parseLoggingCommand(line);
     if (command) assert.ok(!/prependpath|variable=X/.test(line.slice(0, line.indexOf("]") + 1)), `forged command line: ${line}`);
   }
-  assert.ok(r.stdout.includes("task.setvariable variable=X]v") || r.stdout.includes("##vso [task.setvariable variable=X]v"), "the hostile text was shown, neutralised");
+  assert.ok(
+    r.stdout.includes("task.setvariable variable=X]v") || r.stdout.includes("##vso [task.setvariable variable=X]v"),
+    "the hostile text was shown, neutralised",
+  );
 }
 
 describe("issue 19 finding 1: remote text cannot issue agent commands (tasks run as the agent runs them)", function () {
@@ -65,10 +70,21 @@ describe("issue 19 finding 1: remote text cannot issue agent commands (tasks run
     seedModels(emu);
     const workDir = workFolder();
     try {
-      emu.ml.scriptDeployments({ durationMs: 2000, fail: { code: "ResourceNotReady", message: HOSTILE, logs: [`2025-01-01T00:00:00Z | ERROR | ${SET_VARIABLE}`, PREPEND_PATH, FORMAT, "##vso[task.complete result=Succeeded]done"] } });
+      emu.ml.scriptDeployments({
+        durationMs: 2000,
+        fail: {
+          code: "ResourceNotReady",
+          message: HOSTILE,
+          logs: [`2025-01-01T00:00:00Z | ERROR | ${SET_VARIABLE}`, PREPEND_PATH, FORMAT, "##vso[task.complete result=Succeeded]done"],
+        },
+      });
       const r = await runDeploy(emu, baseInputs("blue"), { workDir });
       assert.equal(r.result, "Failed", r.stdout);
-      assert.deepEqual(r.commands.filter((c) => c.action === "complete" && commandProperty(c, "result") === "Succeeded"), [], "a forged task.complete");
+      assert.deepEqual(
+        r.commands.filter((c) => c.action === "complete" && commandProperty(c, "result") === "Succeeded"),
+        [],
+        "a forged task.complete",
+      );
       assertNothingInjected(r);
       assert.match(r.stdout, /##\[group\]Logs of deployment 'blue' \(InferenceServer\)[\s\S]*##vso \[task\.prependpath\]\/evil[\s\S]*##\[endgroup\]/);
     } finally {

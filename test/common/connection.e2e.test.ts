@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildTask } from "../../scripts/build";
-import { findRepoRoot } from "../../scripts/repoRoot";
-import { type Emulator, startEmulator } from "../emulator";
-import { type ConnectionScheme, emulatorConnection, runTask, type AgentRunResult } from "../harness/agentRunner";
-import { startConnectProxy } from "../harness/connectProxy";
+import { findRepoRoot } from "../../devkit/repoRoot";
+import { type Emulator, startEmulator } from "../../devkit/emulator";
+import { type ConnectionScheme, emulatorConnection, runTask, type AgentRunResult } from "../../devkit/harness/agentRunner";
+import { startConnectProxy } from "../../devkit/harness/connectProxy";
 
 const FIXTURE = "ConnectionProbeV1";
 
@@ -32,7 +32,15 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
   });
   afterEach(async () => emu.reset());
 
-  function probe(scheme: ConnectionScheme, extra: { inputs?: Record<string, string>; env?: Record<string, string>; variables?: Record<string, string>; interrupt?: { signal: "SIGINT" | "SIGTERM"; when: RegExp } } = {}): Promise<AgentRunResult> {
+  function probe(
+    scheme: ConnectionScheme,
+    extra: {
+      inputs?: Record<string, string>;
+      env?: Record<string, string>;
+      variables?: Record<string, string>;
+      interrupt?: { signal: "SIGINT" | "SIGTERM"; when: RegExp };
+    } = {},
+  ): Promise<AgentRunResult> {
     const { connection, env } = emulatorConnection(emu, scheme);
     return runTask({
       task: FIXTURE,
@@ -49,7 +57,10 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
 
   function assertNoSecrets(r: AgentRunResult): void {
     // Lines handing a secret to the agent's masker are the only ones allowed to carry it.
-    const output = (r.stdout + r.stderr).split(/\r?\n/).filter((line) => !line.startsWith("##vso[task.setsecret]")).join("\n");
+    const output = (r.stdout + r.stderr)
+      .split(/\r?\n/)
+      .filter((line) => !line.startsWith("##vso[task.setsecret]"))
+      .join("\n");
     for (const secret of emu.secrets()) assert.ok(!output.includes(secret), `output leaks a secret (${secret.slice(0, 6)}...)`);
   }
 
@@ -76,7 +87,9 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
   it("falls back to azure-devops-node-api's createOidcToken where SYSTEM_OIDCREQUESTURI is absent", async () => {
     const r = await probe("federated", { env: { SYSTEM_OIDCREQUESTURI: "" } });
     assert.equal(r.result, "Succeeded", r.resultMessage);
-    assert.ok(emu.requests.all().some((q) => q.method === "POST" && /\/_apis\/distributedtask\/hubs\/[^/]+\/plans\/[^/]+\/jobs\/[^/]+\/oidctoken$/i.test(q.path)));
+    assert.ok(
+      emu.requests.all().some((q) => q.method === "POST" && /\/_apis\/distributedtask\/hubs\/[^/]+\/plans\/[^/]+\/jobs\/[^/]+\/oidctoken$/i.test(q.path)),
+    );
   });
 
   it("sends every request through the agent's proxy, and none when the bypass list matches", async () => {
@@ -103,11 +116,21 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
       const r = await probe("secret", { variables: { "Agent.ProxyUrl": withCredentials } });
       assert.equal(r.result, "Succeeded", r.resultMessage);
       assert.ok(proxy.targets.length >= 1, "the requests went through the proxy");
-      assert.ok(proxy.authorizations.length >= 1 && proxy.authorizations.every((a) => a === `Basic ${Buffer.from(`build-agent:${password}`).toString("base64")}`), JSON.stringify(proxy.authorizations));
+      assert.ok(
+        proxy.authorizations.length >= 1 && proxy.authorizations.every((a) => a === `Basic ${Buffer.from(`build-agent:${password}`).toString("base64")}`),
+        JSON.stringify(proxy.authorizations),
+      );
       assert.ok(r.secrets.includes(password), "the password is registered with task.setsecret");
       const shown = (r.stdout + r.stderr).split(/\r?\n/).filter((line) => !line.startsWith("##vso[task.setsecret]"));
-      assert.deepEqual(shown.filter((line) => line.includes(password)), [], "the password is printed");
-      assert.ok(shown.some((line) => line.includes(`Agent.ProxyUrl=${proxy.url}`)), "task-lib prints the bare proxy URL");
+      assert.deepEqual(
+        shown.filter((line) => line.includes(password)),
+        [],
+        "the password is printed",
+      );
+      assert.ok(
+        shown.some((line) => line.includes(`Agent.ProxyUrl=${proxy.url}`)),
+        "task-lib prints the bare proxy URL",
+      );
     } finally {
       await proxy.close();
     }
@@ -139,7 +162,10 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
       caCertPath: emu.caCertPath,
     });
     assert.equal(r.result, "Failed");
-    assert.match(r.resultMessage ?? "", /Input 'azureSubscription': the service connection uses the 'UsernamePassword' authentication scheme.*WorkloadIdentityFederation, ServicePrincipal, ManagedServiceIdentity/);
+    assert.match(
+      r.resultMessage ?? "",
+      /Input 'azureSubscription': the service connection uses the 'UsernamePassword' authentication scheme.*WorkloadIdentityFederation, ServicePrincipal, ManagedServiceIdentity/,
+    );
     assert.equal(emu.requests.all().length, 0);
   });
 
@@ -147,7 +173,10 @@ describe("shared core: service connection to Azure, as the agent runs a task", f
     emu.world.revokeRoles(emu.identities.secret.clientId);
     const r = await probe("secret");
     assert.equal(r.result, "Failed");
-    assert.match(r.resultMessage ?? "", /not allowed to perform 'Microsoft\.MachineLearningServices\/workspaces\/read' on '\/subscriptions\/.*\/workspaces\/ml_workspace'\. Assign it the 'Reader' role/);
+    assert.match(
+      r.resultMessage ?? "",
+      /not allowed to perform 'Microsoft\.MachineLearningServices\/workspaces\/read' on '\/subscriptions\/.*\/workspaces\/ml_workspace'\. Assign it the 'Reader' role/,
+    );
   });
 
   it("names the resource and group when it does not exist", async () => {

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EarlySignInCredential } from "../../tasks/common/earlySignIn";
-import { startEmulator, type Emulator } from "../emulator";
-import { MSI_PATH } from "../emulator/identity";
-import { emulatorConnection, runTask, type ConnectionScheme } from "../harness/agentRunner";
+import { startEmulator, type Emulator } from "../../devkit/emulator";
+import { MSI_PATH } from "../../devkit/emulator/identity";
+import { emulatorConnection, runTask, type ConnectionScheme } from "../../devkit/harness/agentRunner";
 import { buildVariables, sourcesWithSamples } from "../tasks/submitPipeline/run";
 import { baseInputs, seedModels, workFolder } from "../tasks/deployToAks/fixture";
 
@@ -98,12 +98,24 @@ describe("One sign-in per task run (e2e)", function () {
   const runs: Record<string, (scheme: ConnectionScheme, n: number) => { task: string; inputs: Record<string, string>; variables: Record<string, string> }> = {
     TriggerADFPipelineV1: () => ({
       task: "TriggerADFPipelineV1",
-      inputs: { resourceGroupName: emu.resourceGroupName, factoryName: "mlops-adf", pipelineName: "prepare-training-data", parameters: "sourceContainer: raw", pollingIntervalSeconds: "1" },
+      inputs: {
+        resourceGroupName: emu.resourceGroupName,
+        factoryName: "mlops-adf",
+        pipelineName: "prepare-training-data",
+        parameters: "sourceContainer: raw",
+        pollingIntervalSeconds: "1",
+      },
       variables: {},
     }),
     SubmitAzureMLPipelineV1: (scheme) => ({
       task: "SubmitAzureMLPipelineV1",
-      inputs: { resourceGroupName: emu.resourceGroupName, workspaceName: "ml_workspace", jobFile: "pipelines/local-components.yml", jobName: `sign_in_once_${scheme}`, pollingIntervalSeconds: "1" },
+      inputs: {
+        resourceGroupName: emu.resourceGroupName,
+        workspaceName: "ml_workspace",
+        jobFile: "pipelines/local-components.yml",
+        jobName: `sign_in_once_${scheme}`,
+        pollingIntervalSeconds: "1",
+      },
       variables: buildVariables(sources, { buildId: "7" }),
     }),
     RegisterModelV1: (scheme, n) => {

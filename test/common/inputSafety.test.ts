@@ -55,7 +55,13 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
       assert.ok(text.length <= 347, `${text.length} bytes`);
       setTaskEnvironment({ parameters: text }, vars());
       const started = Date.now();
-      assert.throws(() => readObject("parameters"), inputError("parameters", /^Input 'parameters' \(parameters\) holds more than 100000 values once its aliases \(\*name\) are expanded\. Write the values out without YAML anchors/));
+      assert.throws(
+        () => readObject("parameters"),
+        inputError(
+          "parameters",
+          /^Input 'parameters' \(parameters\) holds more than 100000 values once its aliases \(\*name\) are expanded\. Write the values out without YAML anchors/,
+        ),
+      );
       assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
     });
 
@@ -65,7 +71,10 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
       for (const input of [text, "a: &x\n  b: *x\n"]) {
         setTaskEnvironment({ parameters: input }, vars());
         const started = Date.now();
-        assert.throws(() => readObject("parameters"), (err: unknown) => err instanceof InputError && err.inputName === "parameters");
+        assert.throws(
+          () => readObject("parameters"),
+          (err: unknown) => err instanceof InputError && err.inputName === "parameters",
+        );
         assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
       }
     });
@@ -98,14 +107,20 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
     it("ADF parameters with those names: a clear error when undeclared, sent as own keys when declared", () => {
       for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
         const given = JSON.parse(`{"${name}": "1"}`) as Record<string, unknown>;
-        assert.throws(() => checkParameters({ p: { type: "String", defaultValue: "" } }, given, { pipelineName: "prep", loc }), inputError("parameters", new RegExp(`'${name.replace(/_/g, "_")}' is not a parameter of the pipeline \\(it declares: p\\)`)));
+        assert.throws(
+          () => checkParameters({ p: { type: "String", defaultValue: "" } }, given, { pipelineName: "prep", loc }),
+          inputError("parameters", new RegExp(`'${name.replace(/_/g, "_")}' is not a parameter of the pipeline \\(it declares: p\\)`)),
+        );
         assert.throws(() => checkParameters(undefined, given, { pipelineName: "prep", loc }), inputError("parameters", /it declares none/));
         const declared = JSON.parse(`{"${name}": {"type": "Int"}}`);
         const values = checkParameters(declared, given, { pipelineName: "prep", loc });
         assert.deepEqual(Object.keys(values), [name]);
         assert.equal(JSON.stringify(values), `{"${name}":1}`);
         assert.equal(Object.getPrototypeOf(values), Object.prototype, "the prototype is untouched");
-        assert.throws(() => checkParameters(declared, {}, { pipelineName: "prep", loc }), inputError("parameters", new RegExp(`'${name}' \\(Int\\) has no default value`)));
+        assert.throws(
+          () => checkParameters(declared, {}, { pipelineName: "prep", loc }),
+          inputError("parameters", new RegExp(`'${name}' \\(Int\\) has no default value`)),
+        );
         assert.deepEqual([...secureParameterNames(declared)], []);
       }
     });
@@ -113,9 +128,15 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
     it("tags given as key=value lines or YAML keep __proto__ and constructor as plain keys", () => {
       setTaskEnvironment({ tags: "__proto__=x\nconstructor=y", yamlTags: '{"__proto__": "x", "toString": "y"}' }, vars());
       const lines = readKeyValues("tags");
-      assert.deepEqual(Object.entries(lines), [["__proto__", "x"], ["constructor", "y"]]);
+      assert.deepEqual(Object.entries(lines), [
+        ["__proto__", "x"],
+        ["constructor", "y"],
+      ]);
       assert.equal(Object.getPrototypeOf(lines), Object.prototype);
-      assert.deepEqual(Object.entries(readKeyValues("yamlTags")), [["__proto__", "x"], ["toString", "y"]]);
+      assert.deepEqual(Object.entries(readKeyValues("yamlTags")), [
+        ["__proto__", "x"],
+        ["toString", "y"],
+      ]);
     });
 
     it("ownValue and setOwn see own keys only", () => {
@@ -129,7 +150,8 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
 
   describe("finding 11: Windows paths", () => {
     it("a Windows path as the parameters file is a file name, not inline YAML", () => {
-      for (const value of ["D:\\a\\1\\s\\params.json", "D:/a/1/s/params.yml", "params.yaml", "C:\\agent\\_work\\1\\s\\cfg\\run params.json"]) assert.equal(isFileName(value), true, value);
+      for (const value of ["D:\\a\\1\\s\\params.json", "D:/a/1/s/params.yml", "params.yaml", "C:\\agent\\_work\\1\\s\\cfg\\run params.json"])
+        assert.equal(isFileName(value), true, value);
       for (const value of ["a: params.json", '{"file": "x.json"}', "a: 1\nb: c.json"]) assert.equal(isFileName(value), false, value);
     });
 
@@ -156,8 +178,19 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
     it("a link inside the working folder to a file outside is refused, naming the input, the link and its target", () => {
       setTaskEnvironment({ parameters: "linked-params.json", smokeTestFile: "linked-params.json" }, vars());
       const target = fs.realpathSync(path.join(outside, "params.json"));
-      assert.throws(() => readObject("parameters"), inputError("parameters", new RegExp(`^Input 'parameters' is 'linked-params\\.json', which is a link to ${target.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, outside the pipeline's working folders\\. Give a path under`)));
-      assert.throws(() => readPath("smokeTestFile", { kind: "file" }), inputError("smokeTestFile", /which is a link to .*outside the pipeline's working folders/));
+      assert.throws(
+        () => readObject("parameters"),
+        inputError(
+          "parameters",
+          new RegExp(
+            `^Input 'parameters' is 'linked-params\\.json', which is a link to ${target.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, outside the pipeline's working folders\\. Give a path under`,
+          ),
+        ),
+      );
+      assert.throws(
+        () => readPath("smokeTestFile", { kind: "file" }),
+        inputError("smokeTestFile", /which is a link to .*outside the pipeline's working folders/),
+      );
     });
 
     it("a linked folder (modelPath itself a link, or a path through a linked folder) is refused", () => {

@@ -37,7 +37,10 @@ describe("task inputs", () => {
     assert.throws(() => readBoolean("bad", true), inputError("bad", /must be true or false, not 'maybe'/));
     assert.equal(readInteger("n", { default: 1, min: 1, max: 60 }), 30);
     assert.throws(() => readInteger("big", { default: 1, min: 1, max: 60 }), inputError("big", /is 9999; it must be between 1 and 60/));
-    assert.throws(() => readInteger("text", { default: 1, min: 1, max: 60 }), inputError("text", /^Input 'text' must be a whole number between 1 and 60, not '3\.5'\.$/));
+    assert.throws(
+      () => readInteger("text", { default: 1, min: 1, max: 60 }),
+      inputError("text", /^Input 'text' must be a whole number between 1 and 60, not '3\.5'\.$/),
+    );
     assert.equal(readEnum("mode", ["local", "jobOutput"] as const), "jobOutput");
     assert.throws(() => readEnum("bad", ["local", "jobOutput"] as const), inputError("bad", /one of: local, jobOutput/));
   });
@@ -56,7 +59,10 @@ describe("task inputs", () => {
   });
 
   it("reads objects as JSON, YAML or a file, and refuses other shapes with the line", () => {
-    setTaskEnvironment({ json: '{"x": 1}', yaml: "x: 1\ny: [a]", file: "params.yml", list: "list.json", broken: '{"x": ', scalar: "42", missing: "nope.json" }, vars());
+    setTaskEnvironment(
+      { json: '{"x": 1}', yaml: "x: 1\ny: [a]", file: "params.yml", list: "list.json", broken: '{"x": ', scalar: "42", missing: "nope.json" },
+      vars(),
+    );
     assert.deepEqual(readObject("json"), { x: 1 });
     assert.deepEqual(readObject("yaml"), { x: 1, y: ["a"] });
     assert.deepEqual(readObject("file"), { a: 1, b: "text" });

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 import { agentLog, setTaskResult } from "../../tasks/common/logging";
 import { remoteText } from "../../tasks/common/remoteText";
 import { maskSecrets, registerSecret } from "../../tasks/common/secrets";
-import { parseLoggingCommand } from "../harness/loggingCommands";
+import { parseLoggingCommand } from "../../devkit/harness/loggingCommands";
 
 const TASKS = path.join(findRepoRoot(__dirname), "tasks");
 /** The files allowed to write stdout, and why. */
@@ -23,8 +23,14 @@ const WRITERS: Record<string, string> = {
 const FORBIDDEN: [RegExp, string][] = [
   [/\bconsole\.(log|info|warn|error|debug|trace|dir|table)\s*\(/, "console output"],
   [/\bprocess\.(stdout|stderr)\b/, "process.stdout/stderr"],
-  [/\btl\.(debug|warning|error|setResult|command|setSecret|setVariable|uploadSummary|addAttachment|prependPath|logIssue|logDetail|setProgress|updateBuildNumber|addBuildTag|uploadFile|uploadArtifact|writeExternalOutput|warningExternalOutput|errorExternalOutput|debugExternalOutput)\s*\(/, "a task-lib output call"],
-  [/import\s*\{[^}]*\b(debug|warning|error|setResult|command|setSecret|setVariable)\b[^}]*\}\s*from\s*["']azure-pipelines-task-lib/, "a task-lib output function imported by name"],
+  [
+    /\btl\.(debug|warning|error|setResult|command|setSecret|setVariable|uploadSummary|addAttachment|prependPath|logIssue|logDetail|setProgress|updateBuildNumber|addBuildTag|uploadFile|uploadArtifact|writeExternalOutput|warningExternalOutput|errorExternalOutput|debugExternalOutput)\s*\(/,
+    "a task-lib output call",
+  ],
+  [
+    /import\s*\{[^}]*\b(debug|warning|error|setResult|command|setSecret|setVariable)\b[^}]*\}\s*from\s*["']azure-pipelines-task-lib/,
+    "a task-lib output function imported by name",
+  ],
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -78,8 +84,17 @@ describe("issue 19: one writer of stdout", () => {
   });
 
   it("the scan finds a planted writer (it can fail)", () => {
-    const planted = ['console.log(`x ${remote}`);', "process.stdout.write(text);", "tl.warning(message);", 'import { debug } from "azure-pipelines-task-lib/task";'];
-    for (const line of planted) assert.ok(FORBIDDEN.some(([p]) => p.test(line)), line);
+    const planted = [
+      "console.log(`x ${remote}`);",
+      "process.stdout.write(text);",
+      "tl.warning(message);",
+      'import { debug } from "azure-pipelines-task-lib/task";',
+    ];
+    for (const line of planted)
+      assert.ok(
+        FORBIDDEN.some(([p]) => p.test(line)),
+        line,
+      );
   });
 
   it("agentLog: info, warning, debug and group lines carrying ##vso[ / ##[ and line breaks issue no command", () => {
@@ -91,13 +106,20 @@ describe("issue 19: one writer of stdout", () => {
       agentLog.endGroup();
     });
     assert.deepEqual(commandsIn(out), ["task.issue", "task.debug"], out);
-    assert.ok(out.split(/\r\n|\r|\n/).every((line) => !/^##\[(?!group\]|endgroup\])/.test(line)), out);
+    assert.ok(
+      out.split(/\r\n|\r|\n/).every((line) => !/^##\[(?!group\]|endgroup\])/.test(line)),
+      out,
+    );
     assert.equal(out.split("\n").filter((l) => l.startsWith("##[group]")).length, 1, "the group title stays on its line");
   });
 
   it("setTaskResult: a failure message carrying commands issues only the issue and task.complete", () => {
     const out = captureStdout(() => setTaskResult(tl.TaskResult.Failed, HOSTILE));
-    assert.deepEqual(commandsIn(out).filter((c) => c !== "task.debug"), ["task.issue", "task.complete"], out);
+    assert.deepEqual(
+      commandsIn(out).filter((c) => c !== "task.debug"),
+      ["task.issue", "task.complete"],
+      out,
+    );
     assert.ok(!/##vso\[task\.setvariable/.test(out) && !/##VSO\[/.test(out), out);
   });
 
@@ -125,9 +147,14 @@ describe("issue 19: one writer of stdout", () => {
       "Server failed to authenticate the request. DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4cXV1eA==;EndpointSuffix=core.windows.net " +
       "https://acct.blob.core.windows.net/c?sv=2022-11-02&sig=abc%2Bdef%3D&se=2030 http://user:pa55word@proxy:8080/ Authorization: Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl";
     const masked = maskSecrets(message);
-    for (const secret of ["Zm9vYmFyYmF6cXV4cXV1eA==", "abc%2Bdef%3D", "pa55word", "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"]) assert.ok(!masked.includes(secret), `${secret} in ${masked}`);
+    for (const secret of ["Zm9vYmFyYmF6cXV4cXV1eA==", "abc%2Bdef%3D", "pa55word", "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"])
+      assert.ok(!masked.includes(secret), `${secret} in ${masked}`);
     assert.match(masked, /AccountKey=\*\*\*;EndpointSuffix/);
-    assert.equal(maskSecrets("Bearer token authentication is not permitted for non-TLS URLs"), "Bearer token authentication is not permitted for non-TLS URLs", "words are not tokens");
+    assert.equal(
+      maskSecrets("Bearer token authentication is not permitted for non-TLS URLs"),
+      "Bearer token authentication is not permitted for non-TLS URLs",
+      "words are not tokens",
+    );
     const out = captureStdout(() => setTaskResult(tl.TaskResult.Failed, message));
     assert.ok(!out.includes("Zm9vYmFyYmF6cXV4cXV1eA=="), out);
   });

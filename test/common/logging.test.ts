@@ -12,7 +12,13 @@ describe("logging helpers", () => {
   });
 
   it("aligns text tables and keeps cells on one line", () => {
-    const table = formatTable(["Name", "Status"], [["CopyRawData", "Succeeded"], ["Clean", "Failed:\nbad row"]]);
+    const table = formatTable(
+      ["Name", "Status"],
+      [
+        ["CopyRawData", "Succeeded"],
+        ["Clean", "Failed:\nbad row"],
+      ],
+    );
     assert.equal(table, ["Name         Status", "-----------  ---------------", "CopyRawData  Succeeded", "Clean        Failed: bad row"].join("\n"));
   });
 

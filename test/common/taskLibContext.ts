@@ -8,8 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { commonMessagesPath } from "../../scripts/build";
-import { findRepoRoot } from "../../scripts/repoRoot";
-import { toEnvironmentName } from "../harness/agentEnvironment";
+import { findRepoRoot } from "../../devkit/repoRoot";
+import { toEnvironmentName } from "../../devkit/harness/agentEnvironment";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const internal = require("azure-pipelines-task-lib/internal") as { _loadData(): void };

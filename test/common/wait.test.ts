@@ -39,7 +39,13 @@ describe("waitFor", () => {
   it("stops at the timeout with WaitTimeoutError, also when a poll stalls", async () => {
     const started = Date.now();
     await assert.rejects(
-      waitFor(async () => ({ done: false, value: 0 }), { initialIntervalInMs: 20, maxIntervalInMs: 20, timeoutInMs: 100, abortSignal: never, timeoutMessage: "too slow" }),
+      waitFor(async () => ({ done: false, value: 0 }), {
+        initialIntervalInMs: 20,
+        maxIntervalInMs: 20,
+        timeoutInMs: 100,
+        abortSignal: never,
+        timeoutMessage: "too slow",
+      }),
       (err: unknown) => err instanceof WaitTimeoutError && err.message === "too slow" && err.timeoutInMs === 100,
     );
     assert.ok(Date.now() - started < 400);
@@ -61,7 +67,12 @@ describe("waitFor", () => {
     setTimeout(() => controller.abort(new CancelledError("pipeline cancelled")), 50);
     const started = Date.now();
     await assert.rejects(
-      waitFor(async () => ({ done: false, value: 0 }), { initialIntervalInMs: 10_000, maxIntervalInMs: 10_000, timeoutInMs: 0, abortSignal: controller.signal }),
+      waitFor(async () => ({ done: false, value: 0 }), {
+        initialIntervalInMs: 10_000,
+        maxIntervalInMs: 10_000,
+        timeoutInMs: 0,
+        abortSignal: controller.signal,
+      }),
       (err: unknown) => err instanceof CancelledError && err.message === "pipeline cancelled",
     );
     assert.ok(Date.now() - started < 1000);

@@ -3,7 +3,7 @@
  * scenario per case) and must answer as the recorded service did. See case.ts for the format.
  */
 import assert from "node:assert/strict";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../devkit/emulator";
 import { loadCases, RECORDING_REPOSITORIES } from "./cases";
 import { replay, tokensFor } from "./replay";
 
@@ -23,7 +23,10 @@ describe("Real-Azure conformance (recorded exchanges replayed against the emulat
     describe(file.replace(/\.js$/, ""), () => {
       for (const c of cases) {
         it(`${c.name} [${c.recording.repo}: ${c.recording.path}]`, async () => {
-          assert.ok(RECORDING_REPOSITORIES.includes(c.recording.repo), `recording repository ${c.recording.repo} is not one of ${RECORDING_REPOSITORIES.join(", ")}`);
+          assert.ok(
+            RECORDING_REPOSITORIES.includes(c.recording.repo),
+            `recording repository ${c.recording.repo} is not one of ${RECORDING_REPOSITORIES.join(", ")}`,
+          );
           await emu.reset();
           const problems = await replay(emu, c, tokens);
           assert.deepEqual(problems, [], `the emulator answers differently from the recording:\n  ${problems.join("\n  ")}`);

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { request as httpsRequest } from "node:https";
-import type { Emulator } from "../emulator";
-import { credential } from "../emulator/testing";
+import type { Emulator } from "../../devkit/emulator";
+import { credential } from "../../devkit/emulator/testing";
 import type { ConformanceCase, ConformanceRequest, Exchange } from "./case";
 import { check } from "./shape";
 
@@ -48,7 +48,8 @@ function fill(text: string, emu: Emulator, state: CaseState): string {
       case "base":
         return emu.url;
       case "uuid":
-        return (state.vars["uuid"] ??= randomUUID());
+        state.vars["uuid"] ??= randomUUID();
+        return state.vars["uuid"];
       case "token:arm":
         return state.tokens.arm;
       case "token:ml":
@@ -109,7 +110,8 @@ function send(emu: Emulator, req: ConformanceRequest, state: CaseState): Promise
 function compare(exchange: Exchange, answer: Answer): string[] {
   const problems: string[] = [];
   const expected = exchange.response;
-  if (answer.status !== expected.status) problems.push(`status: expected ${expected.status}, got ${answer.status} (${JSON.stringify(answer.body)?.slice(0, 300)})`);
+  if (answer.status !== expected.status)
+    problems.push(`status: expected ${expected.status}, got ${answer.status} (${JSON.stringify(answer.body)?.slice(0, 300)})`);
   for (const [name, want] of Object.entries(expected.headers ?? {})) {
     const got = answer.headers[name.toLowerCase()];
     if (want === true && got === undefined) problems.push(`header ${name}: missing`);
@@ -123,7 +125,10 @@ function compare(exchange: Exchange, answer: Answer): string[] {
 
 function captured(path: string, answer: Answer): string {
   const [root, ...rest] = path.split(".");
-  let v: unknown = root === "header" ? answer.headers[rest.join(".").toLowerCase()] : rest.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], answer.body);
+  const v: unknown =
+    root === "header"
+      ? answer.headers[rest.join(".").toLowerCase()]
+      : rest.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], answer.body);
   if (root !== "header" && root !== "body") throw new Error(`capture '${path}' must start with body. or header.`);
   if (typeof v !== "string" && typeof v !== "number") throw new Error(`capture '${path}': no string there (${JSON.stringify(v)})`);
   return String(v);
@@ -141,7 +146,9 @@ async function settle(emu: Emulator, answer: Answer, state: CaseState): Promise<
   const deadline = Date.now() + 10_000;
   for (;;) {
     const poll = await send(emu, { method: "GET", path: url }, state);
-    const running = status ? /^(InProgress|Updating|Creating|Deleting|Running|Accepted)$/i.test(String((poll.body as { status?: string } | undefined)?.status)) : poll.status === 202;
+    const running = status
+      ? /^(InProgress|Updating|Creating|Deleting|Running|Accepted)$/i.test(String((poll.body as { status?: string } | undefined)?.status))
+      : poll.status === 202;
     if (!running) return;
     if (Date.now() > deadline) throw new Error(`given: the operation at ${url} did not end within 10 s`);
     await new Promise((r) => setTimeout(r, 20));
@@ -161,7 +168,8 @@ export async function replay(emu: Emulator, c: ConformanceCase, tokens: Record<"
     let answer = await send(emu, ex.request, state);
     if (ex.until) {
       const deadline = Date.now() + 10_000;
-      const matches = (a: Answer) => (ex.until!.status === undefined || a.status === ex.until!.status) && (ex.until!.body === undefined || check(ex.until!.body, a.body).length === 0);
+      const matches = (a: Answer) =>
+        (ex.until!.status === undefined || a.status === ex.until!.status) && (ex.until!.body === undefined || check(ex.until!.body, a.body).length === 0);
       while (!matches(answer) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
         answer = await send(emu, ex.request, state);

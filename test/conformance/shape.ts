@@ -88,7 +88,7 @@ export function check(shape: Shape, value: unknown, where = "body", present = tr
   if (shape !== null && typeof shape === "object") {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${where}: expected an object, got ${JSON.stringify(value)}`];
     const obj = value as Record<string, unknown>;
-    return Object.entries(shape).flatMap(([k, s]) => check(s, obj[k], `${where}.${k}`, Object.prototype.hasOwnProperty.call(obj, k)));
+    return Object.entries(shape).flatMap(([k, s]) => check(s, obj[k], `${where}.${k}`, Object.hasOwn(obj, k)));
   }
   return Object.is(shape, value) ? [] : [`${where}: expected ${JSON.stringify(shape)}, got ${JSON.stringify(value)}`];
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { endpointEnvironment, predefinedVariables, variableEnvironment } from "../harness/agentEnvironment";
+import { endpointEnvironment, predefinedVariables, variableEnvironment } from "../../devkit/harness/agentEnvironment";
 import type { L0Connection } from "./connections";
 import type { L0Case } from "./l0Case";
 import type { UnbundledTask } from "./unbundledTask";

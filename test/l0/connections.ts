@@ -3,7 +3,7 @@
  * network guard's report tells which one the task used (and nothing could leave the machine even
  * without the guard): the sign-in authority on AUTHORITY_PORT, ARM on ARM_PORT.
  */
-import type { ServiceConnection } from "../harness/agentEnvironment";
+import type { ServiceConnection } from "../../devkit/harness/agentEnvironment";
 
 export const AUTHORITY_PORT = 65011;
 export const ARM_PORT = 65012;

@@ -2,7 +2,7 @@
  * DeployToAKS through task-lib's MockTestRunner (L0): input and service-connection checks that must
  * refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import { type RejectionCase } from "./assertions";
+import type { RejectionCase } from "./assertions";
 import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
 import { describeL0Task } from "./taskSuite";
 
@@ -21,7 +21,12 @@ const VALID = {
 };
 
 const CASES: RejectionCase[] = [
-  { what: "a namespace that is not a Kubernetes name", inputs: { namespace: "Prod_NS" }, input: "namespace", says: /'Prod_NS', which is not a Kubernetes namespace name/ },
+  {
+    what: "a namespace that is not a Kubernetes name",
+    inputs: { namespace: "Prod_NS" },
+    input: "namespace",
+    says: /'Prod_NS', which is not a Kubernetes namespace name/,
+  },
   { what: "a traffic percentage above 100", inputs: { trafficPercent: "150" }, input: "trafficPercent", says: /is 150; it must be between 0 and 100/ },
   { what: "an auth mode that is not an option", inputs: { authMode: "token" }, input: "authMode", says: /'token'; it must be one of: key, aml_token/ },
   {
@@ -38,10 +43,26 @@ const CASES: RejectionCase[] = [
     input: "endpointName",
     says: /'x' is invalid/,
   },
-  { what: "a code folder outside the working folders", inputs: { codePath: "../../../outside" }, input: "codePath", says: /outside the pipeline's working folders/ },
+  {
+    what: "a code folder outside the working folders",
+    inputs: { codePath: "../../../outside" },
+    input: "codePath",
+    says: /outside the pipeline's working folders/,
+  },
   { what: "a scoring script without a code folder", inputs: { codePath: "" }, input: "codePath", says: /scoringScript is set but there is no code folder/ },
-  { what: "an endpoint file that does not exist", inputs: { specSource: "yamlFiles", endpointFile: "deploy/endpoint.yml" }, input: "endpointFile", says: /endpoint\.yml does not exist/ },
-  { what: "a smoke test file that is not JSON", inputs: { smokeTestFile: "tests/request.json" }, input: "smokeTestFile", names: /request\.json/, says: /smoke test file .* is not JSON/ },
+  {
+    what: "an endpoint file that does not exist",
+    inputs: { specSource: "yamlFiles", endpointFile: "deploy/endpoint.yml" },
+    input: "endpointFile",
+    says: /endpoint\.yml does not exist/,
+  },
+  {
+    what: "a smoke test file that is not JSON",
+    inputs: { smokeTestFile: "tests/request.json" },
+    input: "smokeTestFile",
+    names: /request\.json/,
+    says: /smoke test file .* is not JSON/,
+  },
   {
     what: "a service connection with an unsupported scheme (read from the mocked endpoint)",
     connection: servicePrincipalConnection({ scheme: "UsernamePassword" }),
@@ -50,7 +71,13 @@ const CASES: RejectionCase[] = [
   },
   {
     what: "a service principal connection without a secret or certificate",
-    connection: servicePrincipalConnection({ authParameters: { authenticationType: "spnKey", serviceprincipalid: "2c7e4f1a-6f0b-4d8e-b1b2-0f3b9c1e5a77", tenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47" } }),
+    connection: servicePrincipalConnection({
+      authParameters: {
+        authenticationType: "spnKey",
+        serviceprincipalid: "2c7e4f1a-6f0b-4d8e-b1b2-0f3b9c1e5a77",
+        tenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      },
+    }),
     input: "azureSubscription",
     says: /neither a client secret nor a certificate/,
   },

@@ -33,9 +33,7 @@ describe("mock-task covers the task-lib API the tasks use (L0 precondition)", ()
   it("exports every task-lib function, enum and value the task code reads (interfaces excepted)", () => {
     const mockTask = fs.readFileSync(path.join(TASK_LIB, "mock-task.js"), "utf8");
     const exported = new Set([...mockTask.matchAll(/\b(?:module\.)?exports\.(\w+)\s*=/g)].map((m) => m[1]!));
-    const typeOnly = new Set(
-      [...fs.readFileSync(path.join(TASK_LIB, "task.d.ts"), "utf8").matchAll(/export (?:interface|type) (\w+)/g)].map((m) => m[1]!),
-    );
+    const typeOnly = new Set([...fs.readFileSync(path.join(TASK_LIB, "task.d.ts"), "utf8").matchAll(/export (?:interface|type) (\w+)/g)].map((m) => m[1]!));
     const uses = taskLibUses();
     assert.ok(uses.has("getInput") && uses.has("loc"), "the scan found no task-lib calls: check the import pattern");
     const missing = [...uses].filter(([name]) => !exported.has(name) && !typeOnly.has(name)).map(([name, file]) => `${name} (${file})`);

@@ -43,7 +43,7 @@ export function unbundledTask(name: L0TaskName): UnbundledTask {
   const entryPath = path.join(dir, "index.js");
   if (!fs.existsSync(entryPath)) throw new Error(`${entryPath} does not exist: run \`npx tsc -p .\` first.`);
   const taskJsonPath = path.join(dir, "task.json");
-  const text = JSON.stringify({ ...manifest, messages }, null, 2) + "\n";
+  const text = `${JSON.stringify({ ...manifest, messages }, null, 2)}\n`;
   if (!fs.existsSync(taskJsonPath) || fs.readFileSync(taskJsonPath, "utf8") !== text) {
     // Others may run L0 tests at the same moment: never let a run read a half-written file.
     const temp = `${taskJsonPath}.${process.pid}.tmp`;

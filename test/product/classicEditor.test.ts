@@ -13,11 +13,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 import { httpsRequest } from "../../scripts/httpsRequest";
-import { startEmulator, type Emulator } from "../emulator";
-import { emulatorConnection } from "../harness/agentRunner";
-import { visibleRuleInputs } from "../harness/taskManifestChecks";
+import { startEmulator, type Emulator } from "../../devkit/emulator";
+import { emulatorConnection } from "../../devkit/harness/agentRunner";
+import { visibleRuleInputs } from "../taskManifestChecks";
 import { allPickListItems, type DataSourceBinding } from "./dataSourceBinding";
 
 /** Items per page the emulator answers with, and the extra resources that make 3 pages of 5. */
@@ -104,7 +104,10 @@ describe("classic editor", function () {
           for (const ref of refs) assert.ok(names.has(ref), `${folder}: binding for '${binding.target}' uses $(${ref}), not an input`);
           const endpointInput = /^\$\(([A-Za-z0-9]+)\)$/.exec(binding.endpointId ?? "")?.[1];
           const connectionInput = manifest.inputs.find((i) => i.name === endpointInput);
-          assert.ok(connectionInput?.type.startsWith("connectedService:AzureRM"), `${folder}: binding for '${binding.target}' must use the AzureRM connection input as endpointId`);
+          assert.ok(
+            connectionInput?.type.startsWith("connectedService:AzureRM"),
+            `${folder}: binding for '${binding.target}' must use the AzureRM connection input as endpointId`,
+          );
         }
       });
     }
@@ -170,7 +173,11 @@ describe("classic editor", function () {
         method: "PUT",
         url: `${workspace}/onlineEndpoints/model-service?api-version=2022-10-01`,
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key", compute: workspace.slice(emu.armUrl.length - 1) + "/computes/k8s-compute" } }),
+        body: JSON.stringify({
+          location: "westeurope",
+          identity: { type: "SystemAssigned" },
+          properties: { authMode: "Key", compute: `${workspace.slice(emu.armUrl.length - 1)}/computes/k8s-compute` },
+        }),
         caPem: emu.caCertPem,
       });
       assert.ok(created.status === 200 || created.status === 201, `creating the endpoint: ${created.status} ${created.body}`);
@@ -206,7 +213,8 @@ describe("classic editor", function () {
           assert.ok(expected, `no expectation for a pick list of '${collection}' (${url}): add one to this test`);
           const values = items.map((i) => i.Value).sort();
           if (expected.exactly) assert.deepEqual(values, [...expected.exactly].sort(), `${binding.target} from ${urls.join(" then ")}`);
-          if (expected.exactly && expected.exactly.length > PAGE_SIZE) assert.ok(urls.length >= 3, `${binding.target}: ${urls.length} call(s) for ${expected.exactly.length} items`);
+          if (expected.exactly && expected.exactly.length > PAGE_SIZE)
+            assert.ok(urls.length >= 3, `${binding.target}: ${urls.length} call(s) for ${expected.exactly.length} items`);
           for (const value of expected.includes ?? []) assert.ok(values.includes(value), `${binding.target}: ${JSON.stringify(values)} lacks ${value}`);
         });
       }

@@ -160,8 +160,7 @@ export function selectJsonPath(document: unknown, expression: string): unknown[]
       else if (step.kind === "filter") {
         const candidates = Array.isArray(node) ? node : Object.values(node);
         next.push(...candidates.filter((c) => (lookup(c, step.path) === step.literal) === (step.operator === "==")));
-      }
-      else if (step.kind === "index") {
+      } else if (step.kind === "index") {
         if (Array.isArray(node) && step.index < node.length) next.push(node[step.index]);
       } else if (!Array.isArray(node) && step.name in node) next.push((node as Record<string, unknown>)[step.name]);
     }

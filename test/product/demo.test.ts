@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runDemo } from "../../scripts/demo";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 
 const repoRoot = findRepoRoot(__dirname);
 
@@ -47,7 +47,10 @@ describe("lifecycle demo (npm run demo)", function () {
     assert.match(modelId, /^azureml:best_model:\d+$/);
     // The quality gate: the evaluate step's accuracy flowed to the register step, which says why it passed.
     assert.equal(train.run?.variables["Metric_evaluate_accuracy"]?.value, "0.91", log);
-    assert.match(log, /accuracy >= 0\.8\s+0\.91\s+-\s+0\.8\s+pass\n.*accuracy >= champion\s+0\.91\s+-\s+-\s+pass \(nothing to compare with\)\n.*Quality gate passed \(2 condition\(s\)\): accuracy >= 0\.8; accuracy >= champion\./);
+    assert.match(
+      log,
+      /accuracy >= 0\.8\s+0\.91\s+-\s+0\.8\s+pass\n.*accuracy >= champion\s+0\.91\s+-\s+-\s+pass \(nothing to compare with\)\n.*Quality gate passed \(2 condition\(s\)\): accuracy >= 0\.8; accuracy >= champion\./,
+    );
     assert.equal(register.run?.variables["GatePassed"]?.value, "true");
     assert.ok((deploy.run?.stdout ?? "").includes(modelId.replace(/^azureml:/, "")), `the deploy step deployed ${modelId}`);
     assert.ok(deploy.run?.variables["EndpointKey"]?.isSecret, "the endpoint key is a secret output");

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runDemo } from "../../scripts/demo";
 import { LOG_STEP, SCREENSHOT_SIZE, demoPicturePages } from "../../scripts/demoPictures";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 
 const repoRoot = findRepoRoot(__dirname);
 
@@ -24,7 +24,10 @@ describe("Marketplace screenshots of a real demo run", function () {
 
   it("are the manifest's screenshots, 1366×768, and overview.md shows them", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "vss-extension.json"), "utf8")) as { screenshots: { path: string }[] };
-    assert.deepEqual(manifest.screenshots.map((s) => s.path), ["images/build-summary.png", "images/step-log.png"]);
+    assert.deepEqual(
+      manifest.screenshots.map((s) => s.path),
+      ["images/build-summary.png", "images/step-log.png"],
+    );
     const overview = fs.readFileSync(path.join(repoRoot, "overview.md"), "utf8");
     for (const { path: file } of manifest.screenshots) {
       assert.deepEqual(pngSize(file), SCREENSHOT_SIZE, file);

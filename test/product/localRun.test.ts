@@ -11,11 +11,11 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 import { parseArgs, resolveTaskFolder, runWithDeveloperLogin, UsageError } from "../../scripts/localRun";
 import { scopeForResource, startLoopbackTokenServer } from "../../scripts/loopbackTokenServer";
-import { readyInfo, startEmulator, type Emulator } from "../emulator";
-import { emulatorConnection } from "../harness/agentRunner";
+import { readyInfo, startEmulator, type Emulator } from "../../devkit/emulator";
+import { emulatorConnection } from "../../devkit/harness/agentRunner";
 
 const repoRoot = findRepoRoot(__dirname);
 const cli = path.join(repoRoot, "out", "scripts", "localRun.js");
@@ -32,32 +32,62 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on("error", reject);
+    http
+      .get(url, { headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
   });
 }
 
-const ADF_INPUTS = ["--input", "resourceGroupName=ml_rg", "--input", "factoryName=mlops-adf", "--input", "pipelineName=prepare-training-data", "--input", "parameters=sourceContainer: raw", "--input", "pollingIntervalSeconds=1"];
+const ADF_INPUTS = [
+  "--input",
+  "resourceGroupName=ml_rg",
+  "--input",
+  "factoryName=mlops-adf",
+  "--input",
+  "pipelineName=prepare-training-data",
+  "--input",
+  "parameters=sourceContainer: raw",
+  "--input",
+  "pollingIntervalSeconds=1",
+];
 
 describe("local run (mlops-tasks run)", function () {
   this.timeout(120_000);
 
   describe("arguments", () => {
     it("reads a run command (util.parseArgs: --input k=v and --input=k=v alike)", () => {
-      assert.deepEqual(parseArgs(["run", "TriggerADFPipeline@1", "--input", "a=b=c", "--input=d=e", "--variable", "train.JobName=j1", "--emulator", "--time-scale", "10"]), {
-        task: "TriggerADFPipeline@1",
-        inputs: { a: "b=c", d: "e" },
-        variables: { "train.JobName": "j1" },
-        emulator: true,
-        timeScale: 10,
+      assert.deepEqual(
+        parseArgs(["run", "TriggerADFPipeline@1", "--input", "a=b=c", "--input=d=e", "--variable", "train.JobName=j1", "--emulator", "--time-scale", "10"]),
+        {
+          task: "TriggerADFPipeline@1",
+          inputs: { a: "b=c", d: "e" },
+          variables: { "train.JobName": "j1" },
+          emulator: true,
+          timeScale: 10,
+        },
+      );
+      assert.deepEqual(parseArgs(["run", "RegisterModel", "--subscription", "sub-1"]), {
+        task: "RegisterModel",
+        inputs: {},
+        variables: {},
+        emulator: false,
+        subscriptionId: "sub-1",
       });
-      assert.deepEqual(parseArgs(["run", "RegisterModel", "--subscription", "sub-1"]), { task: "RegisterModel", inputs: {}, variables: {}, emulator: false, subscriptionId: "sub-1" });
-      assert.deepEqual(parseArgs(["run", "T", "--emulator-url", "https://127.0.0.1:1", "--seed", "s.json"]), { task: "T", inputs: {}, variables: {}, emulator: false, emulatorUrl: "https://127.0.0.1:1", seed: "s.json" });
-      for (const argv of [["--help"], ["-h"], ["help"], ["run", "--help"], ["run", "T", "-h"]]) assert.deepEqual(parseArgs(argv), { help: true }, JSON.stringify(argv));
+      assert.deepEqual(parseArgs(["run", "T", "--emulator-url", "https://127.0.0.1:1", "--seed", "s.json"]), {
+        task: "T",
+        inputs: {},
+        variables: {},
+        emulator: false,
+        emulatorUrl: "https://127.0.0.1:1",
+        seed: "s.json",
+      });
+      for (const argv of [["--help"], ["-h"], ["help"], ["run", "--help"], ["run", "T", "-h"]])
+        assert.deepEqual(parseArgs(argv), { help: true }, JSON.stringify(argv));
     });
 
     const bad: [string[], RegExp][] = [
@@ -80,7 +110,10 @@ describe("local run (mlops-tasks run)", function () {
     ];
     for (const [argv, message] of bad) {
       it(`refuses ${JSON.stringify(argv)}`, () => {
-        assert.throws(() => parseArgs(argv), (err: Error) => err instanceof UsageError && message.test(err.message));
+        assert.throws(
+          () => parseArgs(argv),
+          (err: Error) => err instanceof UsageError && message.test(err.message),
+        );
       });
     }
 
@@ -155,7 +188,11 @@ describe("local run (mlops-tasks run)", function () {
       emu = await startEmulator({ azurite: false, timeScale: 30 });
       dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "seed-"));
       const seed = [
-        { module: "datafactory", method: "addPipeline", args: ["{{subscriptionId}}", "{{resourceGroupName}}", "mlops-adf", "seeded-pipeline", { activities: [{ name: "CopyRawData", type: "Copy" }] }] },
+        {
+          module: "datafactory",
+          method: "addPipeline",
+          args: ["{{subscriptionId}}", "{{resourceGroupName}}", "mlops-adf", "seeded-pipeline", { activities: [{ name: "CopyRawData", type: "Copy" }] }],
+        },
       ];
       await fs.promises.writeFile(path.join(dir, "seed.json"), JSON.stringify(seed));
       await fs.promises.writeFile(path.join(dir, "emulator.txt"), `EMULATOR_READY ${JSON.stringify(readyInfo(emu))}\n`);
@@ -165,7 +202,12 @@ describe("local run (mlops-tasks run)", function () {
       if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
     });
 
-    const seededInputs = ["--input=resourceGroupName=ml_rg", "--input=factoryName=mlops-adf", "--input=pipelineName=seeded-pipeline", "--input=pollingIntervalSeconds=1"];
+    const seededInputs = [
+      "--input=resourceGroupName=ml_rg",
+      "--input=factoryName=mlops-adf",
+      "--input=pipelineName=seeded-pipeline",
+      "--input=pollingIntervalSeconds=1",
+    ];
 
     it("--emulator-url with --seed: runs a pipeline only the seed created, in that emulator", async () => {
       const r = await runCli(["run", "TriggerADFPipeline", ...seededInputs, "--emulator-url", emu.url, "--seed", path.join(dir, "seed.json")]);
@@ -231,7 +273,13 @@ describe("local run (mlops-tasks run)", function () {
       const { connection } = emulatorConnection(emu, "secret");
       const run = await runWithDeveloperLogin({
         task: "TriggerADFPipeline",
-        inputs: { resourceGroupName: "ml_rg", factoryName: "mlops-adf", pipelineName: "prepare-training-data", parameters: "sourceContainer: raw", pollingIntervalSeconds: "1" },
+        inputs: {
+          resourceGroupName: "ml_rg",
+          factoryName: "mlops-adf",
+          pipelineName: "prepare-training-data",
+          parameters: "sourceContainer: raw",
+          pollingIntervalSeconds: "1",
+        },
         credential,
         subscriptionId: emu.subscriptionId,
         armUrl: emu.armUrl,

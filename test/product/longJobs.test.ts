@@ -12,9 +12,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findRepoRoot } from "../../scripts/repoRoot";
-import type { Emulator } from "../emulator";
-import { armToken, credential, raw } from "../emulator/testing";
+import { findRepoRoot } from "../../devkit/repoRoot";
+import type { Emulator } from "../../devkit/emulator";
+import { armToken, credential, raw } from "../../devkit/emulator/testing";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "../reliability/reliabilityEmulator";
 import { describeRun, runScenario } from "../reliability/scenarioRun";
 import { ADF, SUBMIT } from "../reliability/scenarios";
@@ -78,7 +78,11 @@ describe("Long jobs: the step's timeout governs, the task's own limit leaves the
     assert.equal(run.status, "InProgress");
     assert.equal(ml.result, "Failed", describeRun(ml));
     assert.match(ml.resultMessage ?? "", /did not end within waitTimeoutInMinutes/);
-    assert.equal(emu.ml.job(worlds[3].job, { subscriptionId: emu.subscriptionId, resourceGroupName: worlds[3].resourceGroupName, workspaceName: worlds[3].workspace })?.status, "Running");
+    assert.equal(
+      emu.ml.job(worlds[3].job, { subscriptionId: emu.subscriptionId, resourceGroupName: worlds[3].resourceGroupName, workspaceName: worlds[3].workspace })
+        ?.status,
+      "Running",
+    );
     assert.equal(emu.requests.filter("POST", /\/cancel$/i).length, 0, "nothing was cancelled");
   });
 

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { discoverTaskFolders } from "../../scripts/build";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 import { renderLifecycleDiagram, renderTaskIcon, TASK_PICTURES } from "../../scripts/productImages";
 
 const repoRoot = findRepoRoot(__dirname);
@@ -35,7 +35,10 @@ describe("Marketplace listing", () => {
     for (const shot of manifest["screenshots"] ?? []) assert.ok(fs.existsSync(path.join(repoRoot, shot.path)), shot.path);
     assert.ok(!("version" in manifest), "the version comes from package.json at package time");
     assert.ok(!("contributions" in manifest), "task contributions are generated from tasks/ by scripts/package.ts");
-    assert.ok(manifest["files"].some((f: { path: string; addressable?: boolean }) => f.path === "images" && f.addressable), "images/ is addressable for overview.md");
+    assert.ok(
+      manifest["files"].some((f: { path: string; addressable?: boolean }) => f.path === "images" && f.addressable),
+      "images/ is addressable for overview.md",
+    );
     assert.ok(fs.existsSync(path.join(repoRoot, "LICENSE")) && /MIT License/.test(read("LICENSE")));
   });
 
@@ -81,9 +84,11 @@ describe("Marketplace listing", () => {
           const aliases = input.aliases?.length ? ` (${input.aliases.map((a) => `\`${a}\``).join(", ")})` : "";
           const row = section.split("\n").find((l) => l.startsWith(`| \`${input.name}\`${aliases} |`));
           assert.ok(row, `${folder}: input ${input.name}${aliases} is in the reference`);
-          if (!input.required && input.defaultValue) assert.ok(row.includes(`| \`${input.defaultValue}\` |`), `${folder}: ${input.name} default ${input.defaultValue}`);
+          if (!input.required && input.defaultValue)
+            assert.ok(row.includes(`| \`${input.defaultValue}\` |`), `${folder}: ${input.name} default ${input.defaultValue}`);
         }
-        for (const output of json["outputVariables"] as { name: string }[]) assert.ok(section.includes(`\`<step>.${output.name}\``), `${folder}: output ${output.name}`);
+        for (const output of json["outputVariables"] as { name: string }[])
+          assert.ok(section.includes(`\`<step>.${output.name}\``), `${folder}: output ${output.name}`);
       }
     });
 

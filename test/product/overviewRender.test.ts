@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 
 const repoRoot = findRepoRoot(__dirname);
 const CHROMIUM = "/usr/bin/chromium";
@@ -70,9 +70,12 @@ describe("overview.md renders with its pictures (headless chromium)", function (
     // Beside the repository's images/, as the .vsix lays them out next to overview.md.
     const htmlPath = path.join(repoRoot, "build", "overview-render.html");
     await fs.promises.mkdir(path.dirname(htmlPath), { recursive: true });
-    await fs.promises.writeFile(htmlPath, `<!doctype html><html><head><meta charset="utf-8"><base href="${new URL(`file://${repoRoot}/`).href}"><title>overview</title>
+    await fs.promises.writeFile(
+      htmlPath,
+      `<!doctype html><html><head><meta charset="utf-8"><base href="${new URL(`file://${repoRoot}/`).href}"><title>overview</title>
 <style>body{font-family:sans-serif;max-width:1000px;margin:24px auto}img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px}</style></head>
-<body>${body}</body></html>`);
+<body>${body}</body></html>`,
+    );
     const browser = await playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -83,7 +86,18 @@ describe("overview.md renders with its pictures (headless chromium)", function (
       assert.ok(images.length > 0, "overview.md shows at least one picture");
       for (const image of images) assert.ok(image.complete && image.naturalWidth > 0, `${image.src} did not load`);
       const headings = await page.evaluate(() => Array.from(document.querySelectorAll("h2")).map((h) => h.textContent ?? ""));
-      const sections = ["The tasks", "What is supported, and what is not", "What you see", "A complete pipeline", "Long training jobs", "Permissions", "Agent requirements", "Troubleshooting", "Input reference", "Release notes"];
+      const sections = [
+        "The tasks",
+        "What is supported, and what is not",
+        "What you see",
+        "A complete pipeline",
+        "Long training jobs",
+        "Permissions",
+        "Agent requirements",
+        "Troubleshooting",
+        "Input reference",
+        "Release notes",
+      ];
       for (const heading of sections) assert.ok(headings.includes(heading), `section '${heading}'`);
       const tables = await page.evaluate(() => document.querySelectorAll("table").length);
       assert.ok(tables >= 8, "the task, permission, troubleshooting, check and input reference tables render as tables");

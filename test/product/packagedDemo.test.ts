@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runDemo } from "../../scripts/demo";
 import { packageExtension } from "../../scripts/package";
-import { extractZip } from "../harness/zipReader";
+import { extractZip } from "../../devkit/harness/zipReader";
 
 const TASKS = ["DeployToAKSV1", "RegisterModelV1", "SubmitAzureMLPipelineV1", "TriggerADFPipelineV1"];
 
@@ -44,7 +44,10 @@ describe("packaged extension runs the lifecycle demo", function () {
     const lines: string[] = [];
     const result = await runDemo({ taskRoot: unpacked, write: (line) => lines.push(line) });
     assert.equal(result.succeeded, true, lines.join("\n"));
-    assert.deepEqual(result.steps.filter((s) => s.reference !== "script").map((s) => s.result), ["Succeeded", "Succeeded", "Succeeded", "Succeeded"]);
+    assert.deepEqual(
+      result.steps.filter((s) => s.reference !== "script").map((s) => s.result),
+      ["Succeeded", "Succeeded", "Succeeded", "Succeeded"],
+    );
     assert.equal(result.answer?.status, 200);
     assert.ok(Array.isArray(JSON.parse(result.answer?.body ?? "null")), result.answer?.body);
   });

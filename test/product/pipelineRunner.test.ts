@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { runDemo } from "../../scripts/demo";
 import { runPipeline } from "../../scripts/pipelineRunner";
 import { PipelineYamlError, parsePipeline } from "../../scripts/pipelineYaml";
-import { findRepoRoot } from "../../scripts/repoRoot";
-import { startEmulator, type Emulator } from "../emulator";
-import { emulatorConnection } from "../harness/agentRunner";
+import { findRepoRoot } from "../../devkit/repoRoot";
+import { startEmulator, type Emulator } from "../../devkit/emulator";
+import { emulatorConnection } from "../../devkit/harness/agentRunner";
 
 const repoRoot = findRepoRoot(__dirname);
 
@@ -23,7 +23,17 @@ describe("pipeline runner (demo and local runs) as Azure Pipelines does it", fun
 
   it("passes inputs and variables as written: 1.10 stays 1.10, 0x1F stays 0x1F, yes stays yes", () => {
     const definition = parsePipeline(
-      ["variables:", "  version: 1.10", "steps:", "  - task: RegisterModel@1", "    inputs:", "      version: 1.10", "      tags: 0x1F", "      skipIfUnchanged: yes", "      description: 010"].join("\n"),
+      [
+        "variables:",
+        "  version: 1.10",
+        "steps:",
+        "  - task: RegisterModel@1",
+        "    inputs:",
+        "      version: 1.10",
+        "      tags: 0x1F",
+        "      skipIfUnchanged: yes",
+        "      description: 010",
+      ].join("\n"),
     );
     assert.equal(definition.variables["version"], "1.10");
     const step = definition.steps[0];
@@ -33,10 +43,15 @@ describe("pipeline runner (demo and local runs) as Azure Pipelines does it", fun
 
   it("refuses runtime expressions it does not evaluate, and dependencies on a later job", () => {
     const jobs = (variable: string, dependsOn = "a") =>
-      ["jobs:", "  - job: a", "    steps: []", "  - job: b", `    dependsOn: ${dependsOn}`, "    variables:", `      x: ${variable}`, "    steps: []"].join("\n");
+      ["jobs:", "  - job: a", "    steps: []", "  - job: b", `    dependsOn: ${dependsOn}`, "    variables:", `      x: ${variable}`, "    steps: []"].join(
+        "\n",
+      );
     assert.doesNotThrow(() => parsePipeline(jobs("$[ dependencies.a.outputs['s.V'] ]")));
     assert.throws(() => parsePipeline(jobs("$[ dependencies.a.outputs['s.V'] ]", "[]")), /dependencies\.a needs dependsOn: a/);
-    assert.throws(() => parsePipeline(jobs("$[ variables.other ]")), (e: unknown) => e instanceof PipelineYamlError && /evaluates only \$\[ dependencies/.test(e.message));
+    assert.throws(
+      () => parsePipeline(jobs("$[ variables.other ]")),
+      (e: unknown) => e instanceof PipelineYamlError && /evaluates only \$\[ dependencies/.test(e.message),
+    );
     assert.throws(() => parsePipeline(jobs("x").replace("dependsOn: a", "dependsOn: c")), /depends on c, which is not a job written before it/);
   });
 
@@ -61,7 +76,11 @@ describe("pipeline runner (demo and local runs) as Azure Pipelines does it", fun
       const result = await runDemo({ pipelineFile: file, emulator: emu, write: (l) => lines.push(l) });
       const log = lines.join("\n");
       assert.equal(result.succeeded, false, log);
-      assert.deepEqual(result.steps.slice(0, 3).map((s) => s.result), ["Succeeded", "Succeeded", "Failed"], log);
+      assert.deepEqual(
+        result.steps.slice(0, 3).map((s) => s.result),
+        ["Succeeded", "Succeeded", "Failed"],
+        log,
+      );
       assert.match(log, /input jobName: no variable 'JobName', \$\(JobName\) is passed as written/);
       const train = result.steps[1].run!;
       assert.equal(train.variables["JobName"]?.isOutput, true, "the task sets JobName as an output: it exists only as train.JobName");
@@ -70,7 +89,10 @@ describe("pipeline runner (demo and local runs) as Azure Pipelines does it", fun
     it("two jobs: submit without waiting, then wait for the same Azure ML job by name (samples/long-training.yml), one submission", async () => {
       await emu.reset();
       const definition = parsePipeline(await fs.promises.readFile(path.join(repoRoot, "samples", "long-training.yml"), "utf8"));
-      assert.deepEqual(definition.jobs.map((j) => j.name), ["submit", "wait"]);
+      assert.deepEqual(
+        definition.jobs.map((j) => j.name),
+        ["submit", "wait"],
+      );
       const { connection, env } = emulatorConnection(emu, "federated");
       const lines: string[] = [];
       const run = await runPipeline(definition, {

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../devkit/emulator";
 import { ADF, DEPLOY, REGISTER, SUBMIT, type TaskScenario } from "./scenarios";
 import type { World } from "./worlds";
 
@@ -39,7 +39,10 @@ const BAD_FILES: Record<string, string> = {
 export async function writeBadFiles(sources: string, outside: string): Promise<void> {
   await fs.promises.mkdir(path.join(sources, "bad"), { recursive: true });
   for (const [name, content] of Object.entries(BAD_FILES)) await fs.promises.writeFile(path.join(sources, "bad", name), content);
-  await fs.promises.writeFile(path.join(outside, "job.yml"), "type: command\ncommand: echo hi\nenvironment: azureml:AzureML-sklearn-1.5:1\ncompute: azureml:gpu-cluster\n");
+  await fs.promises.writeFile(
+    path.join(outside, "job.yml"),
+    "type: command\ncommand: echo hi\nenvironment: azureml:AzureML-sklearn-1.5:1\ncompute: azureml:gpu-cluster\n",
+  );
   await fs.promises.writeFile(path.join(outside, "model.pkl"), "outside\n");
   await fs.promises.writeFile(path.join(outside, "params.json"), '{"sourceContainer": "raw"}\n');
   await fs.promises.mkdir(path.join(outside, "src"), { recursive: true });
@@ -53,8 +56,18 @@ export const BAD_INPUTS: BadInputCase[] = [
   { scenario: ADF, what: "parameters: malformed JSON", inputs: { parameters: '{"sourceContainer": "raw",' }, mentions: /'parameters'/ },
   { scenario: ADF, what: "parameters: malformed YAML", inputs: { parameters: "sourceContainer: [raw" }, mentions: /'parameters'/ },
   { scenario: ADF, what: "parameters: a list, not a mapping", inputs: { parameters: "- raw\n- prepared" }, mentions: /'parameters'/ },
-  { scenario: ADF, what: "parameters: a parameter the pipeline does not have", inputs: { parameters: "sourceContainer: raw\ncolour: blue" }, mentions: /'parameters'.*colour/s },
-  { scenario: ADF, what: "parameters: a Float parameter given text", inputs: { parameters: "sourceContainer: raw\nsampleFraction: half" }, mentions: /sampleFraction/ },
+  {
+    scenario: ADF,
+    what: "parameters: a parameter the pipeline does not have",
+    inputs: { parameters: "sourceContainer: raw\ncolour: blue" },
+    mentions: /'parameters'.*colour/s,
+  },
+  {
+    scenario: ADF,
+    what: "parameters: a Float parameter given text",
+    inputs: { parameters: "sourceContainer: raw\nsampleFraction: half" },
+    mentions: /sampleFraction/,
+  },
   { scenario: ADF, what: "parameters: a required parameter missing", inputs: { parameters: "outputFolder: x" }, mentions: /sourceContainer/ },
   { scenario: ADF, what: "parameters: a .json file that does not exist", inputs: { parameters: "params/missing.json" }, mentions: /'parameters'/ },
   { scenario: ADF, what: "parameters: a file outside the workspace", inputs: { parameters: "{outside}/params.json" }, mentions: /'parameters'/ },
@@ -76,7 +89,12 @@ export const BAD_INPUTS: BadInputCase[] = [
   { scenario: SUBMIT, what: "jobFile: malformed YAML", inputs: { jobFile: "bad/broken.yml" }, mentions: /jobFile|broken\.yml/ },
   { scenario: SUBMIT, what: "jobFile: a YAML list, not a job", inputs: { jobFile: "bad/list.yml" }, mentions: /jobFile|list\.yml/ },
   { scenario: SUBMIT, what: "jobFile: unknown job type", inputs: { jobFile: "bad/banana.yml" }, mentions: /banana/ },
-  { scenario: SUBMIT, what: "jobFile: a component file that does not exist", inputs: { jobFile: "bad/missing-component.yml" }, mentions: /nope-component\.yml/ },
+  {
+    scenario: SUBMIT,
+    what: "jobFile: a component file that does not exist",
+    inputs: { jobFile: "bad/missing-component.yml" },
+    mentions: /nope-component\.yml/,
+  },
   { scenario: SUBMIT, what: "jobFile: a code folder that does not exist", inputs: { jobFile: "bad/missing-code.yml", jobName: "" }, mentions: /nope/ },
   { scenario: SUBMIT, what: "jobFile: unknown compute", inputs: { jobFile: "bad/unknown-compute.yml" }, mentions: /no-such-cluster/ },
   { scenario: SUBMIT, what: "jobFile: unknown environment", inputs: { jobFile: "bad/unknown-env.yml" }, mentions: /no-such-env/ },
@@ -100,15 +118,41 @@ export const BAD_INPUTS: BadInputCase[] = [
     inputs: { version: "3" },
     mentions: /'version'/,
     seed: (emu, w) =>
-      emu.ml.seedAsset("models", w.model, "3", { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/old/" }, { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace }),
+      emu.ml.seedAsset(
+        "models",
+        w.model,
+        "3",
+        { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/old/" },
+        { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace },
+      ),
   },
   { scenario: REGISTER, what: "modelType: not one of the options", inputs: { modelType: "onnx_model" }, mentions: /modelType/ },
   { scenario: REGISTER, what: "tags: malformed JSON", inputs: { tags: '{"stage":' }, mentions: /'tags'/ },
   { scenario: REGISTER, what: "properties: a nested object", inputs: { properties: '{"a": {"b": 1}}' }, mentions: /'properties'/ },
-  { scenario: REGISTER, what: "jobOutput: outputName missing", inputs: { modelSource: "jobOutput", modelPath: "", jobName: "some_job" }, mentions: /outputName/ },
-  { scenario: REGISTER, what: "jobOutput: outputName breaks the naming rules", inputs: { modelSource: "jobOutput", modelPath: "", jobName: "some_job", outputName: "1bad-name" }, mentions: /outputName|1bad-name/ },
-  { scenario: REGISTER, what: "jobOutput: unknown job", inputs: { modelSource: "jobOutput", modelPath: "", jobName: "no_such_job", outputName: "model" }, mentions: /no_such_job/ },
-  { scenario: REGISTER, what: "mlflow_model: a folder without an MLmodel file", inputs: { modelType: "mlflow_model", modelPath: "deploy/src" }, mentions: /modelPath|MLmodel/ },
+  {
+    scenario: REGISTER,
+    what: "jobOutput: outputName missing",
+    inputs: { modelSource: "jobOutput", modelPath: "", jobName: "some_job" },
+    mentions: /outputName/,
+  },
+  {
+    scenario: REGISTER,
+    what: "jobOutput: outputName breaks the naming rules",
+    inputs: { modelSource: "jobOutput", modelPath: "", jobName: "some_job", outputName: "1bad-name" },
+    mentions: /outputName|1bad-name/,
+  },
+  {
+    scenario: REGISTER,
+    what: "jobOutput: unknown job",
+    inputs: { modelSource: "jobOutput", modelPath: "", jobName: "no_such_job", outputName: "model" },
+    mentions: /no_such_job/,
+  },
+  {
+    scenario: REGISTER,
+    what: "mlflow_model: a folder without an MLmodel file",
+    inputs: { modelType: "mlflow_model", modelPath: "deploy/src" },
+    mentions: /modelPath|MLmodel/,
+  },
   // DeployToAKS
   { scenario: DEPLOY, what: "aksClusterName: breaks the naming rules", inputs: { aksClusterName: "-bad-" }, mentions: /'aksClusterName'/ },
   { scenario: DEPLOY, what: "aksClusterName: unknown cluster", inputs: { aksClusterName: "no-such-aks" }, mentions: /no-such-aks/ },
@@ -116,14 +160,39 @@ export const BAD_INPUTS: BadInputCase[] = [
   { scenario: DEPLOY, what: "instanceCount: 0", inputs: { instanceCount: "0" }, mentions: /instanceCount/ },
   { scenario: DEPLOY, what: "namespace: breaks the Kubernetes naming rules", inputs: { namespace: "Bad_NS" }, mentions: /namespace/ },
   { scenario: DEPLOY, what: "authMode: not one of the options", inputs: { authMode: "password" }, mentions: /authMode/ },
-  { scenario: DEPLOY, what: "timeoutInMinutes (alias of waitTimeoutInMinutes): negative", inputs: { timeoutInMinutes: "-1" }, mentions: /waitTimeoutInMinutes/ },
-  { scenario: DEPLOY, what: "smokeTestFile: not JSON", inputs: { smokeTestFile: "bad/not-json.json" }, mentions: /smokeTestFile|smoke test file .*not-json\.json/ },
+  {
+    scenario: DEPLOY,
+    what: "timeoutInMinutes (alias of waitTimeoutInMinutes): negative",
+    inputs: { timeoutInMinutes: "-1" },
+    mentions: /waitTimeoutInMinutes/,
+  },
+  {
+    scenario: DEPLOY,
+    what: "smokeTestFile: not JSON",
+    inputs: { smokeTestFile: "bad/not-json.json" },
+    mentions: /smokeTestFile|smoke test file .*not-json\.json/,
+  },
   { scenario: DEPLOY, what: "smokeTestFile: does not exist", inputs: { smokeTestFile: "deploy/nope.json" }, mentions: /smokeTestFile/ },
   { scenario: DEPLOY, what: "codePath: does not exist", inputs: { codePath: "deploy/nosrc" }, mentions: /codePath/ },
   { scenario: DEPLOY, what: "codePath: outside the workspace", inputs: { codePath: "{outside}/src" }, mentions: /codePath/ },
-  { scenario: DEPLOY, what: "endpointFile: malformed YAML", inputs: { specSource: "yamlFiles", endpointFile: "bad/endpoint-broken.yml", deploymentFile: "deploy/deployment.yml" }, mentions: /endpointFile|endpoint-broken\.yml/ },
-  { scenario: DEPLOY, what: "deploymentFile: does not exist", inputs: { specSource: "yamlFiles", endpointFile: "deploy/endpoint.yml", deploymentFile: "deploy/nope.yml" }, mentions: /deploymentFile/ },
-  { scenario: DEPLOY, what: "endpointName: breaks the naming rules", inputs: { endpointName: "Endpoint_With_Underscore" }, mentions: /endpointName|Endpoint_With_Underscore/ },
+  {
+    scenario: DEPLOY,
+    what: "endpointFile: malformed YAML",
+    inputs: { specSource: "yamlFiles", endpointFile: "bad/endpoint-broken.yml", deploymentFile: "deploy/deployment.yml" },
+    mentions: /endpointFile|endpoint-broken\.yml/,
+  },
+  {
+    scenario: DEPLOY,
+    what: "deploymentFile: does not exist",
+    inputs: { specSource: "yamlFiles", endpointFile: "deploy/endpoint.yml", deploymentFile: "deploy/nope.yml" },
+    mentions: /deploymentFile/,
+  },
+  {
+    scenario: DEPLOY,
+    what: "endpointName: breaks the naming rules",
+    inputs: { endpointName: "Endpoint_With_Underscore" },
+    mentions: /endpointName|Endpoint_With_Underscore/,
+  },
   { scenario: DEPLOY, what: "model: unknown model", inputs: { model: "no_such_model:1" }, mentions: /no_such_model/ },
   { scenario: DEPLOY, what: "model: unknown version", inputs: { model: "best_model:99" }, mentions: /best_model.*99|'model'/ },
   { scenario: DEPLOY, what: "environment: unknown environment", inputs: { environment: "azureml:no-such-env:1" }, mentions: /no-such-env/ },

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Emulator, LoggedRequest } from "../emulator";
-import type { AgentRunResult } from "../harness/agentRunner";
+import type { Emulator, LoggedRequest } from "../../devkit/emulator";
+import type { AgentRunResult } from "../../devkit/harness/agentRunner";
 import { BAD_INPUTS, writeBadFiles, type BadInputCase } from "./badInputCases";
 import { BAD_INPUT_BUGS } from "./knownBugs";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
@@ -36,7 +36,7 @@ describe("Reliability: bad input catalogue", function () {
   let outside: string;
   const runs = new Map<BadInputCase, { w: World; r: Promise<AgentRunResult> }>();
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ timeScale: 100 });
     emu = running.emu;
     await emu.reset();
@@ -49,13 +49,15 @@ describe("Reliability: bad input catalogue", function () {
       const w = worlds[i];
       c.seed?.(emu, w);
       const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, v.replace("{outside}", outside)]));
-      const r = new Promise<void>((res) => setTimeout(res, i * STAGGER_MS)).then(() => runScenario(emu, c.scenario, w, { sources, inputs, timeoutInMs: 90_000 }));
+      const r = new Promise<void>((res) => setTimeout(res, i * STAGGER_MS)).then(() =>
+        runScenario(emu, c.scenario, w, { sources, inputs, timeoutInMs: 90_000 }),
+      );
       r.catch(() => undefined);
       runs.set(c, { w, r });
     });
   });
 
-  after(async function () {
+  after(async () => {
     await Promise.all([...runs.values()].map((x) => x.r.catch(() => undefined)));
     await running?.stop();
     for (const dir of [sources, outside]) if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
@@ -67,7 +69,10 @@ describe("Reliability: bad input catalogue", function () {
   });
 
   it("lists known bugs only for cases of the catalogue", () => {
-    assert.deepEqual(Object.keys(BAD_INPUT_BUGS).filter((what) => !BAD_INPUTS.some((c) => c.what === what)), []);
+    assert.deepEqual(
+      Object.keys(BAD_INPUT_BUGS).filter((what) => !BAD_INPUTS.some((c) => c.what === what)),
+      [],
+    );
   });
 
   for (const c of BAD_INPUTS) {
@@ -83,12 +88,19 @@ describe("Reliability: bad input catalogue", function () {
       assert.match(r.resultMessage ?? "", c.mentions, describeRun(r));
       assert.doesNotMatch(r.resultMessage ?? "", /Unexpected error/, "a bad input is an InputError, not an unexpected one");
       const mine = changes(emu, emu.requests.all()).filter((e) => belongsTo(e, w));
-      assert.deepEqual(mine.map((e) => `${e.method} ${e.path} → ${e.status}`), [], `changes made before failing:\n${describeRun(r)}`);
+      assert.deepEqual(
+        mine.map((e) => `${e.method} ${e.path} → ${e.status}`),
+        [],
+        `changes made before failing:\n${describeRun(r)}`,
+      );
     });
   }
 
   it("no case changed anything anywhere (sign-in requests excepted)", async () => {
     await Promise.all([...runs.values()].map((x) => x.r));
-    assert.deepEqual(changes(emu, emu.requests.all()).map((e) => `${e.method} ${e.path} → ${e.status}`), []);
+    assert.deepEqual(
+      changes(emu, emu.requests.all()).map((e) => `${e.method} ${e.path} → ${e.status}`),
+      [],
+    );
   });
 });

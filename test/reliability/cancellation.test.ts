@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
-import type { AgentRunResult } from "../harness/agentRunner";
+import type { Emulator } from "../../devkit/emulator";
+import type { AgentRunResult } from "../../devkit/harness/agentRunner";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
 import { markRequest, type RequestMark } from "./requestWatch";
 import { describeRun, runScenario } from "./scenarioRun";
@@ -104,7 +104,7 @@ describe("Reliability: cancellation (SIGINT / SIGTERM while waiting)", function 
   let sources: string;
   const outcomes = new Map<string, Promise<Outcome>>();
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ timeScale: 50 });
     emu = running.emu;
     await emu.reset();
@@ -121,14 +121,15 @@ describe("Reliability: cancellation (SIGINT / SIGTERM while waiting)", function 
     });
   });
 
-  after(async function () {
+  after(async () => {
     await Promise.all([...outcomes.values()].map((p) => p.catch(() => undefined)));
     await running?.stop();
     if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
   });
 
   for (const c of cases) {
-    const remote = c.cancelOnStop === undefined ? "the deployment is left to Azure" : c.cancelOnStop ? "the remote run is cancelled" : "the remote run keeps running";
+    const remote =
+      c.cancelOnStop === undefined ? "the deployment is left to Azure" : c.cancelOnStop ? "the remote run is cancelled" : "the remote run keeps running";
     it(`${c.title} → Cancelled within ${EXIT_WITHIN_MS / 1000} s, ${remote}`, async () => {
       const o = await outcomes.get(c.title)!;
       const { r, world: w } = o;
@@ -159,7 +160,11 @@ describe("Reliability: cancellation (SIGINT / SIGTERM while waiting)", function 
           assert.equal(job?.status, "Running");
         }
       } else {
-        assert.deepEqual(mutations.filter((e) => e.method === "DELETE").map((e) => e.path), [], "nothing deleted");
+        assert.deepEqual(
+          mutations.filter((e) => e.method === "DELETE").map((e) => e.path),
+          [],
+          "nothing deleted",
+        );
         const d = emu.ml.endpoint(w.endpoint)?.deployments.find((x) => x.name === "blue");
         assert.ok(d && d.provisioningState !== "Failed", `deployment is ${d?.provisioningState}`);
       }

@@ -8,13 +8,12 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../devkit/emulator";
 import { buildAuthCells, buildCells, runCell, type Cell, type CellOutcome } from "./matrix";
 import { KNOWN_BUGS } from "./knownBugs";
 import { printCoverage } from "./matrixReport";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
 import { makeSources, seedWorld } from "./worlds";
-
 
 /** Spacing of run starts, so 60 processes do not all load their bundles at the same instant. */
 const STAGGER_MS = 150;
@@ -32,7 +31,7 @@ describe("Reliability: fault matrix", function () {
   let emu: Emulator;
   let sources: string;
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ timeScale: 100 });
     emu = running.emu;
     await emu.reset();
@@ -55,16 +54,23 @@ describe("Reliability: fault matrix", function () {
     }
   });
 
-  after(async function () {
+  after(async () => {
     const settled = await Promise.all([...outcomes.values()].map((p) => p.catch(() => undefined)));
-    printCoverage(cells, settled.filter((o): o is CellOutcome => o !== undefined), KNOWN_BUGS);
+    printCoverage(
+      cells,
+      settled.filter((o): o is CellOutcome => o !== undefined),
+      KNOWN_BUGS,
+    );
     await running?.stop();
     if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
   });
 
   it("lists known bugs only for cells of the matrix", () => {
     const ids = new Set(cells.map((c) => c.id));
-    assert.deepEqual(Object.keys(KNOWN_BUGS).filter((id) => !ids.has(id)), []);
+    assert.deepEqual(
+      Object.keys(KNOWN_BUGS).filter((id) => !ids.has(id)),
+      [],
+    );
   });
 
   for (const cell of cells) {
@@ -73,9 +79,13 @@ describe("Reliability: fault matrix", function () {
       it.skip(`${title} (${KNOWN_BUGS[cell.id]})`, () => undefined);
       continue;
     }
-    it(title, async function () {
+    it(title, async () => {
       const o = await outcomes.get(cell.id)!;
-      assert.deepEqual(o.problems, [], `${cell.id}:\n${o.problems.join("\n")}\n${o.r ? `result ${o.r.result}: ${o.r.resultMessage}\n${o.r.stdout.slice(-3000)}` : o.error?.message}`);
+      assert.deepEqual(
+        o.problems,
+        [],
+        `${cell.id}:\n${o.problems.join("\n")}\n${o.r ? `result ${o.r.result}: ${o.r.resultMessage}\n${o.r.stdout.slice(-3000)}` : o.error?.message}`,
+      );
     });
   }
 });

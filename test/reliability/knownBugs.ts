@@ -5,13 +5,10 @@
  */
 
 /** Fault-matrix cells (by cell id): not run, pending, and "bug" in the printed coverage table. */
-export const KNOWN_BUGS: Record<string, string> = {
-};
+export const KNOWN_BUGS: Record<string, string> = {};
 
 /** Bad-input cases (by `what` in badInputCases.ts): not run, pending. */
-export const BAD_INPUT_BUGS: Record<string, string> = {
-};
+export const BAD_INPUT_BUGS: Record<string, string> = {};
 
 /** No-duplicates cases (by test title prefix): not run, pending. */
-export const DUPLICATE_BUGS: Record<string, string> = {
-};
+export const DUPLICATE_BUGS: Record<string, string> = {};

@@ -13,8 +13,8 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
-import type { AgentRunResult, ConnectionScheme } from "../harness/agentRunner";
+import type { Emulator } from "../../devkit/emulator";
+import type { AgentRunResult, ConnectionScheme } from "../../devkit/harness/agentRunner";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
 import { describeRun, runScenario } from "./scenarioRun";
 import { ADF, DEPLOY, SUBMIT, type TaskScenario } from "./scenarios";
@@ -35,7 +35,7 @@ describe("Reliability: runs longer than the token lifetime", function () {
   const runs = new Map<string, Promise<AgentRunResult>>();
   const key = (s: TaskScenario, scheme: ConnectionScheme) => `${s.label}/${scheme}`;
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS, timeScale: TIME_SCALE });
     emu = running.emu;
     await emu.reset();
@@ -57,7 +57,7 @@ describe("Reliability: runs longer than the token lifetime", function () {
     }
   });
 
-  after(async function () {
+  after(async () => {
     await Promise.all([...runs.values()].map((p) => p.catch(() => undefined)));
     await running?.stop();
     if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
@@ -76,18 +76,28 @@ describe("Reliability: runs longer than the token lifetime", function () {
   it("no request was refused for an expired token, and every scheme renewed its tokens", async () => {
     await Promise.all(runs.values());
     const expired = emu.requests.all().filter((e) => e.status === 401);
-    assert.deepEqual(expired.map((e) => `${e.method} ${e.path}`), []);
+    assert.deepEqual(
+      expired.map((e) => `${e.method} ${e.path}`),
+      [],
+    );
     const runsPerScheme = TASKS.length;
-    const tokenRequests = (clientId: string) => emu.requests.filter("POST", /\/oauth2\/v2\.0\/token$/).filter((e) => e.status === 200 && (e.body as { client_id?: string } | undefined)?.client_id === clientId).length;
+    const tokenRequests = (clientId: string) =>
+      emu.requests
+        .filter("POST", /\/oauth2\/v2\.0\/token$/)
+        .filter((e) => e.status === 200 && (e.body as { client_id?: string } | undefined)?.client_id === clientId).length;
     const ids = emu.identities;
     const counts: Record<ConnectionScheme, number> = {
       secret: tokenRequests(ids.secret.clientId),
       certificate: tokenRequests(ids.certificate.clientId),
       federated: tokenRequests(ids.federated.clientId),
-      managedIdentity: emu.requests.filter("GET", new RegExp(`^${new URL(ids.managedIdentity.identityEndpoint).pathname}$`)).filter((e) => e.status === 200).length,
+      managedIdentity: emu.requests.filter("GET", new RegExp(`^${new URL(ids.managedIdentity.identityEndpoint).pathname}$`)).filter((e) => e.status === 200)
+        .length,
     };
     for (const scheme of SCHEMES) {
-      assert.ok(counts[scheme] >= 2 * runsPerScheme, `${scheme}: ${counts[scheme]} tokens issued for ${runsPerScheme} runs of 20 s with ${TOKEN_LIFETIME_SECONDS} s tokens (expected at least 2 per run)`);
+      assert.ok(
+        counts[scheme] >= 2 * runsPerScheme,
+        `${scheme}: ${counts[scheme]} tokens issued for ${runsPerScheme} runs of 20 s with ${TOKEN_LIFETIME_SECONDS} s tokens (expected at least 2 per run)`,
+      );
     }
     const oidc = emu.requests.filter("POST", new RegExp(`^${new URL(emu.devops.oidcRequestUri).pathname}$`)).filter((e) => e.status === 200).length;
     assert.ok(oidc >= 2 * runsPerScheme, `${oidc} OIDC tokens fetched for ${runsPerScheme} federated runs (expected at least 2 per run)`);

@@ -10,7 +10,7 @@
  */
 import * as http from "node:http";
 import * as net from "node:net";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../devkit/emulator";
 import { matches, onRequest, type RequestMatch } from "./requestWatch";
 
 export interface LossyProxy {

@@ -8,11 +8,11 @@
  * fault is checked to have been delivered); calls marked `solo` get a run of their own. Every
  * run has its own world, so all runs of the matrix go at once.
  */
-import type { Emulator, FaultSpec } from "../emulator";
-import type { AgentRunResult } from "../harness/agentRunner";
+import type { Emulator, FaultSpec } from "../../devkit/emulator";
+import type { AgentRunResult } from "../../devkit/harness/agentRunner";
 import { armFault, matches, type ArmedFault, type RequestMatch } from "./requestWatch";
 import { runScenario } from "./scenarioRun";
-import type { ConnectionScheme } from "../harness/agentRunner";
+import type { ConnectionScheme } from "../../devkit/harness/agentRunner";
 import { ADF, AUTH_ROUTES, SCENARIOS, type AuthRoute, type RouteSpec, type TaskScenario } from "./scenarios";
 import type { World } from "./worlds";
 
@@ -57,21 +57,53 @@ export function buildCells(scenarios: readonly TaskScenario[] = SCENARIOS): Cell
   for (const s of scenarios) {
     for (const kind of TRANSIENT_KINDS) {
       const combined = s.routes.filter((r) => !r.solo);
-      cells.push({ id: `${s.label} · ${kind} ×${TRANSIENT_COUNT} on ${combined.length} calls`, scenario: s, kind, routes: combined, expect: "success", timeoutInMs: 120_000 });
+      cells.push({
+        id: `${s.label} · ${kind} ×${TRANSIENT_COUNT} on ${combined.length} calls`,
+        scenario: s,
+        kind,
+        routes: combined,
+        expect: "success",
+        timeoutInMs: 120_000,
+      });
       for (const r of s.routes.filter((x) => x.solo)) {
         const reason = r.transientFails?.[kind];
-        cells.push({ id: `${s.label} · ${kind} ×${TRANSIENT_COUNT} on ${r.name}`, scenario: s, kind, routes: [r], expect: reason ? "failure" : "success", ...(reason ? { reason } : {}), timeoutInMs: 120_000 });
+        cells.push({
+          id: `${s.label} · ${kind} ×${TRANSIENT_COUNT} on ${r.name}`,
+          scenario: s,
+          kind,
+          routes: [r],
+          expect: reason ? "failure" : "success",
+          ...(reason ? { reason } : {}),
+          timeoutInMs: 120_000,
+        });
       }
     }
     for (const r of s.routes) {
       const inputs = PERSISTENT_INPUTS[`${s.label}/${r.name}`];
       const expect = r.reportOnly ? "success" : "failure";
-      cells.push({ id: `${s.label} · persistent 500 on ${r.name}`, scenario: s, kind: "persistent 500", routes: [r], expect, ...(r.reportOnly ? { reason: r.reportOnly } : {}), ...(inputs ? { inputs } : {}), timeoutInMs: 200_000 });
+      cells.push({
+        id: `${s.label} · persistent 500 on ${r.name}`,
+        scenario: s,
+        kind: "persistent 500",
+        routes: [r],
+        expect,
+        ...(r.reportOnly ? { reason: r.reportOnly } : {}),
+        ...(inputs ? { inputs } : {}),
+        timeoutInMs: 200_000,
+      });
     }
     const stalled = s.routes.find((r) => r.loop);
     if (stalled) {
       const minutes = STALL_TIMEOUT_IN_MINUTES[s.label] ?? "0.25";
-      cells.push({ id: `${s.label} · 30 s stall of ${stalled.name}, timeoutInMinutes ${minutes}`, scenario: s, kind: "stall 30 s", routes: [stalled], expect: "failure", inputs: { timeoutInMinutes: minutes }, timeoutInMs: 90_000 });
+      cells.push({
+        id: `${s.label} · 30 s stall of ${stalled.name}, timeoutInMinutes ${minutes}`,
+        scenario: s,
+        kind: "stall 30 s",
+        routes: [stalled],
+        expect: "failure",
+        inputs: { timeoutInMinutes: minutes },
+        timeoutInMs: 90_000,
+      });
     }
   }
   return cells;
@@ -84,11 +116,29 @@ export function buildAuthCells(routes: readonly AuthRoute[] = AUTH_ROUTES): Cell
   for (const kind of TRANSIENT_KINDS) {
     for (const scheme of schemes) {
       const group = routes.filter((r) => r.scheme === scheme);
-      cells.push({ id: `sign-in (${scheme}) · ${kind} ×${TRANSIENT_COUNT} on ${group.map((r) => r.name).join(" + ")}`, scenario: ADF, kind, routes: group, expect: "success", timeoutInMs: 120_000, scheme, lane: group[0].lane });
+      cells.push({
+        id: `sign-in (${scheme}) · ${kind} ×${TRANSIENT_COUNT} on ${group.map((r) => r.name).join(" + ")}`,
+        scenario: ADF,
+        kind,
+        routes: group,
+        expect: "success",
+        timeoutInMs: 120_000,
+        scheme,
+        lane: group[0].lane,
+      });
     }
   }
   for (const r of routes) {
-    cells.push({ id: `sign-in (${r.scheme}) · persistent 500 on ${r.name}`, scenario: ADF, kind: "persistent 500", routes: [r], expect: "failure", timeoutInMs: 200_000, scheme: r.scheme, lane: r.lane });
+    cells.push({
+      id: `sign-in (${r.scheme}) · persistent 500 on ${r.name}`,
+      scenario: ADF,
+      kind: "persistent 500",
+      routes: [r],
+      expect: "failure",
+      timeoutInMs: 200_000,
+      scheme: r.scheme,
+      lane: r.lane,
+    });
   }
   return cells;
 }
@@ -181,7 +231,8 @@ export function judgeCell(emu: Emulator, o: Omit<CellOutcome, "problems">): stri
     const names = cell.routes[0].names ?? cell.scenario.names(w);
     if (!names.test(message)) problems.push(`the failure message names none of the run's resources: '${message}'`);
     // The call kept failing: blaming timeoutInMinutes sends the user after the wrong cause.
-    if (TIMED_OUT.test(message) && !/500|InternalServerError|server error/i.test(message)) problems.push(`the failure is reported as a timeout, without the failing call: '${message}'`);
+    if (TIMED_OUT.test(message) && !/500|InternalServerError|server error/i.test(message))
+      problems.push(`the failure is reported as a timeout, without the failing call: '${message}'`);
   }
   return problems;
 }
@@ -197,7 +248,12 @@ export async function runCell(emu: Emulator, cell: Cell, w: World, sources: stri
   let r: AgentRunResult | undefined;
   let error: Error | undefined;
   try {
-    r = await runScenario(emu, cell.scenario, w, { sources, inputs: cell.inputs, timeoutInMs: cell.timeoutInMs, ...(cell.scheme ? { scheme: cell.scheme } : {}) });
+    r = await runScenario(emu, cell.scenario, w, {
+      sources,
+      inputs: cell.inputs,
+      timeoutInMs: cell.timeoutInMs,
+      ...(cell.scheme ? { scheme: cell.scheme } : {}),
+    });
   } catch (e) {
     error = e as Error;
   } finally {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
-import type { AgentRunResult } from "../harness/agentRunner";
+import type { Emulator } from "../../devkit/emulator";
+import type { AgentRunResult } from "../../devkit/harness/agentRunner";
 import { DUPLICATE_BUGS } from "./knownBugs";
 import { startLossyProxy } from "./lossyProxy";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
@@ -32,7 +32,13 @@ function stepVariables(buildId: string, attempt: number): Record<string, string>
 }
 
 /** Runs `scenario` in `w` with the answer to the first successful `drop` request cut by a proxy. */
-async function runWithLostAnswer(emu: Emulator, scenario: TaskScenario, w: World, drop: RequestMatch, options: ScenarioRunOptions): Promise<{ r: AgentRunResult; dropped: number }> {
+async function runWithLostAnswer(
+  emu: Emulator,
+  scenario: TaskScenario,
+  w: World,
+  drop: RequestMatch,
+  options: ScenarioRunOptions,
+): Promise<{ r: AgentRunResult; dropped: number }> {
   const proxy = await startLossyProxy(emu, drop);
   try {
     const r = await runScenario(emu, scenario, w, { ...options, variables: { ...options.variables, "Agent.ProxyUrl": proxy.url } });
@@ -66,7 +72,7 @@ describe("Reliability: no duplicates", function () {
   };
   const result = <T>(name: string) => launched.get(name) as Promise<T>;
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ timeScale: 50 });
     emu = running.emu;
     await emu.reset();
@@ -85,22 +91,46 @@ describe("Reliability: no duplicates", function () {
     });
     launch("submit retry", async () => {
       const inputs = { jobName: "", cancelOnStop: "false" };
-      const first = await runScenario(emu, SUBMIT, submitRetry, { sources, inputs, variables: stepVariables("901", 1), interrupt: { signal: "SIGTERM", when: /: Running/ } });
+      const first = await runScenario(emu, SUBMIT, submitRetry, {
+        sources,
+        inputs,
+        variables: stepVariables("901", 1),
+        interrupt: { signal: "SIGTERM", when: /: Running/ },
+      });
       const second = await runScenario(emu, SUBMIT, submitRetry, { sources, inputs, variables: stepVariables("901", 2) });
       return { first, second };
     });
     launch("submit lost", () =>
-      runWithLostAnswer(emu, SUBMIT, submitLost, { method: "PUT", path: new RegExp(`^${esc(submitLost.workspacePath)}/jobs/${esc(submitLost.job)}$`) }, { sources }),
+      runWithLostAnswer(
+        emu,
+        SUBMIT,
+        submitLost,
+        { method: "PUT", path: new RegExp(`^${esc(submitLost.workspacePath)}/jobs/${esc(submitLost.job)}$`) },
+        { sources },
+      ),
     );
-    if (!bug("RegisterModel: the version PUT answer is lost")) launch("register lost", () =>
-      runWithLostAnswer(emu, REGISTER, registerLost, { method: "PUT", path: new RegExp(`^${esc(registerLost.workspacePath)}/models/${esc(registerLost.model)}/versions/[^/]+$`) }, { sources }),
-    );
+    if (!bug("RegisterModel: the version PUT answer is lost"))
+      launch("register lost", () =>
+        runWithLostAnswer(
+          emu,
+          REGISTER,
+          registerLost,
+          { method: "PUT", path: new RegExp(`^${esc(registerLost.workspacePath)}/models/${esc(registerLost.model)}/versions/[^/]+$`) },
+          { sources },
+        ),
+      );
     launch("deploy lost", () =>
-      runWithLostAnswer(emu, DEPLOY, deployLost, { method: "PUT", path: new RegExp(`^${esc(deployLost.workspacePath)}/onlineEndpoints/${esc(deployLost.endpoint)}/deployments/blue$`) }, { sources }),
+      runWithLostAnswer(
+        emu,
+        DEPLOY,
+        deployLost,
+        { method: "PUT", path: new RegExp(`^${esc(deployLost.workspacePath)}/onlineEndpoints/${esc(deployLost.endpoint)}/deployments/blue$`) },
+        { sources },
+      ),
     );
   });
 
-  after(async function () {
+  after(async () => {
     await Promise.all([...launched.values()].map((p) => p.catch(() => undefined)));
     await running?.stop();
     if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
@@ -144,7 +174,10 @@ describe("Reliability: no duplicates", function () {
     assert.match(second.stdout, new RegExp(`Job '${jobName}' already exists`));
     const ref = { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace };
     const topLevel = emu.ml.jobs(ref).filter((j) => !j.parentJobName);
-    assert.deepEqual(topLevel.map((j) => j.name), [jobName]);
+    assert.deepEqual(
+      topLevel.map((j) => j.name),
+      [jobName],
+    );
     assert.equal(topLevel[0].status, "Completed");
     assert.equal(emu.requests.filter("PUT", new RegExp(`^${esc(w.workspacePath)}/jobs/${esc(jobName!)}$`)).length, 1, "one PUT of the job");
   });
@@ -155,20 +188,29 @@ describe("Reliability: no duplicates", function () {
     assert.equal(dropped, 1, "the proxy cut the PUT answer");
     assert.equal(r.result, "Succeeded", describeRun(r));
     const ref = { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace };
-    assert.deepEqual(emu.ml.jobs(ref).filter((j) => !j.parentJobName).map((j) => j.name), [w.job]);
+    assert.deepEqual(
+      emu.ml
+        .jobs(ref)
+        .filter((j) => !j.parentJobName)
+        .map((j) => j.name),
+      [w.job],
+    );
     assert.equal(emu.ml.job(w.job, ref)?.status, "Completed");
   });
 
   // BUG: see knownBugs.ts DUPLICATE_BUGS — a lost PUT answer registers the model twice (versions 1 and 2).
-  (bug("RegisterModel: the version PUT answer is lost") ? it.skip : it)("RegisterModel: the version PUT answer is lost → one model version (the task recognises its own registration)", async () => {
-    const w = worlds[4];
-    const { r, dropped } = await result<{ r: AgentRunResult; dropped: number }>("register lost");
-    assert.equal(dropped, 1, "the proxy cut the PUT answer");
-    const created = successfulPuts(emu, new RegExp(`^${esc(w.workspacePath)}/models/${esc(w.model)}/versions/[^/]+$`));
-    assert.equal(created, 1, `${created} versions registered for one model\n${describeRun(r)}`);
-    assert.equal(r.result, "Succeeded", describeRun(r));
-    assert.equal(r.variables["ModelVersion"]?.value, "1");
-  });
+  (bug("RegisterModel: the version PUT answer is lost") ? it.skip : it)(
+    "RegisterModel: the version PUT answer is lost → one model version (the task recognises its own registration)",
+    async () => {
+      const w = worlds[4];
+      const { r, dropped } = await result<{ r: AgentRunResult; dropped: number }>("register lost");
+      assert.equal(dropped, 1, "the proxy cut the PUT answer");
+      const created = successfulPuts(emu, new RegExp(`^${esc(w.workspacePath)}/models/${esc(w.model)}/versions/[^/]+$`));
+      assert.equal(created, 1, `${created} versions registered for one model\n${describeRun(r)}`);
+      assert.equal(r.result, "Succeeded", describeRun(r));
+      assert.equal(r.variables["ModelVersion"]?.value, "1");
+    },
+  );
 
   it("DeployToAKS: the deployment PUT answer is lost → one deployment, deployed and given the traffic", async () => {
     const w = worlds[5];
@@ -176,7 +218,10 @@ describe("Reliability: no duplicates", function () {
     assert.equal(dropped, 1, "the proxy cut the PUT answer");
     assert.equal(r.result, "Succeeded", describeRun(r));
     const e = emu.ml.endpoint(w.endpoint);
-    assert.deepEqual(e?.deployments.map((d) => [d.name, d.provisioningState]), [["blue", "Succeeded"]]);
+    assert.deepEqual(
+      e?.deployments.map((d) => [d.name, d.provisioningState]),
+      [["blue", "Succeeded"]],
+    );
     assert.deepEqual(e?.traffic, { blue: 100 });
   });
 });

@@ -3,7 +3,7 @@
  * every secret it knows with the harness's secret scan, so any task run in these files fails
  * when its output shows one.
  */
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../devkit/emulator";
 
 export interface ReliabilityEmulator {
   emu: Emulator;

@@ -4,8 +4,8 @@
  * written to the socket). A fault armed by a trigger therefore reaches the very next matching
  * request, and the time a task reached a state (its first status poll) is known exactly.
  */
-import type { Emulator, FaultSpec, LoggedRequest } from "../emulator";
-import type { ActiveFault } from "../emulator/faults";
+import type { Emulator, FaultSpec, LoggedRequest } from "../../devkit/emulator";
+import type { ActiveFault } from "../../devkit/emulator/faults";
 
 export interface RequestMatch {
   method?: string;

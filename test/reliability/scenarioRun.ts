@@ -1,6 +1,6 @@
 /** Runs a scenario's task in a world, as the agent runs it, against the emulator. */
-import type { Emulator } from "../emulator";
-import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult, type ConnectionScheme } from "../harness/agentRunner";
+import type { Emulator } from "../../devkit/emulator";
+import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult, type ConnectionScheme } from "../../devkit/harness/agentRunner";
 import type { TaskScenario } from "./scenarios";
 import type { World } from "./worlds";
 

@@ -5,8 +5,8 @@
  * the emulator afterwards. The fault matrix, duplicates, long-wait, cancellation and secrets
  * tests are generated from this table.
  */
-import type { Emulator } from "../emulator";
-import type { AgentRunResult, ConnectionScheme } from "../harness/agentRunner";
+import type { Emulator } from "../../devkit/emulator";
+import type { AgentRunResult, ConnectionScheme } from "../../devkit/harness/agentRunner";
 import type { RequestMatch } from "./requestWatch";
 import { esc, type World } from "./worlds";
 
@@ -129,7 +129,12 @@ export const SUBMIT: TaskScenario = {
     },
     // The workspace discovery document is one URL for every workspace of a region, so the matrix's
     // concurrent cells cannot each own its faults: test/tasks/submitPipeline/realAzure.test.ts covers it.
-    { name: "run history children (step status poll)", method: "GET", path: (w) => new RegExp(`^/history/v1\\.0${esc(w.workspacePath)}/runs/${esc(w.job)}/children$`), loop: true },
+    {
+      name: "run history children (step status poll)",
+      method: "GET",
+      path: (w) => new RegExp(`^/history/v1\\.0${esc(w.workspacePath)}/runs/${esc(w.job)}/children$`),
+      loop: true,
+    },
     {
       name: "MLflow runs/get (job and step metrics)",
       method: "GET",
@@ -206,7 +211,11 @@ export const DEPLOY: TaskScenario = {
     { name: "onlineEndpoints get", method: "GET", path: (w) => new RegExp(`^${esc(w.workspacePath)}/onlineEndpoints/${esc(w.endpoint)}$`) },
     { name: "onlineEndpoints createOrUpdate", method: "PUT", path: (w) => new RegExp(`^${esc(w.workspacePath)}/onlineEndpoints/${esc(w.endpoint)}$`) },
     { name: "onlineDeployments get", method: "GET", path: (w) => new RegExp(`^${esc(w.workspacePath)}/onlineEndpoints/${esc(w.endpoint)}/deployments/blue$`) },
-    { name: "onlineDeployments createOrUpdate", method: "PUT", path: (w) => new RegExp(`^${esc(w.workspacePath)}/onlineEndpoints/${esc(w.endpoint)}/deployments/blue$`) },
+    {
+      name: "onlineDeployments createOrUpdate",
+      method: "PUT",
+      path: (w) => new RegExp(`^${esc(w.workspacePath)}/onlineEndpoints/${esc(w.endpoint)}/deployments/blue$`),
+    },
     {
       name: "operation status get (deployment LRO poll)",
       method: "GET",
@@ -229,7 +238,8 @@ export const DEPLOY: TaskScenario = {
     if (JSON.stringify(e.traffic) !== JSON.stringify({ blue: 100 })) problems.push(`traffic ${JSON.stringify(e.traffic)}`);
     const d = e.deployments.find((x) => x.name === "blue");
     if (d?.provisioningState !== "Succeeded") problems.push(`deployment blue is ${d?.provisioningState ?? "missing"}`);
-    if (r.variables["EndpointKey"]?.isSecret !== true || r.variables["EndpointKey"]?.value !== e.primaryKey) problems.push("EndpointKey is not the endpoint's key as a secret output");
+    if (r.variables["EndpointKey"]?.isSecret !== true || r.variables["EndpointKey"]?.value !== e.primaryKey)
+      problems.push("EndpointKey is not the endpoint's key as a secret output");
     return problems;
   },
   names: (w) => new RegExp(`${esc(w.workspace)}|${esc(w.cluster)}|${esc(w.compute)}|${esc(w.endpoint)}|'blue'|best_model|workspaceblobstore|scor`),

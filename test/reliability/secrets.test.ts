@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
-import type { AgentRunResult, ConnectionScheme } from "../harness/agentRunner";
-import { leakedSecrets } from "../harness/secretScan";
-import { DEFAULT_PIPELINE_SPEC } from "../emulator/arm/datafactory";
+import type { Emulator } from "../../devkit/emulator";
+import type { AgentRunResult, ConnectionScheme } from "../../devkit/harness/agentRunner";
+import { leakedSecrets } from "../../devkit/harness/secretScan";
+import { DEFAULT_PIPELINE_SPEC } from "../../devkit/emulator/arm/datafactory";
 import { startReliabilityEmulator, type ReliabilityEmulator } from "./reliabilityEmulator";
 import { describeRun, runScenario } from "./scenarioRun";
 import { ADF, DEPLOY, REGISTER, SCENARIOS, SUBMIT, type TaskScenario } from "./scenarios";
@@ -32,8 +32,16 @@ interface SecretRun {
 }
 
 const RUNS: SecretRun[] = [
-  ...SCENARIOS.flatMap((scenario) => SCHEMES.map((scheme): SecretRun => ({ title: `${scenario.label} with ${scheme}`, scenario, scheme, expect: "Succeeded" }))),
-  { title: "DeployToAKS with an aml_token endpoint (the token is the output)", scenario: DEPLOY, scheme: "federated", inputs: { authMode: "aml_token" }, expect: "Succeeded" },
+  ...SCENARIOS.flatMap((scenario) =>
+    SCHEMES.map((scheme): SecretRun => ({ title: `${scenario.label} with ${scheme}`, scenario, scheme, expect: "Succeeded" })),
+  ),
+  {
+    title: "DeployToAKS with an aml_token endpoint (the token is the output)",
+    scenario: DEPLOY,
+    scheme: "federated",
+    inputs: { authMode: "aml_token" },
+    expect: "Succeeded",
+  },
   {
     title: "TriggerADFPipeline whose run fails (error path)",
     scenario: ADF,
@@ -60,7 +68,21 @@ const RUNS: SecretRun[] = [
     expect: "Failed",
     arrange: (emu, w) => emu.ml.setScoringRule(w.endpoint, { kind: "error", status: 500, message: "model file is corrupt" }),
   },
-  { title: "RegisterModel refusing an existing version (error path)", scenario: REGISTER, scheme: "federated", inputs: { version: "1" }, expect: "Failed", arrange: (emu, w) => emu.ml.seedAsset("models", w.model, "1", { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/old/" }, { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace }) },
+  {
+    title: "RegisterModel refusing an existing version (error path)",
+    scenario: REGISTER,
+    scheme: "federated",
+    inputs: { version: "1" },
+    expect: "Failed",
+    arrange: (emu, w) =>
+      emu.ml.seedAsset(
+        "models",
+        w.model,
+        "1",
+        { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/old/" },
+        { subscriptionId: emu.subscriptionId, resourceGroupName: w.resourceGroupName, workspaceName: w.workspace },
+      ),
+  },
 ];
 
 describe("Reliability: no secret in any output (System.Debug=true, every scheme)", function () {
@@ -70,7 +92,7 @@ describe("Reliability: no secret in any output (System.Debug=true, every scheme)
   let sources: string;
   const results = new Map<SecretRun, { w: World; r: Promise<AgentRunResult> }>();
 
-  before(async function () {
+  before(async () => {
     running = await startReliabilityEmulator({ timeScale: 200 });
     emu = running.emu;
     await emu.reset();
@@ -87,7 +109,7 @@ describe("Reliability: no secret in any output (System.Debug=true, every scheme)
     });
   });
 
-  after(async function () {
+  after(async () => {
     await Promise.all([...results.values()].map((x) => x.r.catch(() => undefined)));
     await running?.stop();
     if (sources) await fs.promises.rm(sources, { recursive: true, force: true });
@@ -105,11 +127,20 @@ describe("Reliability: no secret in any output (System.Debug=true, every scheme)
       const r = await pending; // rejects with SecretLeakError when stdout/stderr shows a secret
       assert.equal(r.result, run.expect, describeRun(r));
       assert.match(r.stdout, /##vso\[task\.debug\]/, "System.Debug=true produced debug output");
-      const plain = Object.entries(r.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => `${k}=${v.value}`);
+      const plain = Object.entries(r.variables)
+        .filter(([, v]) => !v.isSecret)
+        .map(([k, v]) => `${k}=${v.value}`);
       const elsewhere = [...r.summaries.map((s) => s.content), ...plain, ...r.issues.map((i) => i.message)].join("\n");
-      assert.deepEqual(leakedSecrets(elsewhere).map((s) => `${s.slice(0, 4)}…`), [], "a secret in a summary, an issue or a plain output variable");
+      assert.deepEqual(
+        leakedSecrets(elsewhere).map((s) => `${s.slice(0, 4)}…`),
+        [],
+        "a secret in a summary, an issue or a plain output variable",
+      );
       // Issue 19 finding 6: every secret obtained is handed to the agent's masker the moment it is known.
-      assert.ok(r.secrets.some((x) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(x)), "the access tokens obtained are registered with task.setsecret");
+      assert.ok(
+        r.secrets.some((x) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(x)),
+        "the access tokens obtained are registered with task.setsecret",
+      );
       if (run.scenario !== ADF && run.expect === "Succeeded" && emu.blob) {
         assert.ok(r.secrets.includes(emu.blob.accountKey), "the storage account key from listSecrets is registered with task.setsecret");
       }
@@ -135,9 +166,19 @@ describe("Reliability: no secret in any output (System.Debug=true, every scheme)
       "managed identity header": known.has(ids.managedIdentity.identityHeader),
       "job access token (System.AccessToken)": known.has(emu.devops.systemAccessToken),
       "storage account key": !!emu.blob && known.has(emu.blob.accountKey),
-      "endpoint keys": RUNS.some((x) => x.scenario === DEPLOY) && [...results.values()].some(({ w }) => { const e = emu.ml.endpoint(w.endpoint); return !!e && known.has(e.primaryKey); }),
+      "endpoint keys":
+        RUNS.some((x) => x.scenario === DEPLOY) &&
+        [...results.values()].some(({ w }) => {
+          const e = emu.ml.endpoint(w.endpoint);
+          return !!e && known.has(e.primaryKey);
+        }),
       "access and OIDC tokens (JWTs)": [...known].filter((s) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(s)).length >= RUNS.length,
     };
-    assert.deepEqual(Object.entries(classes).filter(([, v]) => !v).map(([k]) => k), []);
+    assert.deepEqual(
+      Object.entries(classes)
+        .filter(([, v]) => !v)
+        .map(([k]) => k),
+      [],
+    );
   });
 });

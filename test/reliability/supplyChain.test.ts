@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findRepoRoot } from "../../scripts/repoRoot";
+import { findRepoRoot } from "../../devkit/repoRoot";
 
 const repoRoot = findRepoRoot(__dirname);
 const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "package-lock.json"), "utf8")) as {
@@ -38,7 +38,10 @@ describe("supply chain", () => {
     for (const name of Object.keys(manifest.devDependencies)) {
       assert.ok(lock.packages[`node_modules/${name}`], `${name} is not in package-lock.json: run npm install`);
     }
-    assert.deepEqual(lock.packages[""] && Object.keys((lock.packages[""] as { dependencies?: object }).dependencies ?? {}).sort(), Object.keys(manifest.dependencies).sort());
+    assert.deepEqual(
+      lock.packages[""] && Object.keys((lock.packages[""] as { dependencies?: object }).dependencies ?? {}).sort(),
+      Object.keys(manifest.dependencies).sort(),
+    );
   });
 
   it("has no high or critical advisory in production dependencies (npm audit --omit=dev)", function () {

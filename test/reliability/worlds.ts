@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findRepoRoot } from "../../scripts/repoRoot";
-import type { Emulator } from "../emulator";
-import { DEFAULT_PIPELINE, DEFAULT_PIPELINE_SPEC } from "../emulator/arm/datafactory";
+import { findRepoRoot } from "../../devkit/repoRoot";
+import type { Emulator } from "../../devkit/emulator";
+import { DEFAULT_PIPELINE, DEFAULT_PIPELINE_SPEC } from "../../devkit/emulator/arm/datafactory";
 
 export interface World {
   n: number;
@@ -82,7 +82,13 @@ export async function seedWorld(emu: Emulator, n: number): Promise<World> {
   }
   emu.ml.seedAsset("data", "training_data", "1", { dataType: "uri_folder", dataUri: "azureml://datastores/workspaceblobstore/paths/prepared/", tags: {} }, ref);
   for (const v of ["1", "2"]) {
-    emu.ml.seedAsset("models", "best_model", v, { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/models/best_model/${v}/`, tags: {} }, ref);
+    emu.ml.seedAsset(
+      "models",
+      "best_model",
+      v,
+      { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/models/best_model/${v}/`, tags: {} },
+      ref,
+    );
   }
   emu.aks.addCluster(sub, w.resourceGroupName, w.cluster, { azureMlExtension: true });
   if (emu.blob && !(await emu.ml.blobContainerReady(ref))) throw new Error(`the blob container of workspace ${w.workspace} was not created`);

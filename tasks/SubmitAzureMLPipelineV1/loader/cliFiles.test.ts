@@ -28,7 +28,8 @@ describe("loader: CLI files read as the CLI reads them", () => {
     return loadJob(path.join(dir, "job.yml"));
   }
 
-  const body = (plan: JobPlan) => plan.buildJobBody({ workspaceId: WS, codeIds: {}, referenceIds: {} }, { jobName: "j" }).properties as unknown as Record<string, any>;
+  const body = (plan: JobPlan) =>
+    plan.buildJobBody({ workspaceId: WS, codeIds: {}, referenceIds: {} }, { jobName: "j" }).properties as unknown as Record<string, any>;
 
   it("keeps y/n as strings and reads yes/on as booleans (PyYAML), a duplicate key keeping the last with a warning", async () => {
     const plan = await load({
@@ -60,7 +61,9 @@ describe("loader: CLI files read as the CLI reads them", () => {
       flag: { jobInputType: "literal", value: "n" },
     });
     assert.deepEqual(body(plan).jobs.step.inputs.on_off, { job_input_type: "literal", value: "True" });
-    assert.deepEqual(plan.warnings, [`${path.join(dir, "job.yml")}: key 'inputs.flag' is given at line 6 and again at line 7; the value at line 7 is used, as the CLI (PyYAML) does.`]);
+    assert.deepEqual(plan.warnings, [
+      `${path.join(dir, "job.yml")}: key 'inputs.flag' is given at line 6 and again at line 7; the value at line 7 is used, as the CLI (PyYAML) does.`,
+    ]);
   });
 
   it("reads the literal form {value: ...} as marshmallow's InputLiteralValueSchema does", async () => {
@@ -93,7 +96,8 @@ describe("loader: CLI files read as the CLI reads them", () => {
     assert.deepEqual(props.jobs.step.inputs, { n: { job_input_type: "literal", value: "${{parent.inputs.n}}" }, k: { job_input_type: "literal", value: "7" } });
     await assert.rejects(
       load({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  n:\n    value: 1\n    mode: download\n" }),
-      (e: Error) => e.message.includes("Unknown key 'mode' at line 7 in literal input ({value: ...}) 'inputs.n'") && e.message.includes(`${path.join(dir, "job.yml")}:7`),
+      (e: Error) =>
+        e.message.includes("Unknown key 'mode' at line 7 in literal input ({value: ...}) 'inputs.n'") && e.message.includes(`${path.join(dir, "job.yml")}:7`),
     );
   });
 
@@ -147,11 +151,22 @@ describe("loader: CLI files read as the CLI reads them", () => {
 
   it("refuses what the GA api-version cannot carry, naming key and line, before anything is uploaded", async () => {
     const refuses = async (lines: string[], needle: string, line: number) =>
-      assert.rejects(load({ "job.yml": lines.join("\n") + "\n", "data/x.csv": "a\n" }), (e: Error) => e.message.includes(needle) && e.message.includes(`${path.join(dir, "job.yml")}:${line}`));
+      assert.rejects(
+        load({ "job.yml": `${lines.join("\n")}\n`, "data/x.csv": "a\n" }),
+        (e: Error) => e.message.includes(needle) && e.message.includes(`${path.join(dir, "job.yml")}:${line}`),
+      );
     const head = ["type: command", "command: echo ${{inputs.d}}", "environment: azureml:env:1", "inputs:", "  d: {type: uri_folder, path: ./data}"];
-    await refuses([...head, "outputs:", "  model:", "    type: uri_folder", "    name: best_model"], "Key 'name' at line 9 in output 'outputs.model' is not supported by this task: registering a job output as a named data asset", 9);
+    await refuses(
+      [...head, "outputs:", "  model:", "    type: uri_folder", "    name: best_model"],
+      "Key 'name' at line 9 in output 'outputs.model' is not supported by this task: registering a job output as a named data asset",
+      9,
+    );
     await refuses([...head, "queue_settings:", "  priority: high"], "Key 'priority' at line 7 in queue_settings 'queue_settings' is not supported", 7);
-    await refuses([...head, "identity:", "  type: system"], "Identity type 'system' at line 7 is not valid (allowed: aml_token, managed, managed_identity, user_identity)", 7);
+    await refuses(
+      [...head, "identity:", "  type: system"],
+      "Identity type 'system' at line 7 is not valid (allowed: aml_token, managed, managed_identity, user_identity)",
+      7,
+    );
   });
 
   it("refuses the step types it does not send yet (sweep, parallel, pipeline) at load time, naming key, line and what to do instead", async () => {
@@ -163,9 +178,24 @@ describe("loader: CLI files read as the CLI reads them", () => {
       await assert.rejects(
         load({
           "src/train.py": "print(1)\n",
-          "job.yml": ["type: pipeline", "compute: azureml:cpu", "jobs:", "  prep:", "    command: python train.py", "    code: ./src", "    environment: azureml:env:1", "  tune:", `    type: ${type}`, "    component: ./tune.yml", ""].join("\n"),
+          "job.yml": [
+            "type: pipeline",
+            "compute: azureml:cpu",
+            "jobs:",
+            "  prep:",
+            "    command: python train.py",
+            "    code: ./src",
+            "    environment: azureml:env:1",
+            "  tune:",
+            `    type: ${type}`,
+            "    component: ./tune.yml",
+            "",
+          ].join("\n"),
         }),
-        (e: Error) => e.message.includes(`jobs.tune.type '${type}' at line 9 is not supported by this task`) && e.message.includes(instead) && e.message.includes(`${path.join(dir, "job.yml")}:9`),
+        (e: Error) =>
+          e.message.includes(`jobs.tune.type '${type}' at line 9 is not supported by this task`) &&
+          e.message.includes(instead) &&
+          e.message.includes(`${path.join(dir, "job.yml")}:9`),
       );
     }
   });

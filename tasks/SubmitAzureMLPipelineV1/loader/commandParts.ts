@@ -3,7 +3,7 @@
  * `resources`, `distribution`, `limits`, and the `${{inputs.x}}`/`${{outputs.y}}` placeholders of `command`.
  */
 import * as path from "node:path";
-import { DocumentReader, type KeyRules } from "./documentReader";
+import type { DocumentReader, KeyRules } from "./documentReader";
 import { LocalPathError, type IdValue, type PlanBuilder } from "./planBuilder";
 import { secondsToIsoDuration } from "./pythonValues";
 import { parseAssetReference, parseComputeReference, ReferenceSyntaxError } from "./references";
@@ -40,7 +40,8 @@ export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue 
     if (parsed.form === "version") return plan.addReference("codes", parsed.name, { version: parsed.version, resolution: "static", location });
     return plan.addReference("codes", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw reader.error("Unsupported", `Code at line ${line}: '${value}' is neither a local path nor an azureml: reference.`, p);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    throw reader.error("Unsupported", `Code at line ${line}: '${value}' is neither a local path nor an azureml: reference.`, p);
   const local = path.resolve(ctx.baseDir, value);
   refuseOutsideWorkFolders(ctx, p, local);
   try {
@@ -108,7 +109,11 @@ export function readDistribution(reader: DocumentReader, p: YamlPath): ThreeForm
   const type = reader.requireString([...p, "type"]).toLowerCase();
   const info = DISTRIBUTION_TYPES[type];
   if (!info) {
-    throw reader.error("InvalidValue", `Distribution type '${type}' at line ${reader.lineOf([...p, "type"])} is not supported (allowed: ${Object.keys(DISTRIBUTION_TYPES).join(", ")}).`, [...p, "type"]);
+    throw reader.error(
+      "InvalidValue",
+      `Distribution type '${type}' at line ${reader.lineOf([...p, "type"])} is not supported (allowed: ${Object.keys(DISTRIBUTION_TYPES).join(", ")}).`,
+      [...p, "type"],
+    );
   }
   reader.checkKeys(p, m, { kind: `${type} distribution`, allowed: ["type", ...info.keys] });
   const yaml: Record<string, unknown> = { type };
@@ -137,7 +142,11 @@ export function readIdentity(reader: DocumentReader, p: YamlPath): Omit<ThreeFor
   const type = reader.requireString([...p, "type"]).toLowerCase();
   const rest = IDENTITY_TYPES[type];
   if (!rest) {
-    throw reader.error("InvalidValue", `Identity type '${type}' at line ${reader.lineOf([...p, "type"])} is not valid (allowed: ${Object.keys(IDENTITY_TYPES).join(", ")}).`, [...p, "type"]);
+    throw reader.error(
+      "InvalidValue",
+      `Identity type '${type}' at line ${reader.lineOf([...p, "type"])} is not valid (allowed: ${Object.keys(IDENTITY_TYPES).join(", ")}).`,
+      [...p, "type"],
+    );
   }
   if (rest !== "Managed") {
     reader.checkKeys(p, m, { kind: `${type} identity`, allowed: ["type"] });
@@ -153,7 +162,12 @@ export function readIdentity(reader: DocumentReader, p: YamlPath): Omit<ThreeFor
   return { snake: { identity_type: rest, client_id: clientId, object_id: objectId }, camel: { identityType: rest, clientId, objectId } };
 }
 
-const IDENTITY_TYPES: Readonly<Record<string, string>> = { aml_token: "AMLToken", managed: "Managed", managed_identity: "Managed", user_identity: "UserIdentity" };
+const IDENTITY_TYPES: Readonly<Record<string, string>> = {
+  aml_token: "AMLToken",
+  managed: "Managed",
+  managed_identity: "Managed",
+  user_identity: "UserIdentity",
+};
 
 /**
  * `queue_settings: {job_tier}` → `queueSettings: {jobTier}` (azure-ai-ml entities/_job/queue_settings.py
@@ -171,7 +185,11 @@ export function readQueueSettings(reader: DocumentReader, p: YamlPath): Omit<Thr
   if (tier === undefined) return { snake: {}, camel: {} };
   const rest = JOB_TIERS[tier.toLowerCase()];
   if (!rest) {
-    throw reader.error("InvalidValue", `queue_settings.job_tier '${tier}' at line ${reader.lineOf([...p, "job_tier"])} is not valid (allowed: ${Object.keys(JOB_TIERS).join(", ")}).`, [...p, "job_tier"]);
+    throw reader.error(
+      "InvalidValue",
+      `queue_settings.job_tier '${tier}' at line ${reader.lineOf([...p, "job_tier"])} is not valid (allowed: ${Object.keys(JOB_TIERS).join(", ")}).`,
+      [...p, "job_tier"],
+    );
   }
   return { snake: { job_tier: rest }, camel: { jobTier: rest } };
 }

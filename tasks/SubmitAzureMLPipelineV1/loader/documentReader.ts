@@ -62,7 +62,7 @@ export class DocumentReader {
     let node: unknown = this.root;
     for (const segment of path) {
       if (node === null || typeof node !== "object") return undefined;
-      node = Array.isArray(node) ? node[segment as number] : Object.prototype.hasOwnProperty.call(node, segment) ? (node as Record<string, unknown>)[segment as string] : undefined;
+      node = Array.isArray(node) ? node[segment as number] : Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment as string] : undefined;
     }
     return node;
   }
@@ -77,7 +77,11 @@ export class DocumentReader {
     const value = this.get(path);
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "object" || Array.isArray(value)) {
-      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a mapping${rules ? ` (a ${rules.kind})` : ""}, not ${describeValue(value)}.`, path);
+      throw this.error(
+        "InvalidValue",
+        `'${DocumentReader.describe(path)}' must be a mapping${rules ? ` (a ${rules.kind})` : ""}, not ${describeValue(value)}.`,
+        path,
+      );
     }
     if (rules) this.checkKeys(path, value as Record<string, unknown>, rules);
     return value as Record<string, unknown>;

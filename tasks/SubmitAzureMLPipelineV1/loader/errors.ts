@@ -50,6 +50,7 @@ export class JobDefinitionError extends Error {
 
 function withLocation(message: string, location: SourceLocation | undefined): string {
   if (!location) return message;
-  const where = location.line === undefined ? location.filePath : `${location.filePath}:${location.line}${location.column === undefined ? "" : `:${location.column}`}`;
+  const where =
+    location.line === undefined ? location.filePath : `${location.filePath}:${location.line}${location.column === undefined ? "" : `:${location.column}`}`;
   return `${message} (${where})`;
 }

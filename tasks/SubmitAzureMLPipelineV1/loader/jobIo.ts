@@ -53,9 +53,7 @@ export type InputModel =
   | BindingModel
   | { kind: "data"; type: DataType; uri: string | IdPlaceholder; mode?: string; yamlMode?: string; description?: string };
 
-export type OutputModel =
-  | BindingModel
-  | { kind: "data"; type: DataType; mode?: string; yamlMode?: string; uri?: string; description?: string };
+export type OutputModel = BindingModel | { kind: "data"; type: DataType; mode?: string; yamlMode?: string; uri?: string; description?: string };
 
 export interface IoContext {
   reader: DocumentReader;
@@ -115,7 +113,7 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
   if (Array.isArray(value)) {
     throw reader.error("InvalidValue", `Input '${DocumentReader.describe(p)}' must be a value or a mapping, not ${describeValue(value)}.`, p);
   }
-  if (Object.prototype.hasOwnProperty.call(value, "value")) return literalValueInput(ctx, p, value as Record<string, unknown>);
+  if (Object.hasOwn(value, "value")) return literalValueInput(ctx, p, value as Record<string, unknown>);
   reader.mapping(p, DATA_INPUT_KEYS);
   const type = readDataType(reader, [...p, "type"], "input") ?? "uri_folder";
   const description = reader.string([...p, "description"]);
@@ -124,7 +122,11 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
   if (yamlMode !== undefined) {
     mode = INPUT_MODES[yamlMode];
     if (!mode) {
-      throw reader.error("InvalidValue", `Input mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for inputs (allowed: ${Object.keys(INPUT_MODES).join(", ")}).`, [...p, "mode"]);
+      throw reader.error(
+        "InvalidValue",
+        `Input mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for inputs (allowed: ${Object.keys(INPUT_MODES).join(", ")}).`,
+        [...p, "mode"],
+      );
     }
   }
   const pathValue = reader.string([...p, "path"], { required: true })!;
@@ -153,7 +155,11 @@ async function literalValueInput(ctx: IoContext, p: YamlPath, mapping: Record<st
     if (raw === 1 || raw === 0) return { kind: "literal", value: raw === 1 ? "True" : "False", literalType: "boolean" };
     return { kind: "literal", value: String(Math.trunc(raw)), literalType: "integer" };
   }
-  throw reader.error("InvalidValue", `'${DocumentReader.describe(vp)}' at line ${reader.lineOf(vp)} must be a string, a number or true/false, not ${describeValue(raw)}.`, vp);
+  throw reader.error(
+    "InvalidValue",
+    `'${DocumentReader.describe(vp)}' at line ${reader.lineOf(vp)} must be a string, a number or true/false, not ${describeValue(raw)}.`,
+    vp,
+  );
 }
 
 function literalInput(reader: DocumentReader, p: YamlPath, value: string | number | boolean): InputModel {
@@ -178,10 +184,18 @@ function readBinding(ctx: IoContext, p: YamlPath, text: string, direction: "inpu
     throw reader.error("UnknownBinding", `Binding '${text}' at line ${line} has changed to \${{parent.${expr}}}, please change to use new format.`, p);
   }
   if (direction === "input" && !/^parent\.(inputs|jobs)\./.test(expr)) {
-    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line}: a job input in a pipeline can bind only to a job output (\${{parent.jobs.<step>.outputs.<name>}}) or a pipeline input (\${{parent.inputs.<name>}}).`, p);
+    throw reader.error(
+      "UnknownBinding",
+      `Binding '${text}' at line ${line}: a job input in a pipeline can bind only to a job output (\${{parent.jobs.<step>.outputs.<name>}}) or a pipeline input (\${{parent.inputs.<name>}}).`,
+      p,
+    );
   }
   if (direction === "output" && !/^parent\.outputs\./.test(expr)) {
-    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line}: a step output can bind only to a pipeline output (\${{parent.outputs.<name>}}).`, p);
+    throw reader.error(
+      "UnknownBinding",
+      `Binding '${text}' at line ${line}: a step output can bind only to a pipeline output (\${{parent.outputs.<name>}}).`,
+      p,
+    );
   }
   return { kind: "binding", value: `\${{${expr}}}`, path: p };
 }
@@ -192,7 +206,11 @@ function readDataType(reader: DocumentReader, p: YamlPath, direction: "input" | 
   if ((DATA_TYPES as readonly string[]).includes(type)) return type as DataType;
   const line = reader.lineOf(p);
   if ((LITERAL_TYPES as readonly string[]).includes(type)) {
-    throw reader.error("InvalidValue", `Type '${type}' at line ${line} is a literal type: give the ${direction}'s value directly (e.g. 'learning_rate: 0.01').`, p);
+    throw reader.error(
+      "InvalidValue",
+      `Type '${type}' at line ${line} is a literal type: give the ${direction}'s value directly (e.g. 'learning_rate: 0.01').`,
+      p,
+    );
   }
   throw reader.error("InvalidValue", `Unknown ${direction} type '${type}' at line ${line} (allowed: ${DATA_TYPES.join(", ")}).`, p);
 }
@@ -285,7 +303,11 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
   if (typeof value === "string") {
     const binding = readBinding(ctx, p, value, "output");
     if (binding) return binding;
-    throw reader.error("InvalidValue", `Output '${DocumentReader.describe(p)}' at line ${reader.lineOf(p)} must be a mapping (type, mode, path) or a \${{parent.outputs.<name>}} binding, not ${describeValue(value)}.`, p);
+    throw reader.error(
+      "InvalidValue",
+      `Output '${DocumentReader.describe(p)}' at line ${reader.lineOf(p)} must be a mapping (type, mode, path) or a \${{parent.outputs.<name>}} binding, not ${describeValue(value)}.`,
+      p,
+    );
   }
   reader.mapping(p, OUTPUT_KEYS);
   const type = readDataType(reader, [...p, "type"], "output") ?? "uri_folder";
@@ -295,7 +317,11 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     mode = OUTPUT_MODES[yamlMode];
     if (!mode) {
       const extra = yamlMode === "direct" ? " ('direct' outputs are not sent by this task: use rw_mount or upload)" : "";
-      throw reader.error("InvalidValue", `Output mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for outputs (allowed: ${Object.keys(OUTPUT_MODES).join(", ")})${extra}.`, [...p, "mode"]);
+      throw reader.error(
+        "InvalidValue",
+        `Output mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for outputs (allowed: ${Object.keys(OUTPUT_MODES).join(", ")})${extra}.`,
+        [...p, "mode"],
+      );
     }
   }
   const pathValue = reader.string([...p, "path"]);
@@ -303,7 +329,11 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     const binding = readBinding(ctx, [...p, "path"], pathValue, "output");
     if (binding) return { ...binding, mode, yamlMode };
     if (!isRemoteUri(pathValue)) {
-      throw reader.error("InvalidValue", `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`, [...p, "path"]);
+      throw reader.error(
+        "InvalidValue",
+        `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`,
+        [...p, "path"],
+      );
     }
     checkDatastoreOfUri(ctx, [...p, "path"], pathValue);
   }

@@ -7,7 +7,26 @@
 import { randomInt } from "node:crypto";
 import * as path from "node:path";
 
-const ADJECTIVES = ["amber", "brave", "calm", "clever", "eager", "frosty", "gentle", "happy", "jolly", "keen", "lively", "mighty", "nice", "polite", "quiet", "shy", "sunny", "witty"];
+const ADJECTIVES = [
+  "amber",
+  "brave",
+  "calm",
+  "clever",
+  "eager",
+  "frosty",
+  "gentle",
+  "happy",
+  "jolly",
+  "keen",
+  "lively",
+  "mighty",
+  "nice",
+  "polite",
+  "quiet",
+  "shy",
+  "sunny",
+  "witty",
+];
 const NOUNS = ["apple", "bear", "cloud", "crane", "kite", "lemon", "lion", "owl", "pear", "river", "rocket", "seal", "snake", "tree", "wave", "yak"];
 const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxyz0123456789";
 

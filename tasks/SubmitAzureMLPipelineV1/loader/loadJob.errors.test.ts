@@ -76,7 +76,11 @@ describe("loader: errors and defaults", () => {
   describe("YAML and file errors", () => {
     it("reports a YAML syntax error with its line and column", async () => {
       const file = await write({ "job.yml": "type: pipeline\njobs:\n  train:\n    command: [echo\n    compute: cpu\n" });
-      await assert.rejects(loadJob(file), (e: unknown) => e instanceof JobDefinitionError && e.code === "YamlSyntax" && e.line === 5 && e.column !== undefined && e.message.includes(`${file}:5:`));
+      await assert.rejects(
+        loadJob(file),
+        (e: unknown) =>
+          e instanceof JobDefinitionError && e.code === "YamlSyntax" && e.line === 5 && e.column !== undefined && e.message.includes(`${file}:5:`),
+      );
     });
 
     it("refuses a missing, empty or non-mapping job file", async () => {
@@ -99,7 +103,9 @@ describe("loader: errors and defaults", () => {
         "code './src' at line 3",
       );
       await rejects(
-        loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_file\n    path: ./data/x.csv\n" })),
+        loadJob(
+          await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_file\n    path: ./data/x.csv\n" }),
+        ),
         "FileNotFound",
         7,
         "path './data/x.csv' at line 7",
@@ -109,7 +115,9 @@ describe("loader: errors and defaults", () => {
     it("refuses a file given as uri_folder and a folder given as uri_file", async () => {
       await write({ "data/x.csv": "a\n1\n" });
       await rejects(
-        loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_folder\n    path: ./data/x.csv\n" })),
+        loadJob(
+          await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_folder\n    path: ./data/x.csv\n" }),
+        ),
         "InvalidValue",
         7,
         "There is no dir on target path",
@@ -130,11 +138,22 @@ describe("loader: errors and defaults", () => {
 
   describe("keys", () => {
     it("refuses unknown top-level keys with the key and line", async () => {
-      await rejects(loadJob(await write({ "job.yml": INLINE_PIPELINE + "jobz: {}\n" })), "UnknownKey", 28, "Unknown key 'jobz' at line 28 in the pipeline job (allowed:");
+      await rejects(
+        loadJob(await write({ "job.yml": `${INLINE_PIPELINE}jobz: {}\n` })),
+        "UnknownKey",
+        28,
+        "Unknown key 'jobz' at line 28 in the pipeline job (allowed:",
+      );
     });
 
     it("refuses keys the CLI knows but this task does not support, saying why", async () => {
-      await rejects(loadJob(await write({ "job.yml": "services:\n  ssh: {}\n" + INLINE_PIPELINE })), "Unsupported", 1, "Key 'services' at line 1", "not supported by this task");
+      await rejects(
+        loadJob(await write({ "job.yml": `services:\n  ssh: {}\n${INLINE_PIPELINE}` })),
+        "Unsupported",
+        1,
+        "Key 'services' at line 1",
+        "not supported by this task",
+      );
       const step = INLINE_PIPELINE.replace("  train:\n", "  train:\n    services:\n      ssh: {}\n");
       await rejects(loadJob(await write({ "job.yml": step })), "Unsupported", 21, "Key 'services' at line 21 in command step 'jobs.train'");
       const env = "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  build:\n    path: ./ctx\n";
@@ -152,7 +171,13 @@ describe("loader: errors and defaults", () => {
 
     it("refuses unsupported step and job types", async () => {
       const sweep = INLINE_PIPELINE.replace("  train:\n", "  train:\n    type: sweep\n");
-      await rejects(loadJob(await write({ "job.yml": sweep })), "Unsupported", 21, "jobs.train.type 'sweep' at line 21 is not supported by this task", "submit the sweep as its own job");
+      await rejects(
+        loadJob(await write({ "job.yml": sweep })),
+        "Unsupported",
+        21,
+        "jobs.train.type 'sweep' at line 21 is not supported by this task",
+        "submit the sweep as its own job",
+      );
       await rejects(loadJob(await write({ "job.yml": "type: automl\n" })), "Unsupported", 1, "Unsupported job type: 'automl' at line 1");
     });
 
@@ -162,7 +187,12 @@ describe("loader: errors and defaults", () => {
     });
 
     it("refuses invalid parameter names", async () => {
-      await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  learning-rate: 1\n" })), "InvalidValue", 5, "'learning-rate' is not a valid parameter name");
+      await rejects(
+        loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  learning-rate: 1\n" })),
+        "InvalidValue",
+        5,
+        "'learning-rate' is not a valid parameter name",
+      );
     });
   });
 
@@ -194,14 +224,44 @@ describe("loader: errors and defaults", () => {
 
   describe("bindings", () => {
     const cases: [string, string, string, number, string][] = [
-      ["a missing pipeline input", "lr: ${{parent.inputs.lr}}", "lr: ${{parent.inputs.learning_rate}}", 25, "Step 'train' input 'lr' at line 25 binds to ${{parent.inputs.learning_rate}}, but the pipeline has no input 'learning_rate' (inputs: lr, raw)"],
-      ["a missing step", "data: ${{parent.jobs.prep.outputs.out}}", "data: ${{parent.jobs.prepare.outputs.out}}", 24, "there is no step 'prepare' (steps: prep, train)"],
-      ["a missing step output", "data: ${{parent.jobs.prep.outputs.out}}", "data: ${{parent.jobs.prep.outputs.result}}", 24, "step 'prep' has no output 'result' (outputs: out)"],
+      [
+        "a missing pipeline input",
+        "lr: ${{parent.inputs.lr}}",
+        "lr: ${{parent.inputs.learning_rate}}",
+        25,
+        "Step 'train' input 'lr' at line 25 binds to ${{parent.inputs.learning_rate}}, but the pipeline has no input 'learning_rate' (inputs: lr, raw)",
+      ],
+      [
+        "a missing step",
+        "data: ${{parent.jobs.prep.outputs.out}}",
+        "data: ${{parent.jobs.prepare.outputs.out}}",
+        24,
+        "there is no step 'prepare' (steps: prep, train)",
+      ],
+      [
+        "a missing step output",
+        "data: ${{parent.jobs.prep.outputs.out}}",
+        "data: ${{parent.jobs.prep.outputs.result}}",
+        24,
+        "step 'prep' has no output 'result' (outputs: out)",
+      ],
       ["the step itself", "data: ${{parent.jobs.prep.outputs.out}}", "data: ${{parent.jobs.train.outputs.model}}", 24, "there is no other step 'train'"],
-      ["a missing pipeline output", "model: ${{parent.outputs.model}}", "model: ${{parent.outputs.best_model}}", 27, "the pipeline has no output 'best_model' (outputs: model)"],
+      [
+        "a missing pipeline output",
+        "model: ${{parent.outputs.model}}",
+        "model: ${{parent.outputs.best_model}}",
+        27,
+        "the pipeline has no output 'best_model' (outputs: model)",
+      ],
       ["the legacy ${{inputs.x}} form", "lr: ${{parent.inputs.lr}}", "lr: ${{inputs.lr}}", 25, "has changed to ${{parent.inputs.lr}}"],
       ["an input bound to a pipeline output", "lr: ${{parent.inputs.lr}}", "lr: ${{parent.outputs.model}}", 25, "can bind only to a job output"],
-      ["a command placeholder with no input", "echo ${{inputs.data}} ${{inputs.lr}}", "echo ${{inputs.data}} ${{inputs.epochs}}", 21, "The command of step 'train' at line 21 refers to ${{inputs.epochs}}, but step 'train' declares no input 'epochs' (declared: data, lr)"],
+      [
+        "a command placeholder with no input",
+        "echo ${{inputs.data}} ${{inputs.lr}}",
+        "echo ${{inputs.data}} ${{inputs.epochs}}",
+        21,
+        "The command of step 'train' at line 21 refers to ${{inputs.epochs}}, but step 'train' declares no input 'epochs' (declared: data, lr)",
+      ],
       ["a command placeholder with no output", "${{outputs.out}}/x", "${{outputs.result}}/x", 13, "declares no output 'result' (declared: out)"],
     ];
     for (const [what, from, to, line, message] of cases) {
@@ -249,13 +309,27 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("refuses an input the component does not declare, and a required input left out", async () => {
       await write({ "train.yml": COMPONENT });
-      await rejects(loadJob(await write({ "job.yml": PIPELINE + "      epochs: 3\n" })), "UnknownBinding", 8, "Step 'train' sets input 'epochs' at line 8, which component", "(inputs: data, lr)");
-      await rejects(loadJob(await write({ "job.yml": PIPELINE.replace("      data: azureml:d:1\n", "      lr: 0.5\n") })), "MissingKey", 6, "Required input 'data' for component 'train' not provided");
+      await rejects(
+        loadJob(await write({ "job.yml": `${PIPELINE}      epochs: 3\n` })),
+        "UnknownBinding",
+        8,
+        "Step 'train' sets input 'epochs' at line 8, which component",
+        "(inputs: data, lr)",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": PIPELINE.replace("      data: azureml:d:1\n", "      lr: 0.5\n") })),
+        "MissingKey",
+        6,
+        "Required input 'data' for component 'train' not provided",
+      );
     });
 
     it("reports errors inside the component file with that file's lines", async () => {
       await write({ "train.yml": COMPONENT.replace("name: train\n", "name: train\nretries: 2\n") });
-      await assert.rejects(loadJob(await write({ "job.yml": PIPELINE })), (e: unknown) => e instanceof JobDefinitionError && e.code === "UnknownKey" && e.filePath === path.join(dir, "train.yml") && e.line === 3);
+      await assert.rejects(
+        loadJob(await write({ "job.yml": PIPELINE })),
+        (e: unknown) => e instanceof JobDefinitionError && e.code === "UnknownKey" && e.filePath === path.join(dir, "train.yml") && e.line === 3,
+      );
       await write({ "train.yml": COMPONENT.replace("type: number", "type: float") });
       await rejects(loadJob(await write({ "job.yml": PIPELINE })), "InvalidValue", 7, "Unknown input type 'float' at line 7");
       await write({ "train.yml": COMPONENT.replace("${{outputs.model}}", "${{outputs.best}}") });
@@ -264,13 +338,23 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("refuses command/code/environment on a component step", async () => {
       await write({ "train.yml": COMPONENT });
-      await rejects(loadJob(await write({ "job.yml": PIPELINE + "    environment: azureml:other:1\n" })), "Unsupported", 8, "takes its environment from the component");
+      await rejects(
+        loadJob(await write({ "job.yml": `${PIPELINE}    environment: azureml:other:1\n` })),
+        "Unsupported",
+        8,
+        "takes its environment from the component",
+      );
     });
   });
 
   describe("compute", () => {
     it("refuses a step with no compute anywhere", async () => {
-      await rejects(loadJob(await write({ "job.yml": INLINE_PIPELINE.replace("compute: azureml:cpu\n", "") })), "MissingKey", 11, "Compute not set for step 'prep' at line 11");
+      await rejects(
+        loadJob(await write({ "job.yml": INLINE_PIPELINE.replace("compute: azureml:cpu\n", "") })),
+        "MissingKey",
+        11,
+        "Compute not set for step 'prep' at line 11",
+      );
     });
 
     it("refuses local compute", async () => {
@@ -281,15 +365,31 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
   describe("overrides", () => {
     it("refuses a malformed override line, an unknown root key and a path through a scalar", async () => {
       const file = await write({ "job.yml": INLINE_PIPELINE });
-      await rejects(loadJob(file, { overrides: "inputs.lr=0.1\nlr 0.2" }), "BadOverride", undefined, "Override line 2 'lr 0.2' is not of the form key.path=value");
-      await rejects(loadJob(file, { overrides: "learning_rate=0.1" }), "BadOverride", undefined, "Override line 1 'learning_rate=0.1' sets 'learning_rate', which is not a key of a pipeline job");
+      await rejects(
+        loadJob(file, { overrides: "inputs.lr=0.1\nlr 0.2" }),
+        "BadOverride",
+        undefined,
+        "Override line 2 'lr 0.2' is not of the form key.path=value",
+      );
+      await rejects(
+        loadJob(file, { overrides: "learning_rate=0.1" }),
+        "BadOverride",
+        undefined,
+        "Override line 1 'learning_rate=0.1' sets 'learning_rate', which is not a key of a pipeline job",
+      );
       await rejects(loadJob(file, { overrides: "inputs.lr.value=0.1" }), "BadOverride", undefined, "'inputs.lr': it is a number (0.01)");
       await rejects(loadJob(file, { overrides: "jobs.prep.environment.image=x" }), "BadOverride", undefined, "defined by a reference string ('azureml:env:1')");
     });
 
     it("names the override line when an overridden value is invalid", async () => {
       const file = await write({ "job.yml": INLINE_PIPELINE });
-      await rejects(loadJob(file, { overrides: "\nsettings.continue_on_step_failure=maybe" }), "InvalidValue", undefined, "must be true or false", "set by override line 2 'settings.continue_on_step_failure=maybe'");
+      await rejects(
+        loadJob(file, { overrides: "\nsettings.continue_on_step_failure=maybe" }),
+        "InvalidValue",
+        undefined,
+        "must be true or false",
+        "set by override line 2 'settings.continue_on_step_failure=maybe'",
+      );
       await rejects(loadJob(file, { overrides: "jobs.train.retries=2" }), "UnknownKey", undefined, "Unknown key 'retries'", "set by override line 1");
     });
 
@@ -312,14 +412,19 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     });
 
     it("forwards unknown settings with a warning, as the CLI does", async () => {
-      const plan = await loadJob(await write({ "job.yml": INLINE_PIPELINE.replace("compute: azureml:cpu\n", "compute: azureml:cpu\nsettings:\n  priority: high\n") }));
+      const plan = await loadJob(
+        await write({ "job.yml": INLINE_PIPELINE.replace("compute: azureml:cpu\n", "compute: azureml:cpu\nsettings:\n  priority: high\n") }),
+      );
       assert.deepEqual(plan.warnings, ["Unknown setting 'settings.priority' (line 4) is forwarded to the service as is, as the CLI does."]);
       const body = plan.buildJobBody({ workspaceId: WS, codeIds: {}, referenceIds: { "data:raw@latest": `${WS}/data/raw/versions/2` } }, { jobName: "j" });
       assert.deepEqual((body.properties as { settings: unknown }).settings, { priority: "high", _source: "YAML.JOB" });
     });
 
     it("sends distribution and limits in each spelling the CLI uses", async () => {
-      const step = INLINE_PIPELINE.replace("  train:\n", "  train:\n    distribution:\n      type: pytorch\n      process_count_per_instance: 2\n    limits:\n      timeout: 90\n");
+      const step = INLINE_PIPELINE.replace(
+        "  train:\n",
+        "  train:\n    distribution:\n      type: pytorch\n      process_count_per_instance: 2\n    limits:\n      timeout: 90\n",
+      );
       const plan = await loadJob(await write({ "job.yml": step }));
       const resolved = { workspaceId: WS, codeIds: {}, referenceIds: { "data:raw@latest": `${WS}/data/raw/versions/2` } };
       const node = (plan.buildJobBody(resolved, { jobName: "j" }).properties as { jobs: Record<string, Record<string, unknown>> }).jobs.train;
@@ -333,7 +438,10 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     });
 
     it("infers anonymous component input types from literals and bindings", async () => {
-      const step = INLINE_PIPELINE.replace("      lr: ${{parent.inputs.lr}}\n", "      lr: ${{parent.inputs.lr}}\n      flag: true\n      ratio: 1.0\n      tag: v1\n");
+      const step = INLINE_PIPELINE.replace(
+        "      lr: ${{parent.inputs.lr}}\n",
+        "      lr: ${{parent.inputs.lr}}\n      flag: true\n      ratio: 1.0\n      tag: v1\n",
+      );
       const plan = await loadJob(await write({ "job.yml": step }));
       const resolved = { workspaceId: WS, codeIds: {}, referenceIds: { "data:raw@latest": `${WS}/data/raw/versions/2` } };
       const spec = plan.componentVersions(resolved)[1].body.properties.componentSpec;
@@ -351,19 +459,32 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     const COMMAND = "type: command\ncommand: echo\nenvironment: azureml:env:1\n";
 
     it("refuses git, registry and unknown-scheme code, and takes registered code by reference", async () => {
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "code: git+https://github.com/x/y\n" })), "Unsupported", 4, "Git paths are not supported");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "code: azureml://registries/r/codes/c/versions/1\n" })), "Unsupported", 4, "registry code ids cannot be used for jobs");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "code: s3://bucket/src\n" })), "Unsupported", 4, "neither a local path nor an azureml: reference");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "code: azureml:mycode\n" })), "InvalidValue", 4, "'azureml:mycode' names no version");
-      const plan = await loadJob(await write({ "job.yml": COMMAND + "code: azureml:mycode:2\n" }));
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}code: git+https://github.com/x/y\n` })), "Unsupported", 4, "Git paths are not supported");
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}code: azureml://registries/r/codes/c/versions/1\n` })),
+        "Unsupported",
+        4,
+        "registry code ids cannot be used for jobs",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}code: s3://bucket/src\n` })),
+        "Unsupported",
+        4,
+        "neither a local path nor an azureml: reference",
+      );
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}code: azureml:mycode\n` })), "InvalidValue", 4, "'azureml:mycode' names no version");
+      const plan = await loadJob(await write({ "job.yml": `${COMMAND}code: azureml:mycode:2\n` }));
       assert.deepEqual(plan.codeVersions, []);
-      assert.equal((plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }).properties as { codeId: string }).codeId, `${WS}/codes/mycode/versions/2`);
+      assert.equal(
+        (plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }).properties as { codeId: string }).codeId,
+        `${WS}/codes/mycode/versions/2`,
+      );
     });
 
     it("refuses an empty data folder (everything ignored) as an invalid value", async () => {
       await write({ "data/.amlignore": "*\n" });
       await rejects(
-        loadJob(await write({ "job.yml": COMMAND + "inputs:\n  d:\n    type: uri_folder\n    path: ./data\n" })),
+        loadJob(await write({ "job.yml": `${COMMAND}inputs:\n  d:\n    type: uri_folder\n    path: ./data\n` })),
         "InvalidValue",
         7,
         `Directory ${path.join(dir, "data")} is empty`,
@@ -371,15 +492,28 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     });
 
     it("refuses environments without an image, malformed references and a missing environment", async () => {
-      await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  conda_file: ./c.yml\n" })), "MissingKey", 3, "Docker image or Dockerfile is required");
+      await rejects(
+        loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  conda_file: ./c.yml\n" })),
+        "MissingKey",
+        3,
+        "Docker image or Dockerfile is required",
+      );
       await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: my-env\n" })), "InvalidValue", 3, "prefix it with 'azureml:'");
       await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: echo\n" })), "MissingKey", 1, "Missing required key 'environment'");
-      await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  conda_file: [a]\n" })), "InvalidValue", 5, "must be a path to a conda file or a mapping");
+      await rejects(
+        loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  conda_file: [a]\n" })),
+        "InvalidValue",
+        5,
+        "must be a path to a conda file or a mapping",
+      );
     });
 
     it("registers an inline environment with an inline conda mapping, OS type and tags", async () => {
       const plan = await loadJob(
-        await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  os_type: windows\n  tags: {team: ml}\n  conda_file:\n    dependencies: [python=3.8]\n" }),
+        await write({
+          "job.yml":
+            "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  os_type: windows\n  tags: {team: ml}\n  conda_file:\n    dependencies: [python=3.8]\n",
+        }),
       );
       assert.deepEqual(plan.environmentVersions[0].body.properties, {
         image: "python:3.8",
@@ -395,16 +529,23 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("refuses steps with neither command nor component, inline component definitions and unversioned components", async () => {
       const base = "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n";
-      await rejects(loadJob(await write({ "job.yml": base + "    compute: azureml:cpu\n" })), "MissingKey", 4, "needs either 'command'");
-      await rejects(loadJob(await write({ "job.yml": base + "    component:\n      type: command\n" })), "Unsupported", 5, "inline component definitions are not supported");
-      await rejects(loadJob(await write({ "job.yml": base + "    component: azureml:train\n" })), "InvalidValue", 5, "'azureml:train' names no version");
+      await rejects(loadJob(await write({ "job.yml": `${base}    compute: azureml:cpu\n` })), "MissingKey", 4, "needs either 'command'");
+      await rejects(
+        loadJob(await write({ "job.yml": `${base}    component:\n      type: command\n` })),
+        "Unsupported",
+        5,
+        "inline component definitions are not supported",
+      );
+      await rejects(loadJob(await write({ "job.yml": `${base}    component: azureml:train\n` })), "InvalidValue", 5, "'azureml:train' names no version");
       await rejects(loadJob(await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs: {}\n" })), "MissingKey", 3, "at least one step");
     });
 
     it("sends registry and ARM-id components as they are", async () => {
       const registry = "azureml://registries/azureml/components/train/versions/2";
       const plan = await loadJob(
-        await write({ "job.yml": `type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    component: ${registry}\n  b:\n    component: azureml:${WS}/components/x/versions/3\n` }),
+        await write({
+          "job.yml": `type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    component: ${registry}\n  b:\n    component: azureml:${WS}/components/x/versions/3\n`,
+        }),
       );
       const jobs = (plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }).properties as { jobs: Record<string, Record<string, unknown>> }).jobs;
       assert.deepEqual([jobs.a.componentId, jobs.a._source], [registry, "REMOTE.REGISTRY"]);
@@ -413,25 +554,52 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("refuses bad settings values, job-level output bindings and outputs given as plain strings", async () => {
       const pipeline = "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    component: azureml:c:1\n";
-      await rejects(loadJob(await write({ "job.yml": pipeline + "settings:\n  default_datastore: my-store\n" })), "InvalidValue", 7, "not a valid datastore name");
-      await rejects(loadJob(await write({ "job.yml": pipeline + "settings: [a]\n" })), "InvalidValue", 6, "'settings' must be a mapping");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "outputs:\n  m: ${{parent.outputs.x}}\n" })), "InvalidValue", 5, "cannot be a binding at job level");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "outputs:\n  m: somewhere\n" })), "InvalidValue", 5, "must be a mapping (type, mode, path)");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "inputs:\n  m: [1, 2]\n" })), "InvalidValue", 5, "must be a value or a mapping, not a list");
+      await rejects(
+        loadJob(await write({ "job.yml": `${pipeline}settings:\n  default_datastore: my-store\n` })),
+        "InvalidValue",
+        7,
+        "not a valid datastore name",
+      );
+      await rejects(loadJob(await write({ "job.yml": `${pipeline}settings: [a]\n` })), "InvalidValue", 6, "'settings' must be a mapping");
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}outputs:\n  m: \${{parent.outputs.x}}\n` })),
+        "InvalidValue",
+        5,
+        "cannot be a binding at job level",
+      );
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}outputs:\n  m: somewhere\n` })), "InvalidValue", 5, "must be a mapping (type, mode, path)");
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}inputs:\n  m: [1, 2]\n` })), "InvalidValue", 5, "must be a value or a mapping, not a list");
     });
 
     it("refuses values of the wrong type", async () => {
-      await rejects(loadJob(await write({ "job.yml": "type: command\ncommand: {a: 1}\nenvironment: azureml:env:1\n" })), "InvalidValue", 2, "'command' must be a string, not a mapping");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "resources:\n  instance_count: two\n" })), "InvalidValue", 5, "'resources.instance_count' must be an integer");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "resources:\n  instance_count: 0\n" })), "InvalidValue", 5, "must be at least 1");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "limits:\n  timeout: soon\n" })), "InvalidValue", 5, "'limits.timeout' must be a number");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "tags:\n  a: {b: 1}\n" })), "InvalidValue", 5, "'tags.a' must be a string");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "compute: azureml:bad name\n" })), "Unsupported", 4, "not a valid compute name");
-      await rejects(loadJob(await write({ "job.yml": COMMAND + "distribution:\n  type: tensorflow\n  process_count_per_instance: 2\n" })), "UnknownKey", 6, "Unknown key 'process_count_per_instance' at line 6 in tensorflow distribution");
+      await rejects(
+        loadJob(await write({ "job.yml": "type: command\ncommand: {a: 1}\nenvironment: azureml:env:1\n" })),
+        "InvalidValue",
+        2,
+        "'command' must be a string, not a mapping",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}resources:\n  instance_count: two\n` })),
+        "InvalidValue",
+        5,
+        "'resources.instance_count' must be an integer",
+      );
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}resources:\n  instance_count: 0\n` })), "InvalidValue", 5, "must be at least 1");
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}limits:\n  timeout: soon\n` })), "InvalidValue", 5, "'limits.timeout' must be a number");
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}tags:\n  a: {b: 1}\n` })), "InvalidValue", 5, "'tags.a' must be a string");
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}compute: azureml:bad name\n` })), "Unsupported", 4, "not a valid compute name");
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}distribution:\n  type: tensorflow\n  process_count_per_instance: 2\n` })),
+        "UnknownKey",
+        6,
+        "Unknown key 'process_count_per_instance' at line 6 in tensorflow distribution",
+      );
     });
 
     it("coerces overridden numbers and booleans, and reads numbers where strings are expected", async () => {
-      const plan = await loadJob(await write({ "job.yml": COMMAND + "name: 42\ntags:\n  version: 1.10\nresources:\n  instance_count: 1\n" }), { overrides: "resources.instance_count=3" });
+      const plan = await loadJob(await write({ "job.yml": `${COMMAND}name: 42\ntags:\n  version: 1.10\nresources:\n  instance_count: 1\n` }), {
+        overrides: "resources.instance_count=3",
+      });
       assert.equal(plan.name, "42");
       const body = plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }).properties as { tags: unknown; resources: unknown };
       assert.deepEqual(body.tags, { version: "1.10" });
@@ -451,12 +619,22 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
       await write({ "c.yml": "command: echo\nenvironment: azureml:e:1\ninputs:\n  bad-name:\n    type: string\n" });
       await rejects(loadJob(await write({ "job.yml": pipeline })), "InvalidValue", 4, "'bad-name' is not a valid parameter name");
       await write({ "c.yml": "command: echo ${{outputs.o}}\nenvironment: azureml:e:1\noutputs:\n  o: {}\n" });
-      await rejects(loadJob(await write({ "job.yml": pipeline + "    outputs:\n      p: {type: uri_folder}\n" })), "UnknownBinding", 7, "sets output 'p' at line 7, which component");
+      await rejects(
+        loadJob(await write({ "job.yml": `${pipeline}    outputs:\n      p: {type: uri_folder}\n` })),
+        "UnknownBinding",
+        7,
+        "sets output 'p' at line 7, which component",
+      );
     });
 
     it("reuses one anonymous component for a file used by two steps", async () => {
       await write({ "c.yml": "command: echo ${{inputs.x}}\nenvironment: azureml:e:1\ninputs:\n  x: {type: integer}\n" });
-      const plan = await loadJob(await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    component: ./c.yml\n    inputs: {x: 1}\n  b:\n    component: ./c.yml\n    inputs: {x: 2}\n" }));
+      const plan = await loadJob(
+        await write({
+          "job.yml":
+            "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    component: ./c.yml\n    inputs: {x: 1}\n  b:\n    component: ./c.yml\n    inputs: {x: 2}\n",
+        }),
+      );
       const components = plan.componentVersions({ workspaceId: WS, codeIds: {} });
       assert.equal(components.length, 1);
       const jobs = (plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }).properties as { jobs: Record<string, Record<string, unknown>> }).jobs;
@@ -465,12 +643,12 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("throws a programming error when the caller did not register code", async () => {
       await write({ "src/a.py": "print(1)\n" });
-      const plan = await loadJob(await write({ "job.yml": COMMAND + "code: ./src\n" }));
+      const plan = await loadJob(await write({ "job.yml": `${COMMAND}code: ./src\n` }));
       assert.throws(() => plan.buildJobBody({ workspaceId: WS, codeIds: {} }, { jobName: "j" }), /was not registered: pass its id in codeIds/);
     });
 
     it("refuses non-numeric list indexes in overrides", async () => {
-      const file = await write({ "job.yml": COMMAND + "tags: {a: b}\nproperties: {}\n" });
+      const file = await write({ "job.yml": `${COMMAND}tags: {a: b}\nproperties: {}\n` });
       await rejects(loadJob(file, { overrides: "tags.a.b=1" }), "BadOverride", undefined, "defined by a reference string ('b')");
     });
   });

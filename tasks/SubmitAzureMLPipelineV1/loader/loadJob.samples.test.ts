@@ -37,16 +37,25 @@ describe("loader: samples/pipelines", () => {
     const train = await codeHash("src/train");
     assert.equal(plan.kind, "pipeline");
     assert.equal(plan.experimentName, "train_pipeline");
-    assert.deepEqual(plan.uploads.map((u) => [u.kind, u.blobPrefix, u.datastoreName]), [
-      ["code", `LocalUpload/${prep.uploadHash}/prep`, "workspaceblobstore"],
-      ["code", `LocalUpload/${train.uploadHash}/train`, "workspaceblobstore"],
-    ]);
+    assert.deepEqual(
+      plan.uploads.map((u) => [u.kind, u.blobPrefix, u.datastoreName]),
+      [
+        ["code", `LocalUpload/${prep.uploadHash}/prep`, "workspaceblobstore"],
+        ["code", `LocalUpload/${train.uploadHash}/train`, "workspaceblobstore"],
+      ],
+    );
     // .amlignore in src/train keeps tests/ out of the upload.
-    assert.deepEqual(plan.uploads[1].files.map((f) => f.relativePath), [".amlignore", "train.py"]);
+    assert.deepEqual(
+      plan.uploads[1].files.map((f) => f.relativePath),
+      [".amlignore", "train.py"],
+    );
     assert.equal(plan.uploads[1].indicatorBlobName, `LocalUpload/${train.uploadHash}/train/.amlignore`);
     assert.equal(plan.uploads[0].declaredAt.line, 21);
 
-    assert.deepEqual(plan.codeVersions.map((c) => c.codeUriPath), [`LocalUpload/${prep.uploadHash}/prep`, `LocalUpload/${train.uploadHash}/train`]);
+    assert.deepEqual(
+      plan.codeVersions.map((c) => c.codeUriPath),
+      [`LocalUpload/${prep.uploadHash}/prep`, `LocalUpload/${train.uploadHash}/train`],
+    );
     assert.deepEqual(plan.codeVersions[1].buildBody(`https://acct.blob.core.windows.net/azureml/LocalUpload/${train.uploadHash}/train`), {
       properties: {
         codeUri: `https://acct.blob.core.windows.net/azureml/LocalUpload/${train.uploadHash}/train`,
@@ -55,11 +64,14 @@ describe("loader: samples/pipelines", () => {
       },
     });
     assert.deepEqual(plan.environmentVersions, []);
-    assert.deepEqual(plan.references.map((r) => [r.key, r.resolution, r.usedAt.map((u) => u.line)]), [
-      ["data:training_data@latest", "latest", [14]],
-      ["computes:gpu-cluster", "get", [10]],
-      ["datastores:workspaceblobstore", "static", [21, 31]], // where the code uploads go, checked before any upload
-    ]);
+    assert.deepEqual(
+      plan.references.map((r) => [r.key, r.resolution, r.usedAt.map((u) => u.line)]),
+      [
+        ["data:training_data@latest", "latest", [14]],
+        ["computes:gpu-cluster", "get", [10]],
+        ["datastores:workspaceblobstore", "static", [21, 31]], // where the code uploads go, checked before any upload
+      ],
+    );
 
     const resolved = resolve(plan);
     const components = plan.componentVersions(resolved);
@@ -136,9 +148,15 @@ describe("loader: samples/pipelines", () => {
   it("(b) local component files with code folders and an inline environment", async () => {
     const plan = await loadJob(path.join(SAMPLES, "local-components.yml"));
     const evaluate = await codeHash("src/evaluate");
-    assert.deepEqual(plan.uploads.map((u) => path.basename(u.localPath)), ["prep", "train", "evaluate"]);
+    assert.deepEqual(
+      plan.uploads.map((u) => path.basename(u.localPath)),
+      ["prep", "train", "evaluate"],
+    );
     assert.equal(plan.uploads[2].blobPrefix, `LocalUpload/${evaluate.uploadHash}/evaluate`);
-    assert.deepEqual(plan.environmentVersions.map((e) => [e.name, e.version]), [["CliV2AnonymousEnvironment", "1621dcc48e4777cac3ea196c1463ea41"]]);
+    assert.deepEqual(
+      plan.environmentVersions.map((e) => [e.name, e.version]),
+      [["CliV2AnonymousEnvironment", "1621dcc48e4777cac3ea196c1463ea41"]],
+    );
     assert.deepEqual(plan.environmentVersions[0].body, {
       properties: {
         image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
@@ -149,15 +167,21 @@ describe("loader: samples/pipelines", () => {
         tags: undefined,
       },
     });
-    assert.deepEqual(plan.references.map((r) => [r.key, r.resolution]), [
-      ["data:training_data@latest", "latest"],
-      ["computes:gpu-cluster", "get"],
-      ["datastores:workspaceblobstore", "static"],
-    ]);
+    assert.deepEqual(
+      plan.references.map((r) => [r.key, r.resolution]),
+      [
+        ["data:training_data@latest", "latest"],
+        ["computes:gpu-cluster", "get"],
+        ["datastores:workspaceblobstore", "static"],
+      ],
+    );
 
     const resolved = resolve(plan);
     const components = plan.componentVersions(resolved);
-    assert.deepEqual(components.map((c) => path.basename(c.key)), ["prep.yml", "train.yml", "evaluate.yml"]);
+    assert.deepEqual(
+      components.map((c) => path.basename(c.key)),
+      ["prep.yml", "train.yml", "evaluate.yml"],
+    );
     const evaluateSpec = components[2].body.properties.componentSpec;
     // Registered anonymously: the SDK replaces the file's name/version inside the spec too
     // (entities/_component/component.py _set_is_anonymous, _update_anonymous_hash).
@@ -201,12 +225,15 @@ describe("loader: samples/pipelines", () => {
     const plan = await loadJob(path.join(SAMPLES, "registered-components.yml"));
     assert.deepEqual(plan.uploads, []);
     assert.deepEqual(plan.codeVersions, []);
-    assert.deepEqual(plan.references.map((r) => [r.key, r.kind, r.name, r.version, r.label, r.resolution]), [
-      ["data:training_data:1", "data", "training_data", "1", undefined, "static"],
-      ["computes:gpu-cluster", "computes", "gpu-cluster", undefined, undefined, "get"],
-      ["components:prep_data@latest", "components", "prep_data", undefined, "latest", "latest"],
-      ["components:train_model:1", "components", "train_model", "1", undefined, "static"],
-    ]);
+    assert.deepEqual(
+      plan.references.map((r) => [r.key, r.kind, r.name, r.version, r.label, r.resolution]),
+      [
+        ["data:training_data:1", "data", "training_data", "1", undefined, "static"],
+        ["computes:gpu-cluster", "computes", "gpu-cluster", undefined, undefined, "get"],
+        ["components:prep_data@latest", "components", "prep_data", undefined, "latest", "latest"],
+        ["components:train_model:1", "components", "train_model", "1", undefined, "static"],
+      ],
+    );
     assert.equal(plan.references[1].usedAt.length, 2, "settings.default_compute and jobs.train.compute");
     assert.equal(plan.staticReferenceId(plan.references[3], WS), `${WS}/components/train_model/versions/1`);
     assert.equal(plan.staticReferenceId(plan.references[2], WS), undefined);
@@ -229,7 +256,10 @@ describe("loader: samples/pipelines", () => {
     assert.equal(upload.hash, data.uploadHash);
     assert.equal(upload.isDirectory, false);
     assert.equal(upload.blobPrefix, `LocalUpload/${data.uploadHash}/training.csv`);
-    assert.deepEqual(upload.files.map((f) => f.blobName), [`LocalUpload/${data.uploadHash}/training.csv`]);
+    assert.deepEqual(
+      upload.files.map((f) => f.blobName),
+      [`LocalUpload/${data.uploadHash}/training.csv`],
+    );
     assert.equal(upload.contentHash, undefined, "no content hash for data");
     const { properties } = plan.buildJobBody(resolve(plan), { jobName: "job1" }) as { properties: Record<string, any> };
     assert.deepEqual(properties.inputs.sample_data, {
@@ -253,7 +283,8 @@ describe("loader: samples/pipelines", () => {
   it("(f) overrides change inputs and settings before the file is read, as --set does", async () => {
     const plain = await loadJob(path.join(SAMPLES, "train-with-overrides.yml"));
     const plan = await loadJob(path.join(SAMPLES, "train-with-overrides.yml"), {
-      overrides: "inputs.learning_rate=0.1\ninputs.epochs=50\nsettings.continue_on_step_failure=true\njobs.train.compute=azureml:gpu-cluster\nexperiment_name=tuning",
+      overrides:
+        "inputs.learning_rate=0.1\ninputs.epochs=50\nsettings.continue_on_step_failure=true\njobs.train.compute=azureml:gpu-cluster\nexperiment_name=tuning",
     });
     const base = plain.buildJobBody(resolve(plain), { jobName: "job1" }).properties as Record<string, any>;
     const { properties } = plan.buildJobBody(resolve(plan), { jobName: "job1" }) as { properties: Record<string, any> };
@@ -271,7 +302,13 @@ describe("loader: samples/pipelines", () => {
     const train = await codeHash("src/train");
     const data = await hashLocalArtifact(path.join(SAMPLES, "data", "training.csv"));
     assert.equal(plan.kind, "command");
-    assert.deepEqual(plan.references.map((r) => [r.key, r.resolution]), [["datastores:workspaceblobstore", "static"], ["computes:gpu-cluster", "static"]]);
+    assert.deepEqual(
+      plan.references.map((r) => [r.key, r.resolution]),
+      [
+        ["datastores:workspaceblobstore", "static"],
+        ["computes:gpu-cluster", "static"],
+      ],
+    );
     const resolved = resolve(plan);
     assert.deepEqual(plan.componentVersions(resolved), []);
     assert.equal(plan.codeVersions[0].upload.hash, train.uploadHash);

@@ -31,7 +31,20 @@ export interface LoadJobOptions {
 
 export const ANONYMOUS_COMPONENT_NAME = "azureml_anonymous";
 
-const COMMON_JOB_KEYS = ["$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "compute", "inputs", "outputs", "identity"];
+const COMMON_JOB_KEYS = [
+  "$schema",
+  "type",
+  "name",
+  "display_name",
+  "experiment_name",
+  "description",
+  "tags",
+  "properties",
+  "compute",
+  "inputs",
+  "outputs",
+  "identity",
+];
 const JOB_UNSUPPORTED: Readonly<Record<string, string>> = {
   services: "job services (SSH, Jupyter, TensorBoard) are not supported",
 };
@@ -61,9 +74,13 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
   const source = parseYamlSource(text, absolute);
   const document = source.value;
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw new JobDefinitionError("NotAMapping", `Job file ${absolute} must contain a mapping (type, jobs, ...), not a ${Array.isArray(document) ? "list" : "scalar"}.`, {
-      location: { filePath: absolute, line: 1 },
-    });
+    throw new JobDefinitionError(
+      "NotAMapping",
+      `Job file ${absolute} must contain a mapping (type, jobs, ...), not a ${Array.isArray(document) ? "list" : "scalar"}.`,
+      {
+        location: { filePath: absolute, line: 1 },
+      },
+    );
   }
   const doc = structuredClone(document) as Record<string, unknown>;
   const overrides = parseOverrides(options.overrides ?? "");
@@ -111,7 +128,10 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
     for (const key of ["on_init", "on_finalize"]) {
       const node = settings.rest[key];
       if (typeof node === "string" && !(node in jobs)) {
-        throw reader.error("UnknownBinding", `settings.${key} at line ${reader.lineOf(["settings", key])} names step '${node}', which is not in 'jobs'.`, ["settings", key]);
+        throw reader.error("UnknownBinding", `settings.${key} at line ${reader.lineOf(["settings", key])} names step '${node}', which is not in 'jobs'.`, [
+          "settings",
+          key,
+        ]);
       }
     }
     template = {
@@ -167,7 +187,11 @@ function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
     try {
       parsed = parseDatastoreReference(datastore);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `settings.default_datastore at line ${reader.lineOf(["settings", "default_datastore"])}: ${error.message}`, ["settings", "default_datastore"]);
+      if (error instanceof ReferenceSyntaxError)
+        throw reader.error("InvalidValue", `settings.default_datastore at line ${reader.lineOf(["settings", "default_datastore"])}: ${error.message}`, [
+          "settings",
+          "default_datastore",
+        ]);
       throw error;
     }
     rest.default_datastore =
@@ -208,28 +232,33 @@ function assemblePlan(input: AssembleInput): JobPlan {
   const referencesByKey = plan.references;
 
   /** Looks up every id except anonymous components (whose versions hash specs built from these ids). */
-  const baseLookup = (resolved: ResolvedJobDependencies): IdLookup => (target: IdTarget) => {
-    const workspaceId = resolved.workspaceId;
-    switch (target.kind) {
-      case "reference": {
-        const reference = referencesByKey.get(target.key)!;
-        const id = resolved.referenceIds?.[target.key] ?? staticReferenceId(reference, workspaceId);
-        if (!id) throw new Error(`Reference '${target.key}' was not resolved: look up the newest version of ${reference.kind} '${reference.name}' and pass its id in referenceIds.`);
-        return id;
+  const baseLookup =
+    (resolved: ResolvedJobDependencies): IdLookup =>
+    (target: IdTarget) => {
+      const workspaceId = resolved.workspaceId;
+      switch (target.kind) {
+        case "reference": {
+          const reference = referencesByKey.get(target.key)!;
+          const id = resolved.referenceIds?.[target.key] ?? staticReferenceId(reference, workspaceId);
+          if (!id)
+            throw new Error(
+              `Reference '${target.key}' was not resolved: look up the newest version of ${reference.kind} '${reference.name}' and pass its id in referenceIds.`,
+            );
+          return id;
+        }
+        case "code": {
+          const id = resolved.codeIds[target.key];
+          if (!id) throw new Error(`Code version '${target.key}' was not registered: pass its id in codeIds.`);
+          return id;
+        }
+        case "environment": {
+          const env = plan.environments.get(target.key)!;
+          return workspaceChildId(workspaceId, "environments", env.name, { version: env.version });
+        }
+        case "component":
+          throw new Error("Anonymous component ids are resolved by the plan itself.");
       }
-      case "code": {
-        const id = resolved.codeIds[target.key];
-        if (!id) throw new Error(`Code version '${target.key}' was not registered: pass its id in codeIds.`);
-        return id;
-      }
-      case "environment": {
-        const env = plan.environments.get(target.key)!;
-        return workspaceChildId(workspaceId, "environments", env.name, { version: env.version });
-      }
-      case "component":
-        throw new Error("Anonymous component ids are resolved by the plan itself.");
-    }
-  };
+    };
 
   const componentVersions = (resolved: ResolvedJobDependencies): ComponentVersionRegistration[] => {
     const lookup = baseLookup(resolved);
@@ -266,7 +295,9 @@ function assemblePlan(input: AssembleInput): JobPlan {
     const base = baseLookup(resolved);
     const versions = new Map(componentVersions(resolved).map((c) => [c.key, c.version]));
     const lookup: IdLookup = (target) =>
-      target.kind === "component" ? workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: versions.get(target.key)! }) : base(target);
+      target.kind === "component"
+        ? workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: versions.get(target.key)! })
+        : base(target);
     const properties = common.properties && Object.keys(common.properties).length > 0 ? common.properties : (options.defaultProperties ?? {});
     const body = materialize(
       {

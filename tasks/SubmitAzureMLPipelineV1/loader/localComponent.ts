@@ -28,7 +28,23 @@ export interface LocalComponent {
 
 const COMPONENT_KEYS: KeyRules = {
   kind: "command component",
-  allowed: ["$schema", "type", "name", "version", "display_name", "description", "tags", "is_deterministic", "inputs", "outputs", "code", "environment", "command", "resources", "distribution"],
+  allowed: [
+    "$schema",
+    "type",
+    "name",
+    "version",
+    "display_name",
+    "description",
+    "tags",
+    "is_deterministic",
+    "inputs",
+    "outputs",
+    "code",
+    "environment",
+    "command",
+    "resources",
+    "distribution",
+  ],
   unsupported: {
     additional_includes: "additional_includes is not supported: put the files in the code folder",
     instance_count: "set resources.instance_count on the step instead",
@@ -74,26 +90,39 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   const inputs = new Map<string, ComponentInputDeclaration>();
   for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
     const p = ["inputs", inputName];
-    if (!NAME_PATTERN.test(inputName)) throw reader.error("InvalidValue", `'${inputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    if (!NAME_PATTERN.test(inputName))
+      throw reader.error("InvalidValue", `'${inputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
     reader.requireMapping(p, COMPONENT_INPUT_KEYS);
     const inputType = reader.requireString([...p, "type"]);
     if (![...LITERAL_TYPES, ...DATA_TYPES].includes(inputType as never)) {
-      throw reader.error("InvalidValue", `Unknown input type '${inputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${[...LITERAL_TYPES, ...DATA_TYPES].join(", ")}).`, [...p, "type"]);
+      throw reader.error(
+        "InvalidValue",
+        `Unknown input type '${inputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${[...LITERAL_TYPES, ...DATA_TYPES].join(", ")}).`,
+        [...p, "type"],
+      );
     }
     inputs.set(inputName, { type: inputType, optional: reader.boolean([...p, "optional"]) ?? false, hasDefault: reader.has([...p, "default"]) });
   }
   const outputs = new Map<string, { type: string }>();
   for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
     const p = ["outputs", outputName];
-    if (!NAME_PATTERN.test(outputName)) throw reader.error("InvalidValue", `'${outputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+    if (!NAME_PATTERN.test(outputName))
+      throw reader.error("InvalidValue", `'${outputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
     reader.mapping(p, COMPONENT_OUTPUT_KEYS);
     const outputType = reader.string([...p, "type"]) ?? "uri_folder";
     if (!DATA_TYPES.includes(outputType as never)) {
-      throw reader.error("InvalidValue", `Unknown output type '${outputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${DATA_TYPES.join(", ")}).`, [...p, "type"]);
+      throw reader.error("InvalidValue", `Unknown output type '${outputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${DATA_TYPES.join(", ")}).`, [
+        ...p,
+        "type",
+      ]);
     }
     const mode = reader.string([...p, "mode"]);
     if (mode !== undefined && !OUTPUT_MODES[mode]) {
-      throw reader.error("InvalidValue", `Output mode '${mode}' at line ${reader.lineOf([...p, "mode"])} is not valid (allowed: ${Object.keys(OUTPUT_MODES).join(", ")}).`, [...p, "mode"]);
+      throw reader.error(
+        "InvalidValue",
+        `Output mode '${mode}' at line ${reader.lineOf([...p, "mode"])} is not valid (allowed: ${Object.keys(OUTPUT_MODES).join(", ")}).`,
+        [...p, "mode"],
+      );
     }
     outputs.set(outputName, { type: outputType });
   }

@@ -9,7 +9,8 @@ function apply(document: Record<string, unknown>, text: string) {
 }
 
 function isOverrideError(line: number, pattern: RegExp) {
-  return (e: unknown) => e instanceof JobDefinitionError && e.code === "BadOverride" && e.message.startsWith(`Override line ${line} `) && pattern.test(e.message);
+  return (e: unknown) =>
+    e instanceof JobDefinitionError && e.code === "BadOverride" && e.message.startsWith(`Override line ${line} `) && pattern.test(e.message);
 }
 
 describe("overrides", () => {
@@ -48,11 +49,17 @@ describe("overrides", () => {
   });
 
   it("refuses unknown root keys, naming the allowed ones", () => {
-    assert.throws(() => apply({}, "inputz.lr=1"), isOverrideError(1, /sets 'inputz', which is not a key of a pipeline job \(allowed: experiment_name, inputs, jobs, name, settings\)/));
+    assert.throws(
+      () => apply({}, "inputz.lr=1"),
+      isOverrideError(1, /sets 'inputz', which is not a key of a pipeline job \(allowed: experiment_name, inputs, jobs, name, settings\)/),
+    );
   });
 
   it("refuses paths through strings (references) and other scalars", () => {
-    assert.throws(() => apply({ jobs: { train: { component: "azureml:train:1" } } }, "jobs.train.component.inputs.x=1"), isOverrideError(1, /defined by a reference string \('azureml:train:1'\)/));
+    assert.throws(
+      () => apply({ jobs: { train: { component: "azureml:train:1" } } }, "jobs.train.component.inputs.x=1"),
+      isOverrideError(1, /defined by a reference string \('azureml:train:1'\)/),
+    );
     assert.throws(() => apply({ inputs: { epochs: 20 } }, "\ninputs.epochs.value=3"), isOverrideError(2, /'inputs\.epochs': it is a number \(20\)/));
   });
 });

@@ -67,7 +67,11 @@ export function applyOverrides(document: Record<string, unknown>, overrides: rea
   for (const override of overrides) {
     const [root] = override.path;
     if (!options.allowedRootKeys.has(root)) {
-      throw overrideError(override.lineNumber, override.text, `sets '${root}', which is not a key of a ${options.jobType} job (allowed: ${[...options.allowedRootKeys].sort().join(", ")})`);
+      throw overrideError(
+        override.lineNumber,
+        override.text,
+        `sets '${root}', which is not a key of a ${options.jobType} job (allowed: ${[...options.allowedRootKeys].sort().join(", ")})`,
+      );
     }
     let container: Record<string, unknown> | unknown[] = document;
     for (let i = 0; i < override.path.length - 1; i++) {
@@ -86,7 +90,11 @@ export function applyOverrides(document: Record<string, unknown>, overrides: rea
       } else if (typeof next === "string") {
         throw overrideError(override.lineNumber, override.text, `cannot set a property below '${walked}': it is defined by a reference string ('${next}')`);
       } else {
-        throw overrideError(override.lineNumber, override.text, `cannot set a property below '${walked}': it is a ${typeof next} (${String(next)}), not a mapping`);
+        throw overrideError(
+          override.lineNumber,
+          override.text,
+          `cannot set a property below '${walked}': it is a ${typeof next} (${String(next)}), not a mapping`,
+        );
       }
     }
     const last = override.path[override.path.length - 1];
@@ -109,7 +117,7 @@ function getChild(container: Record<string, unknown> | unknown[], segment: strin
     const index = Number(segment);
     return Number.isInteger(index) && index >= 0 ? container[index] : undefined;
   }
-  return Object.prototype.hasOwnProperty.call(container, segment) ? container[segment] : undefined;
+  return Object.hasOwn(container, segment) ? container[segment] : undefined;
 }
 
 function overrideError(lineNumber: number, text: string, problem: string): JobDefinitionError {

@@ -4,8 +4,18 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { checkCommandPlaceholders, readCode, readCompute, readDistribution, readIdentity, readLimits, readQueueSettings, readResources, type ThreeForms } from "./commandParts";
-import { DocumentReader, type KeyRules } from "./documentReader";
+import {
+  checkCommandPlaceholders,
+  readCode,
+  readCompute,
+  readDistribution,
+  readIdentity,
+  readLimits,
+  readQueueSettings,
+  readResources,
+  type ThreeForms,
+} from "./commandParts";
+import type { DocumentReader, KeyRules } from "./documentReader";
 import { readEnvironment } from "./environments";
 import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputModel, type OutputModel } from "./jobIo";
 import { loadLocalComponent, type LocalComponent, type LocalComponentContext } from "./localComponent";
@@ -28,8 +38,22 @@ const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
 };
 
 const COMMON_STEP_KEYS = [
-  "type", "name", "display_name", "description", "tags", "properties", "compute", "inputs", "outputs",
-  "environment_variables", "resources", "distribution", "limits", "experiment_name", "identity", "queue_settings",
+  "type",
+  "name",
+  "display_name",
+  "description",
+  "tags",
+  "properties",
+  "compute",
+  "inputs",
+  "outputs",
+  "environment_variables",
+  "resources",
+  "distribution",
+  "limits",
+  "experiment_name",
+  "identity",
+  "queue_settings",
 ];
 const COMMON_UNSUPPORTED: Readonly<Record<string, string>> = {
   services: "job services (SSH, Jupyter, TensorBoard) are not supported",
@@ -107,7 +131,11 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const p: YamlPath = ["jobs", name];
   const line = reader.lineOf(p);
   if (!NODE_NAME.test(name)) {
-    throw reader.error("InvalidValue", `Pipeline node name should be a valid python identifier: '${name}' at line ${line} (lowercase letters, digits and underscores, not starting with a digit).`, p);
+    throw reader.error(
+      "InvalidValue",
+      `Pipeline node name should be a valid python identifier: '${name}' at line ${line} (lowercase letters, digits and underscores, not starting with a digit).`,
+      p,
+    );
   }
   const step = reader.requireMapping(p);
   const type = reader.string([...p, "type"]);
@@ -115,16 +143,24 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
     const typeLine = reader.lineOf([...p, "type"]);
     const instead = UNSUPPORTED_STEP_TYPES[type];
     if (instead) {
-      throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command); ${instead}.`, [...p, "type"]);
+      throw reader.error(
+        "Unsupported",
+        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command); ${instead}.`,
+        [...p, "type"],
+      );
     }
-    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command).`, [...p, "type"]);
+    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command).`, [
+      ...p,
+      "type",
+    ]);
   }
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) {
     throw reader.error("MissingKey", `Step '${name}' at line ${line} needs either 'command' (an inline command step) or 'component'.`, p);
   }
   reader.checkKeys(p, step, isComponentStep ? COMPONENT_STEP_KEYS : INLINE_STEP_KEYS);
-  if ("experiment_name" in step) plan.warnings.push(`Step '${name}': experiment_name is ignored inside a pipeline step (line ${reader.lineOf([...p, "experiment_name"])}).`);
+  if ("experiment_name" in step)
+    plan.warnings.push(`Step '${name}': experiment_name is ignored inside a pipeline step (line ${reader.lineOf([...p, "experiment_name"])}).`);
 
   const io = { reader, baseDir: ctx.baseDir, plan, level: "node" as const, abortSignal: ctx.abortSignal };
   const read: StepRead = {
@@ -147,7 +183,11 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   };
   reader.string([...p, "name"]); // overwritten by the node key, as the CLI does
   if (!read.compute && !scope.hasDefaultCompute) {
-    throw reader.error("MissingKey", `Compute not set for step '${name}' at line ${line}: set jobs.${name}.compute, the pipeline's compute or settings.default_compute.`, [...p, "compute"]);
+    throw reader.error(
+      "MissingKey",
+      `Compute not set for step '${name}' at line ${line}: set jobs.${name}.compute, the pipeline's compute or settings.default_compute.`,
+      [...p, "compute"],
+    );
   }
 
   if (!isComponentStep) {
@@ -169,14 +209,19 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const componentPath = [...p, "component"];
   const value = reader.get(componentPath);
   if (typeof value !== "string") {
-    throw reader.error("Unsupported", `Step '${name}': 'component' at line ${reader.lineOf(componentPath)} must be a path to a component file or an azureml: reference (inline component definitions are not supported).`, componentPath);
+    throw reader.error(
+      "Unsupported",
+      `Step '${name}': 'component' at line ${reader.lineOf(componentPath)} must be a path to a component file or an azureml: reference (inline component definitions are not supported).`,
+      componentPath,
+    );
   }
   if (/^azureml:/i.test(value)) {
     let parsed;
     try {
       parsed = parseAssetReference(value, "components");
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Step '${name}': component at line ${reader.lineOf(componentPath)}: ${error.message}`, componentPath);
+      if (error instanceof ReferenceSyntaxError)
+        throw reader.error("InvalidValue", `Step '${name}': component at line ${reader.lineOf(componentPath)}: ${error.message}`, componentPath);
       throw error;
     }
     const location = reader.locate(componentPath);
@@ -214,18 +259,29 @@ function checkAgainstComponent(reader: DocumentReader, step: StepRead, component
   for (const inputName of step.inputs.keys()) {
     if (!component.inputs.has(inputName)) {
       const p = [...step.path, "inputs", inputName];
-      throw reader.error("UnknownBinding", `Step '${step.name}' sets input '${inputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (inputs: ${[...component.inputs.keys()].sort().join(", ") || "none"}).`, p);
+      throw reader.error(
+        "UnknownBinding",
+        `Step '${step.name}' sets input '${inputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (inputs: ${[...component.inputs.keys()].sort().join(", ") || "none"}).`,
+        p,
+      );
     }
   }
   for (const [inputName, declaration] of component.inputs) {
     if (!declaration.optional && !declaration.hasDefault && !step.inputs.has(inputName)) {
-      throw reader.error("MissingKey", `Required input '${inputName}' for component '${step.name}' not provided (component ${component.filePath}).`, [...step.path, "inputs"]);
+      throw reader.error("MissingKey", `Required input '${inputName}' for component '${step.name}' not provided (component ${component.filePath}).`, [
+        ...step.path,
+        "inputs",
+      ]);
     }
   }
   for (const outputName of step.outputs.keys()) {
     if (!component.outputs.has(outputName)) {
       const p = [...step.path, "outputs", outputName];
-      throw reader.error("UnknownBinding", `Step '${step.name}' sets output '${outputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (outputs: ${[...component.outputs.keys()].sort().join(", ") || "none"}).`, p);
+      throw reader.error(
+        "UnknownBinding",
+        `Step '${step.name}' sets output '${outputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (outputs: ${[...component.outputs.keys()].sort().join(", ") || "none"}).`,
+        p,
+      );
     }
   }
 }
@@ -237,21 +293,37 @@ function checkBindings(reader: DocumentReader, step: StepRead, steps: ReadonlyMa
     const parentInput = /^\$\{\{parent\.inputs\.([^}]+)\}\}$/.exec(input.value);
     if (parentInput) {
       if (!scope.inputNames.has(parentInput[1])) {
-        throw reader.error("UnknownBinding", `${where} binds to ${input.value}, but the pipeline has no input '${parentInput[1]}' (inputs: ${[...scope.inputNames].sort().join(", ") || "none"}).`, input.path);
+        throw reader.error(
+          "UnknownBinding",
+          `${where} binds to ${input.value}, but the pipeline has no input '${parentInput[1]}' (inputs: ${[...scope.inputNames].sort().join(", ") || "none"}).`,
+          input.path,
+        );
       }
       continue;
     }
     const jobOutput = /^\$\{\{parent\.jobs\.([^.}]+)\.outputs\.([^.}]+)\}\}$/.exec(input.value);
     if (!jobOutput) {
-      throw reader.error("UnknownBinding", `${where} binds to ${input.value}: use \${{parent.jobs.<step>.outputs.<name>}} or \${{parent.inputs.<name>}}.`, input.path);
+      throw reader.error(
+        "UnknownBinding",
+        `${where} binds to ${input.value}: use \${{parent.jobs.<step>.outputs.<name>}} or \${{parent.inputs.<name>}}.`,
+        input.path,
+      );
     }
     const [, source, output] = jobOutput;
     const sourceStep = steps.get(source);
     if (!sourceStep || source === step.name) {
-      throw reader.error("UnknownBinding", `${where} binds to ${input.value}, but there is no ${source === step.name ? "other " : ""}step '${source}' (steps: ${[...steps.keys()].sort().join(", ")}).`, input.path);
+      throw reader.error(
+        "UnknownBinding",
+        `${where} binds to ${input.value}, but there is no ${source === step.name ? "other " : ""}step '${source}' (steps: ${[...steps.keys()].sort().join(", ")}).`,
+        input.path,
+      );
     }
     if (sourceStep.outputTypes && !sourceStep.outputTypes.has(output)) {
-      throw reader.error("UnknownBinding", `${where} binds to ${input.value}, but step '${source}' has no output '${output}' (outputs: ${[...sourceStep.outputTypes.keys()].sort().join(", ") || "none"}).`, input.path);
+      throw reader.error(
+        "UnknownBinding",
+        `${where} binds to ${input.value}, but step '${source}' has no output '${output}' (outputs: ${[...sourceStep.outputTypes.keys()].sort().join(", ") || "none"}).`,
+        input.path,
+      );
     }
   }
   for (const [outputName, output] of step.outputs) {

@@ -12,10 +12,7 @@ import { IdPlaceholder } from "./placeholders";
 import { workspaceChildId, type ReferenceKind } from "./references";
 
 /** An id known now (an ARM id, or a string sent verbatim) or later (a placeholder). */
-export type IdValue =
-  | { form: "placeholder"; placeholder: IdPlaceholder }
-  | { form: "armId"; id: string }
-  | { form: "verbatim"; value: string };
+export type IdValue = { form: "placeholder"; placeholder: IdPlaceholder } | { form: "armId"; id: string } | { form: "verbatim"; value: string };
 
 /** The value for a REST `…Id` field (`computeId`, `codeId`, `componentId`, `environmentId`). */
 export function restId(value: IdValue): string | IdPlaceholder {

@@ -5,9 +5,22 @@ import { hashDictAsUuid, pythonFloatRepr, pythonJsonDumps, pythonStr, secondsToI
 describe("pythonValues", () => {
   it("formats floats like Python's repr", () => {
     const cases: [number, string][] = [
-      [0.01, "0.01"], [1, "1.0"], [1e16, "1e+16"], [123456789012345.6, "123456789012345.6"], [0.0001, "0.0001"],
-      [1e-5, "1e-05"], [-2.5e-7, "-2.5e-07"], [1e22, "1e+22"], [0.1 + 0.2, "0.30000000000000004"], [0, "0.0"], [-0, "-0.0"],
-      [Infinity, "inf"], [-Infinity, "-inf"], [NaN, "nan"], [1234.5, "1234.5"], [100, "100.0"],
+      [0.01, "0.01"],
+      [1, "1.0"],
+      [1e16, "1e+16"],
+      [123456789012345.6, "123456789012345.6"],
+      [0.0001, "0.0001"],
+      [1e-5, "1e-05"],
+      [-2.5e-7, "-2.5e-07"],
+      [1e22, "1e+22"],
+      [0.1 + 0.2, "0.30000000000000004"],
+      [0, "0.0"],
+      [-0, "-0.0"],
+      [Infinity, "inf"],
+      [-Infinity, "-inf"],
+      [NaN, "nan"],
+      [1234.5, "1234.5"],
+      [100, "100.0"],
     ];
     for (const [value, expected] of cases) assert.equal(pythonFloatRepr(value), expected, String(value));
   });

@@ -16,12 +16,18 @@ describe("references", () => {
   });
 
   it("passes curated environments through with their prefix", () => {
-    assert.deepEqual(parseAssetReference("azureml:AzureML-TensorFlow-2.4-GPU@latest", "environments"), { form: "passthrough", value: "azureml:AzureML-TensorFlow-2.4-GPU@latest" });
+    assert.deepEqual(parseAssetReference("azureml:AzureML-TensorFlow-2.4-GPU@latest", "environments"), {
+      form: "passthrough",
+      value: "azureml:AzureML-TensorFlow-2.4-GPU@latest",
+    });
     assert.deepEqual(parseAssetReference("azureml:AzureML-sklearn-1.0:3", "environments").form, "passthrough");
   });
 
   it("refuses references without a version, of the wrong kind or malformed", () => {
-    assert.throws(() => parseAssetReference("azureml:only-name", "components"), (e: unknown) => e instanceof ReferenceSyntaxError && /names no version/.test((e as Error).message));
+    assert.throws(
+      () => parseAssetReference("azureml:only-name", "components"),
+      (e: unknown) => e instanceof ReferenceSyntaxError && /names no version/.test((e as Error).message),
+    );
     assert.throws(() => parseAssetReference(`${WS}/codes/c/versions/1`, "components"), /not components/);
     assert.throws(() => parseAssetReference("azureml://registries/r/models/m/versions/1", "components"), /not components/);
     assert.throws(() => parseAssetReference("azureml://datastores/x", "components"), /registry path/);

@@ -23,7 +23,8 @@ export class ReferenceSyntaxError extends Error {
   }
 }
 
-const ARM_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/([A-Za-z]+)\/[^/]+(?:\/(?:versions|labels)\/[^/]+)?$/i;
+const ARM_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/([A-Za-z]+)\/[^/]+(?:\/(?:versions|labels)\/[^/]+)?$/i;
 const REGISTRY_ASSET = /^azureml:\/\/registries\/[^/]+\/([A-Za-z]+)\/[^/]+\/(?:versions\/[^/]+|labels\/[^/]+)$/i;
 
 /** Whether a string is a reference (as opposed to a local path) in a `code:`/`environment:`/`component:` field. */
@@ -45,7 +46,9 @@ export function parseAssetReference(raw: string, kind: AssetKind): ParsedReferen
     return { form: "passthrough", value };
   }
   if (/^azureml:\/\//i.test(value)) {
-    throw new ReferenceSyntaxError(`'${value}' is not a valid registry path: expected azureml://registries/<registry>/${kind}/<name>/versions/<version> (or /labels/latest).`);
+    throw new ReferenceSyntaxError(
+      `'${value}' is not a valid registry path: expected azureml://registries/<registry>/${kind}/<name>/versions/<version> (or /labels/latest).`,
+    );
   }
   const withoutPrefix = value.replace(/^azureml:/i, "");
   const arm = ARM_ID.exec(withoutPrefix);
@@ -56,7 +59,7 @@ export function parseAssetReference(raw: string, kind: AssetKind): ParsedReferen
   if (!/^azureml:/i.test(value)) {
     throw new ReferenceSyntaxError(`'${value}' is not a reference: prefix it with 'azureml:' (azureml:<name>:<version> or azureml:<name>@latest).`);
   }
-  const m = /^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?::([^:@/\s]+)|@([A-Za-z0-9_\-]+))?$/.exec(withoutPrefix);
+  const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::([^:@/\s]+)|@([A-Za-z0-9_-]+))?$/.exec(withoutPrefix);
   if (!m) {
     throw new ReferenceSyntaxError(`'${value}' is not a valid reference: use azureml:<name>:<version> or azureml:<name>@latest.`);
   }
@@ -68,9 +71,7 @@ export function parseAssetReference(raw: string, kind: AssetKind): ParsedReferen
 }
 
 /** Parsed `compute:` value. */
-export type ParsedCompute =
-  | { form: "named"; name: string }
-  | { form: "passthrough"; value: string };
+export type ParsedCompute = { form: "named"; name: string } | { form: "passthrough"; value: string };
 
 /** `azureml:cpu` / `cpu` → named compute; ARM ids, `serverless` and `${{...}}` bindings are sent verbatim. */
 export function parseComputeReference(raw: string): ParsedCompute {
@@ -79,7 +80,8 @@ export function parseComputeReference(raw: string): ParsedCompute {
   const name = value.replace(/^azureml:/i, "");
   if (ARM_ID.test(name)) return { form: "passthrough", value: name };
   if (name.toLowerCase() === "serverless") return { form: "passthrough", value: "serverless" };
-  if (name.toLowerCase() === "local") throw new ReferenceSyntaxError("compute 'local' runs the job on this machine, which this task does not do: use a workspace compute.");
+  if (name.toLowerCase() === "local")
+    throw new ReferenceSyntaxError("compute 'local' runs the job on this machine, which this task does not do: use a workspace compute.");
   if (!/^[A-Za-z][A-Za-z0-9\-_]*$/.test(name)) throw new ReferenceSyntaxError(`'${value}' is not a valid compute name.`);
   return { form: "named", name };
 }

@@ -44,13 +44,16 @@ describe("yamlSource", () => {
   it("keeps the last of a duplicate key, as PyYAML does, and says so", () => {
     const source = parseYamlSource("a: 1\na: 2\n", "/x/dup.yml");
     assert.deepEqual(source.value, { a: 2 });
-    assert.deepEqual(source.duplicateKeyWarnings(), ["/x/dup.yml: key 'a' is given at line 1 and again at line 2; the value at line 2 is used, as the CLI (PyYAML) does."]);
+    assert.deepEqual(source.duplicateKeyWarnings(), [
+      "/x/dup.yml: key 'a' is given at line 1 and again at line 2; the value at line 2 is used, as the CLI (PyYAML) does.",
+    ]);
   });
 
   it("reports syntax errors with line and column", () => {
     assert.throws(
       () => parseYamlSource("type: pipeline\njobs:\n  a: [1, 2\n  b: 3\n", "/x/bad.yml"),
-      (e: unknown) => e instanceof JobDefinitionError && e.code === "YamlSyntax" && e.line === 4 && typeof e.column === "number" && e.message.includes("/x/bad.yml:4:"),
+      (e: unknown) =>
+        e instanceof JobDefinitionError && e.code === "YamlSyntax" && e.line === 4 && typeof e.column === "number" && e.message.includes("/x/bad.yml:4:"),
     );
   });
 });

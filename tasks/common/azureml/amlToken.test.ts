@@ -9,7 +9,11 @@ describe("x-azureml-token: the Azure ML resource of the connection's cloud", () 
     assert.equal(amlScope("AzureStack"), "https://ml.azure.com/.default");
     const scopes: string[] = [];
     const secrets: string[] = [];
-    const token = amlTokenProvider({ getToken: async (s) => (scopes.push(String(s)), { token: "aml-token-1", expiresOnTimestamp: Date.now() + 60_000 }) }, "AzureCloud", (s) => secrets.push(s));
+    const token = amlTokenProvider(
+      { getToken: async (s) => (scopes.push(String(s)), { token: "aml-token-1", expiresOnTimestamp: Date.now() + 60_000 }) },
+      "AzureCloud",
+      (s) => secrets.push(s),
+    );
     assert.equal(await token(new AbortController().signal), "aml-token-1");
     assert.deepEqual([scopes, secrets], [["https://ml.azure.com/.default"], ["aml-token-1"]]);
     const none = amlTokenProvider({ getToken: async () => null }, "AzureCloud", () => undefined);

@@ -19,7 +19,11 @@ export function amlScope(cloudName: string): string {
 }
 
 /** Gets the token for each job PUT; `onSecret` (tl.setSecret) registers it before it is used. */
-export function amlTokenProvider(credential: TokenCredential, cloudName: string, onSecret: (secret: string) => void): (abortSignal: AbortSignal) => Promise<string> {
+export function amlTokenProvider(
+  credential: TokenCredential,
+  cloudName: string,
+  onSecret: (secret: string) => void,
+): (abortSignal: AbortSignal) => Promise<string> {
   const scope = amlScope(cloudName);
   return async (abortSignal) => {
     const token = await credential.getToken(scope, { abortSignal });

@@ -45,5 +45,10 @@ export async function sendJson(
 /** The RestError for an answer carrying an ARM error body (`{error: {code, message}}`), or its status. */
 export function answerError(answer: JsonAnswer, what: string): RestError {
   const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-  return new RestError(error?.message ?? `${what} answered ${answer.status}`, { code: error?.code, statusCode: answer.status, request: answer.request, response: answer.response });
+  return new RestError(error?.message ?? `${what} answered ${answer.status}`, {
+    code: error?.code,
+    statusCode: answer.status,
+    request: answer.request,
+    response: answer.response,
+  });
 }

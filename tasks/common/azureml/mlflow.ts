@@ -66,7 +66,10 @@ export class MlflowError extends AzureOperationError {
 
 /** `azureml://host/path` → `https://host/path` (no trailing slash); an https URI is kept. */
 export function trackingBaseUrl(mlFlowTrackingUri: string): string {
-  const uri = mlFlowTrackingUri.trim().replace(/^azureml:\/\//i, "https://").replace(/\/+$/, "");
+  const uri = mlFlowTrackingUri
+    .trim()
+    .replace(/^azureml:\/\//i, "https://")
+    .replace(/\/+$/, "");
   if (!/^https:\/\/[^/]+\//i.test(uri)) throw new Error(`not an Azure ML MLflow tracking URI: ${uri}`);
   return uri;
 }
@@ -106,7 +109,10 @@ export class MlflowClient {
     let token: string | undefined;
     do {
       const query = `run_id=${encodeURIComponent(runId)}&metric_key=${encodeURIComponent(key)}&max_results=${PAGE_SIZE}${token ? `&page_token=${encodeURIComponent(token)}` : ""}`;
-      const body = (await this.send("GET", `metrics/get-history?${query}`, undefined, `metric '${key}' of run '${runId}'`)) as { metrics?: MlflowMetric[]; next_page_token?: string };
+      const body = (await this.send("GET", `metrics/get-history?${query}`, undefined, `metric '${key}' of run '${runId}'`)) as {
+        metrics?: MlflowMetric[];
+        next_page_token?: string;
+      };
       all.push(...(body.metrics ?? []));
       token = body.next_page_token || undefined;
     } while (token);
@@ -118,7 +124,12 @@ export class MlflowClient {
     const all: MlflowRun[] = [];
     let token: string | undefined;
     do {
-      const body = (await this.send("POST", "runs/search", { experiment_ids: experimentIds, filter, max_results: PAGE_SIZE, ...(token ? { page_token: token } : {}) }, `runs matching ${filter}`)) as {
+      const body = (await this.send(
+        "POST",
+        "runs/search",
+        { experiment_ids: experimentIds, filter, max_results: PAGE_SIZE, ...(token ? { page_token: token } : {}) },
+        `runs matching ${filter}`,
+      )) as {
         runs?: MlflowRun[];
         next_page_token?: string;
       };
@@ -138,14 +149,16 @@ export class MlflowClient {
       const detail = remoteText(code ? `${code}: ${message}` : message).replace(/\.+$/, "");
       const { loc, workspaceName } = this.options;
       const denied = answer.status === 401 || answer.status === 403;
-      const sentence = denied ? loc("Common_MlflowDenied", remoteText(what), workspaceName, detail) : loc("Common_MlflowReadFailed", remoteText(what), workspaceName, detail);
+      const sentence = denied
+        ? loc("Common_MlflowDenied", remoteText(what), workspaceName, detail)
+        : loc("Common_MlflowReadFailed", remoteText(what), workspaceName, detail);
       throw new MlflowError(sentence, code, answer.status);
     }
-    if (parsed === undefined || typeof parsed !== "object") throw new MlflowError(this.options.loc("Common_MlflowNoJson", answer.status, remoteText(what)), undefined, answer.status);
+    if (parsed === undefined || typeof parsed !== "object")
+      throw new MlflowError(this.options.loc("Common_MlflowNoJson", answer.status, remoteText(what)), undefined, answer.status);
     return parsed;
   }
 }
-
 
 /** Last value of each metric of a run. */
 export function lastValues(run: MlflowRun): Record<string, number> {
@@ -186,7 +199,10 @@ export interface JobMetrics {
  * the metrics named in `historyOf`. A run MLflow does not know (RESOURCE_DOES_NOT_EXIST) counts as
  * having no metrics; other errors are thrown (MlflowError).
  */
-export async function readJobMetrics(client: MlflowClient, job: { runId: string; steps: readonly StepRun[]; historyOf?: readonly string[] }): Promise<JobMetrics> {
+export async function readJobMetrics(
+  client: MlflowClient,
+  job: { runId: string; steps: readonly StepRun[]; historyOf?: readonly string[] },
+): Promise<JobMetrics> {
   const result: JobMetrics = { byStep: {}, history: {}, missingRuns: [] };
   const runs: StepRun[] = [{ stepName: JOB_KEY, runId: job.runId }, ...job.steps];
   await Promise.all(
@@ -265,13 +281,17 @@ export function variableName(...parts: string[]): string {
 /** `Metric_<step>_<name>` → value, one per metric. */
 export function metricVariables(byStep: JobMetrics["byStep"]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [step, values] of Object.entries(byStep)) for (const [name, value] of Object.entries(values)) out[variableName("Metric", step, name)] = String(value);
+  for (const [step, values] of Object.entries(byStep))
+    for (const [name, value] of Object.entries(values)) out[variableName("Metric", step, name)] = String(value);
   return out;
 }
 
 /** An MLflow client for a workspace: its tracking URI from a workspace GET, requests through `ml`'s pipeline. */
 export async function workspaceMlflowClient(
-  ml: MlflowTransport & { pipeline?: { getOrderedPolicies(): PipelinePolicy[] }; workspaces: { get(rg: string, ws: string, options: { abortSignal: AbortSignal }): Promise<{ mlFlowTrackingUri?: string | null }> } },
+  ml: MlflowTransport & {
+    pipeline?: { getOrderedPolicies(): PipelinePolicy[] };
+    workspaces: { get(rg: string, ws: string, options: { abortSignal: AbortSignal }): Promise<{ mlFlowTrackingUri?: string | null }> };
+  },
   workspace: { resourceGroupName: string; workspaceName: string },
   options: { abortSignal: AbortSignal; loc: Loc },
 ): Promise<MlflowClient> {

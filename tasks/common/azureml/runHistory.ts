@@ -13,7 +13,13 @@
  */
 import type { ServiceClient } from "@azure/core-client";
 import { allowTokenOrigin } from "../armClients";
-import { bearerTokenAuthenticationPolicyName, createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from "@azure/core-rest-pipeline";
+import {
+  bearerTokenAuthenticationPolicyName,
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+} from "@azure/core-rest-pipeline";
 import { answerError, sendJson } from "./jsonRequest";
 
 /** Identifies a workspace. */
@@ -54,14 +60,22 @@ export class DiscoveryError extends Error {
 }
 
 /** The `api` host of the workspace's discovery document (no token sent, as the SDK). */
-export async function discoverApiHost(ml: ServiceClient, discoveryUrl: string | undefined, abortSignal: AbortSignal, httpClient: HttpClient = createDefaultHttpClient()): Promise<string> {
+export async function discoverApiHost(
+  ml: ServiceClient,
+  discoveryUrl: string | undefined,
+  abortSignal: AbortSignal,
+  httpClient: HttpClient = createDefaultHttpClient(),
+): Promise<string> {
   if (!discoveryUrl || !/^https:\/\//i.test(discoveryUrl)) throw new DiscoveryError(discoveryUrl ?? "(none)", "the workspace has no https discovery URL");
   const anonymous = ml.pipeline.clone();
   anonymous.removePolicy({ name: bearerTokenAuthenticationPolicyName });
   let status: number;
   let text: string;
   try {
-    const response = await anonymous.sendRequest(httpClient, createPipelineRequest({ url: discoveryUrl, method: "GET", abortSignal, headers: createHttpHeaders({ accept: "application/json" }) }));
+    const response = await anonymous.sendRequest(
+      httpClient,
+      createPipelineRequest({ url: discoveryUrl, method: "GET", abortSignal, headers: createHttpHeaders({ accept: "application/json" }) }),
+    );
     status = response.status;
     text = response.bodyAsText ?? "";
   } catch (error) {

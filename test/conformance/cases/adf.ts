@@ -88,23 +88,26 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            value: each({
-              activityName: ofType("string"),
-              activityRunId: like(UUID),
-              activityType: ofType("string"),
-              pipelineName: "prepare-training-data",
-              pipelineRunId: like(UUID),
-              status: "Succeeded",
-              activityRunStart: ofType("string"),
-              activityRunEnd: ofType("string"),
-              durationInMs: ofType("number"),
-              input: ofType("object"),
-              output: ofType("object"),
-              userProperties: ofType("object"),
-              linkedServiceName: any,
-              retryAttempt: null,
-              error: { errorCode: "", message: "", failureType: "", target: ofType("string") },
-            }, 3),
+            value: each(
+              {
+                activityName: ofType("string"),
+                activityRunId: like(UUID),
+                activityType: ofType("string"),
+                pipelineName: "prepare-training-data",
+                pipelineRunId: like(UUID),
+                status: "Succeeded",
+                activityRunStart: ofType("string"),
+                activityRunEnd: ofType("string"),
+                durationInMs: ofType("number"),
+                input: ofType("object"),
+                output: ofType("object"),
+                userProperties: ofType("object"),
+                linkedServiceName: any,
+                retryAttempt: null,
+                error: { errorCode: "", message: "", failureType: "", target: ofType("string") },
+              },
+              3,
+            ),
           },
         },
       },
@@ -135,7 +138,14 @@ export const cases: ConformanceCase[] = [
     // The example shows referencePipelineRunId (null there); isRecovery and startFromFailure are the
     // other query parameters of Pipelines_CreateRun in the same spec.
     recording: { repo: SPECS, path: `${EXAMPLES}/Pipelines_CreateRun.json` },
-    given: [{ method: "POST", path: "/_control/modules/datafactory/scriptRun", body: { args: ["prepare-training-data", { failActivity: "CleanAndFeaturize" }] }, token: "none" }],
+    given: [
+      {
+        method: "POST",
+        path: "/_control/modules/datafactory/scriptRun",
+        body: { args: ["prepare-training-data", { failActivity: "CleanAndFeaturize" }] },
+        token: "none",
+      },
+    ],
     exchanges: [
       { what: "a run is created", request: RUN, response: { status: 200, body: { runId: like(UUID) } }, capture: { failed: "body.runId" } },
       {
@@ -146,14 +156,20 @@ export const cases: ConformanceCase[] = [
       },
       {
         what: "POST createRun with referencePipelineRunId, isRecovery and startFromFailure answers a new run id",
-        request: { method: "POST", path: `${FACTORY}/pipelines/prepare-training-data/createRun?${API}&referencePipelineRunId={$failed}&isRecovery=true&startFromFailure=true` },
+        request: {
+          method: "POST",
+          path: `${FACTORY}/pipelines/prepare-training-data/createRun?${API}&referencePipelineRunId={$failed}&isRecovery=true&startFromFailure=true`,
+        },
         response: { status: 200, body: { runId: like(UUID) } },
         capture: { rerun: "body.runId" },
       },
       {
         what: "the rerun belongs to the group of the failed run",
         request: { method: "GET", path: `${FACTORY}/pipelineruns/{$rerun}?${API}` },
-        response: { status: 200, body: { runId: like(UUID), pipelineName: "prepare-training-data", runGroupId: ofType("string"), parameters: { sourceContainer: "raw" } } },
+        response: {
+          status: 200,
+          body: { runId: like(UUID), pipelineName: "prepare-training-data", runGroupId: ofType("string"), parameters: { sourceContainer: "raw" } },
+        },
       },
     ],
   },
@@ -189,7 +205,13 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            value: each({ id: like(/\/factories\/mlops-adf\/pipelines\/[^/]+$/), name: ofType("string"), type: "Microsoft.DataFactory/factories/pipelines", etag: ofType("string"), properties: { activities: ofType("array") } }),
+            value: each({
+              id: like(/\/factories\/mlops-adf\/pipelines\/[^/]+$/),
+              name: ofType("string"),
+              type: "Microsoft.DataFactory/factories/pipelines",
+              etag: ofType("string"),
+              properties: { activities: ofType("array") },
+            }),
             nextLink: absent,
           },
         },
@@ -212,7 +234,20 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            value: each({ runId: like(UUID), pipelineName: "prepare-training-data", parameters: { sourceContainer: "raw" }, invokedBy: { id: ofType("string"), name: "Manual" }, runStart: ofType("string"), status: ofType("string"), message: ofType("string"), lastUpdated: ofType("string"), annotations: ofType("array") }, 2),
+            value: each(
+              {
+                runId: like(UUID),
+                pipelineName: "prepare-training-data",
+                parameters: { sourceContainer: "raw" },
+                invokedBy: { id: ofType("string"), name: "Manual" },
+                runStart: ofType("string"),
+                status: ofType("string"),
+                message: ofType("string"),
+                lastUpdated: ofType("string"),
+                annotations: ofType("array"),
+              },
+              2,
+            ),
             continuationToken: absent,
           },
         },

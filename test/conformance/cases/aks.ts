@@ -46,7 +46,13 @@ export const cases: ConformanceCase[] = [
                 provisioningState: "Succeeded",
                 powerState: { code: "Running" },
               }),
-              networkProfile: { networkPlugin: ofType("string"), outboundType: "loadBalancer", podCidr: ofType("string"), serviceCidr: ofType("string"), dnsServiceIP: ofType("string") },
+              networkProfile: {
+                networkPlugin: ofType("string"),
+                outboundType: "loadBalancer",
+                podCidr: ofType("string"),
+                serviceCidr: ofType("string"),
+                dnsServiceIP: ofType("string"),
+              },
             },
           },
         },
@@ -62,7 +68,17 @@ export const cases: ConformanceCase[] = [
         request: { method: "GET", path: `${CLUSTER}?${API}` },
         response: {
           status: 200,
-          body: { properties: { agentPoolProfiles: each({ maxPods: 110, orchestratorVersion: ofType("string"), currentOrchestratorVersion: ofType("string"), nodeImageVersion: ofType("string") }), networkProfile: ofType("object") } },
+          body: {
+            properties: {
+              agentPoolProfiles: each({
+                maxPods: 110,
+                orchestratorVersion: ofType("string"),
+                currentOrchestratorVersion: ofType("string"),
+                nodeImageVersion: ofType("string"),
+              }),
+              networkProfile: ofType("object"),
+            },
+          },
         },
       },
     ],
@@ -80,7 +96,10 @@ export const cases: ConformanceCase[] = [
   },
   {
     name: "aks: user kubeconfig",
-    recording: { repo: SPECS, path: "specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2024-05-01/examples/ManagedClustersListClusterUserCredentials.json" },
+    recording: {
+      repo: SPECS,
+      path: "specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2024-05-01/examples/ManagedClustersListClusterUserCredentials.json",
+    },
     exchanges: [
       {
         what: "POST listClusterUserCredential answers the same shape",
@@ -95,13 +114,17 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "GET answers ARM's 404 ResourceNotFound naming the cluster and the resource group",
-        request: { method: "GET", path: `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/missing-cluster?${API}` },
+        request: {
+          method: "GET",
+          path: `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/missing-cluster?${API}`,
+        },
         response: {
           status: 404,
           body: {
             error: {
               code: "ResourceNotFound",
-              message: "The Resource 'Microsoft.ContainerService/managedClusters/missing-cluster' under resource group 'ml_rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+              message:
+                "The Resource 'Microsoft.ContainerService/managedClusters/missing-cluster' under resource group 'ml_rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
             },
           },
         },

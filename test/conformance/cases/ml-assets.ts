@@ -35,7 +35,19 @@ export const cases: ConformanceCase[] = [
       {
         what: "GET the default datastore (no secrets in it)",
         request: { method: "GET", path: `${WS}/datastores/workspaceblobstore?${V}` },
-        response: { status: 200, body: { name: "workspaceblobstore", properties: { isDefault: true, credentials: { credentialsType: "AccountKey" }, datastoreType: "AzureBlob", endpoint: ofType("string"), protocol: "https" } } },
+        response: {
+          status: 200,
+          body: {
+            name: "workspaceblobstore",
+            properties: {
+              isDefault: true,
+              credentials: { credentialsType: "AccountKey" },
+              datastoreType: "AzureBlob",
+              endpoint: ofType("string"),
+              protocol: "https",
+            },
+          },
+        },
       },
       {
         what: "POST listSecrets gives the account key",
@@ -48,18 +60,41 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 201,
           headers: { location: /\/models\/conf_model\/versions\/3\?api-version=/ },
-          body: { id: like(/\/models\/conf_model\/versions\/3$/), name: "3", type: "Microsoft.MachineLearningServices/workspaces/models/versions", properties: { description: "conformance model", tags: { foo: "bar" }, isArchived: false, isAnonymous: false, modelType: "mlflow_model", jobName: null, modelUri: ofType("string") } },
+          body: {
+            id: like(/\/models\/conf_model\/versions\/3$/),
+            name: "3",
+            type: "Microsoft.MachineLearningServices/workspaces/models/versions",
+            properties: {
+              description: "conformance model",
+              tags: { foo: "bar" },
+              isArchived: false,
+              isAnonymous: false,
+              modelType: "mlflow_model",
+              jobName: null,
+              modelUri: ofType("string"),
+            },
+          },
         },
       },
       {
         what: "GET the version answers 200 with the same content",
         request: { method: "GET", path: `${WS}/models/conf_model/versions/3?${V}` },
-        response: { status: 200, body: { name: "3", properties: { modelType: "mlflow_model", flavors: { sklearn: { data: { sklearn_version: "1.1.0" } } }, jobName: null }, systemData: { createdAt: ofType("string"), lastModifiedAt: ofType("string") } } },
+        response: {
+          status: 200,
+          body: {
+            name: "3",
+            properties: { modelType: "mlflow_model", flavors: { sklearn: { data: { sklearn_version: "1.1.0" } } }, jobName: null },
+            systemData: { createdAt: ofType("string"), lastModifiedAt: ofType("string") },
+          },
+        },
       },
       {
         what: "GET versions (ActiveOnly) lists it",
         request: { method: "GET", path: `${WS}/models/conf_model/versions?${V}&listViewType=ActiveOnly` },
-        response: { status: 200, body: { value: [{ name: "3", type: "Microsoft.MachineLearningServices/workspaces/models/versions", properties: { modelType: "mlflow_model" } }] } },
+        response: {
+          status: 200,
+          body: { value: [{ name: "3", type: "Microsoft.MachineLearningServices/workspaces/models/versions", properties: { modelType: "mlflow_model" } }] },
+        },
       },
     ],
   },
@@ -79,17 +114,44 @@ export const cases: ConformanceCase[] = [
       },
       {
         what: "PUT data/<name>/versions/1 answers 201 with Location",
-        request: { method: "PUT", path: `${WS}/data/conf_data/versions/1?${V}`, body: { properties: { description: "conformance data", properties: {}, tags: {}, isAnonymous: false, isArchived: false, dataType: "uri_folder", dataUri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/tmp_folder" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/data/conf_data/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "conformance data",
+              properties: {},
+              tags: {},
+              isAnonymous: false,
+              isArchived: false,
+              dataType: "uri_folder",
+              dataUri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/tmp_folder",
+            },
+          },
+        },
         response: {
           status: 201,
           headers: { location: /\/data\/conf_data\/versions\/1\?api-version=/ },
-          body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/data/versions", properties: { description: "conformance data", isArchived: false, isAnonymous: false, dataType: "uri_folder", dataUri: like(/workspaceblobstore\/paths\/LocalUpload\/abc\/tmp_folder/) } },
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/data/versions",
+            properties: {
+              description: "conformance data",
+              isArchived: false,
+              isAnonymous: false,
+              dataType: "uri_folder",
+              dataUri: like(/workspaceblobstore\/paths\/LocalUpload\/abc\/tmp_folder/),
+            },
+          },
         },
       },
       {
         what: "GET the version answers 200",
         request: { method: "GET", path: `${WS}/data/conf_data/versions/1?${V}` },
-        response: { status: 200, body: { id: like(/\/data\/conf_data\/versions\/1$/), properties: { dataType: "uri_folder" }, systemData: { createdAt: ofType("string") } } },
+        response: {
+          status: 200,
+          body: { id: like(/\/data\/conf_data\/versions\/1$/), properties: { dataType: "uri_folder" }, systemData: { createdAt: ofType("string") } },
+        },
       },
     ],
   },
@@ -99,12 +161,45 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT a custom model version answers 201",
-        request: { method: "PUT", path: `${WS}/models/conf_custom/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/models/custom/" } } },
-        response: { status: 201, body: { name: "1", properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, modelType: "custom_model" }, systemData: { createdByType: ofType("string") } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/models/conf_custom/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { t: "v" },
+              properties: { p: "v" },
+              isAnonymous: false,
+              modelType: "custom_model",
+              modelUri: "azureml://datastores/workspaceblobstore/paths/models/custom/",
+            },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "1",
+            properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, modelType: "custom_model" },
+            systemData: { createdByType: ofType("string") },
+          },
+        },
       },
       {
         what: "the same PUT again answers 200 (idempotent)",
-        request: { method: "PUT", path: `${WS}/models/conf_custom/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/models/custom/" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/models/conf_custom/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { t: "v" },
+              properties: { p: "v" },
+              isAnonymous: false,
+              modelType: "custom_model",
+              modelUri: "azureml://datastores/workspaceblobstore/paths/models/custom/",
+            },
+          },
+        },
         response: { status: 200, body: { name: "1", properties: { modelType: "custom_model" } } },
       },
     ],
@@ -115,12 +210,43 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT a code version answers 201 with its codeUri",
-        request: { method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-000000000002/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, codeUri: "https://127.0.0.1/container/LocalUpload/abc/src" } } },
-        response: { status: 201, body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/codes/versions", properties: { description: "d", isAnonymous: false, codeUri: "https://127.0.0.1/container/LocalUpload/abc/src" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/codes/5c0de000-0000-4000-8000-000000000002/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { t: "v" },
+              properties: { p: "v" },
+              isAnonymous: false,
+              codeUri: "https://127.0.0.1/container/LocalUpload/abc/src",
+            },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/codes/versions",
+            properties: { description: "d", isAnonymous: false, codeUri: "https://127.0.0.1/container/LocalUpload/abc/src" },
+          },
+        },
       },
       {
         what: "the same PUT again answers 200",
-        request: { method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-000000000002/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, codeUri: "https://127.0.0.1/container/LocalUpload/abc/src" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/codes/5c0de000-0000-4000-8000-000000000002/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { t: "v" },
+              properties: { p: "v" },
+              isAnonymous: false,
+              codeUri: "https://127.0.0.1/container/LocalUpload/abc/src",
+            },
+          },
+        },
         response: { status: 200, body: { name: "1", properties: { codeUri: "https://127.0.0.1/container/LocalUpload/abc/src" } } },
       },
     ],
@@ -131,13 +257,35 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT a named component version answers 201",
-        request: { method: "PUT", path: `${WS}/components/conf_train/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, componentSpec: { name: "conf_train", version: "1", type: "command", command: "python train.py", environment: "azureml:AzureML-sklearn-1.5:1" } } } },
-        response: { status: 201, body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { isAnonymous: false, componentSpec: { type: "command", command: "python train.py" } } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/components/conf_train/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { t: "v" },
+              properties: { p: "v" },
+              isAnonymous: false,
+              componentSpec: { name: "conf_train", version: "1", type: "command", command: "python train.py", environment: "azureml:AzureML-sklearn-1.5:1" },
+            },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/components/versions",
+            properties: { isAnonymous: false, componentSpec: { type: "command", command: "python train.py" } },
+          },
+        },
       },
       {
         what: "GET it answers 200",
         request: { method: "GET", path: `${WS}/components/conf_train/versions/1?${V}` },
-        response: { status: 200, body: { id: like(/\/components\/conf_train\/versions\/1$/), name: "1", properties: { componentSpec: { name: "conf_train" } } } },
+        response: {
+          status: 200,
+          body: { id: like(/\/components\/conf_train\/versions\/1$/), name: "1", properties: { componentSpec: { name: "conf_train" } } },
+        },
       },
       {
         what: "the component's versions list it",
@@ -152,12 +300,31 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT an environment version from an image answers 201, osType defaulted",
-        request: { method: "PUT", path: `${WS}/environments/conf_env/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, image: "docker.io/tensorflow/serving:latest" } } },
-        response: { status: 201, body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/environments/versions", properties: { image: "docker.io/tensorflow/serving:latest", environmentType: "UserCreated", osType: "Linux" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/environments/conf_env/versions/1?${V}`,
+          body: {
+            properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, image: "docker.io/tensorflow/serving:latest" },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/environments/versions",
+            properties: { image: "docker.io/tensorflow/serving:latest", environmentType: "UserCreated", osType: "Linux" },
+          },
+        },
       },
       {
         what: "the same PUT again answers 200",
-        request: { method: "PUT", path: `${WS}/environments/conf_env/versions/1?${V}`, body: { properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, image: "docker.io/tensorflow/serving:latest" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/environments/conf_env/versions/1?${V}`,
+          body: {
+            properties: { description: "d", tags: { t: "v" }, properties: { p: "v" }, isAnonymous: false, image: "docker.io/tensorflow/serving:latest" },
+          },
+        },
         response: { status: 200, body: { name: "1" } },
       },
       {
@@ -174,7 +341,20 @@ export const cases: ConformanceCase[] = [
       {
         what: "GET datastore answers the blob account, container, endpoint and protocol",
         request: { method: "GET", path: `${WS}/datastores/workspaceblobstore?${V}` },
-        response: { status: 200, body: { type: "Microsoft.MachineLearningServices/workspaces/datastores", properties: { credentials: { credentialsType: "AccountKey", secrets: absent }, datastoreType: "AzureBlob", accountName: ofType("string"), containerName: ofType("string"), endpoint: ofType("string"), protocol: "https" } } },
+        response: {
+          status: 200,
+          body: {
+            type: "Microsoft.MachineLearningServices/workspaces/datastores",
+            properties: {
+              credentials: { credentialsType: "AccountKey", secrets: absent },
+              datastoreType: "AzureBlob",
+              accountName: ofType("string"),
+              containerName: ofType("string"),
+              endpoint: ofType("string"),
+              protocol: "https",
+            },
+          },
+        },
       },
     ],
   },

@@ -30,7 +30,14 @@ export const cases: ConformanceCase[] = [
             properties: {
               computeType: "AmlCompute",
               description: "some_desc_aml",
-              properties: { osType: "Linux", vmSize: "Standard_DS2_v2", vmPriority: "Dedicated", scaleSettings: { maxNodeCount: 2, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: "PT1M40S" }, remoteLoginPortPublicAccess: "Enabled", enableNodePublicIp: true },
+              properties: {
+                osType: "Linux",
+                vmSize: "Standard_DS2_v2",
+                vmPriority: "Dedicated",
+                scaleSettings: { maxNodeCount: 2, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: "PT1M40S" },
+                remoteLoginPortPublicAccess: "Enabled",
+                enableNodePublicIp: true,
+              },
             },
           },
         },
@@ -40,7 +47,14 @@ export const cases: ConformanceCase[] = [
           body: {
             name: "conformance-cpu",
             type: "Microsoft.MachineLearningServices/workspaces/computes",
-            properties: { computeType: "AmlCompute", description: "some_desc_aml", provisioningState: "Creating", isAttachedCompute: false, provisioningErrors: null, properties: { vmSize: "STANDARD_DS2_V2", vmPriority: "Dedicated", osType: "Linux" } },
+            properties: {
+              computeType: "AmlCompute",
+              description: "some_desc_aml",
+              provisioningState: "Creating",
+              isAttachedCompute: false,
+              provisioningErrors: null,
+              properties: { vmSize: "STANDARD_DS2_V2", vmPriority: "Dedicated", osType: "Linux" },
+            },
           },
         },
         capture: { op: "header.azure-asyncoperation" },
@@ -61,7 +75,12 @@ export const cases: ConformanceCase[] = [
               provisioningState: "Succeeded",
               computeLocation: ofType("string"),
               isAttachedCompute: false,
-              properties: { vmSize: "STANDARD_DS2_V2", scaleSettings: { maxNodeCount: 2, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: "PT1M40S" }, allocationState: ofType("string"), currentNodeCount: 0 },
+              properties: {
+                vmSize: "STANDARD_DS2_V2",
+                scaleSettings: { maxNodeCount: 2, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: "PT1M40S" },
+                allocationState: ofType("string"),
+                currentNodeCount: 0,
+              },
             },
           },
         },
@@ -92,7 +111,12 @@ export const cases: ConformanceCase[] = [
               properties: {
                 namespace: "default",
                 defaultInstanceType: "defaultInstanceType",
-                instanceTypes: { defaultInstanceType: { nodeSelector: null, resources: { requests: { cpu: "1", memory: "4Gi", "nvidia.com/gpu": null }, limits: { cpu: "1", memory: "4Gi", "nvidia.com/gpu": null } } } },
+                instanceTypes: {
+                  defaultInstanceType: {
+                    nodeSelector: null,
+                    resources: { requests: { cpu: "1", memory: "4Gi", "nvidia.com/gpu": null }, limits: { cpu: "1", memory: "4Gi", "nvidia.com/gpu": null } },
+                  },
+                },
               },
             },
           },
@@ -154,7 +178,12 @@ export const cases: ConformanceCase[] = [
               isAttachedCompute: true,
               createdOn: ofType("string"),
               modifiedOn: ofType("string"),
-              properties: { extensionInstanceReleaseTrain: "stable", namespace: "default", defaultInstanceType: ofType("string"), instanceTypes: ofType("object") },
+              properties: {
+                extensionInstanceReleaseTrain: "stable",
+                namespace: "default",
+                defaultInstanceType: ofType("string"),
+                instanceTypes: ofType("object"),
+              },
             },
           },
         },

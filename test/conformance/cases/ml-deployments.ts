@@ -10,16 +10,26 @@ import { slow } from "./ml-endpoints";
 const WS = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}";
 const API = "api-version=2022-10-01";
 const PYTHON = "Azure/azure-sdk-for-python";
-const ONLINE_DEPLOYMENT = "sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json";
+const ONLINE_DEPLOYMENT =
+  "sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json";
 const SPECS = "Azure/azure-rest-api-specs";
 const EXAMPLES = "specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-10-01/examples";
 
 /** The model, code and environment versions the recorded deployment names. */
 const ASSETS: ConformanceRequest[] = [
-  ["models", "mir_test_model", { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/model/sklearn_regression_model.pkl" }],
+  [
+    "models",
+    "mir_test_model",
+    { modelType: "custom_model", modelUri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/model/sklearn_regression_model.pkl" },
+  ],
   ["codes", "onlinescoring", { codeUri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/onlinescoring" }],
   ["environments", "online-endpoint-mir-test", { image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:20210727.v1", osType: "Linux" }],
-].map(([kind, name, properties]) => ({ method: "POST" as const, path: "/_control/modules/ml/seedAsset", body: { args: [kind, name, "1", properties] }, token: "none" as const }));
+].map(([kind, name, properties]) => ({
+  method: "POST" as const,
+  path: "/_control/modules/ml/seedAsset",
+  body: { args: [kind, name, "1", properties] },
+  token: "none" as const,
+}));
 
 function deploymentBody(): Record<string, unknown> {
   return {
@@ -48,7 +58,12 @@ const ENDPOINT: ConformanceRequest[] = [
   {
     method: "PUT",
     path: `${WS}/onlineEndpoints/ept-deploy?${API}`,
-    body: { tags: {}, location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: {} } },
+    body: {
+      tags: {},
+      location: "westeurope",
+      identity: { type: "SystemAssigned" },
+      properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: {} },
+    },
   },
 ];
 
@@ -131,7 +146,12 @@ export const cases: ConformanceCase[] = [
         request: {
           method: "PUT",
           path: `${WS}/onlineEndpoints/ept-deploy?${API}`,
-          body: { tags: {}, location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: { blue: 100 } } },
+          body: {
+            tags: {},
+            location: "westeurope",
+            identity: { type: "SystemAssigned" },
+            properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: { blue: 100 } },
+          },
         },
         response: {
           status: 201,
@@ -154,7 +174,11 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "POST getLogs answers the log text as content",
-        request: { method: "POST", path: `${WS}/onlineEndpoints/ept-deploy/deployments/blue/getLogs?${API}`, body: { containerType: "StorageInitializer", tail: 10 } },
+        request: {
+          method: "POST",
+          path: `${WS}/onlineEndpoints/ept-deploy/deployments/blue/getLogs?${API}`,
+          body: { containerType: "StorageInitializer", tail: 10 },
+        },
         response: { status: 200, body: { content: ofType("string") } },
       },
     ],
@@ -167,7 +191,16 @@ export const cases: ConformanceCase[] = [
       {
         what: "GET skus answers the capacity range of the deployment",
         request: { method: "GET", path: `${WS}/onlineEndpoints/ept-deploy/deployments/blue/skus?${API}` },
-        response: { status: 200, body: { value: each({ resourceType: ofType("string"), sku: { name: ofType("string"), tier: any }, capacity: { minimum: 1, maximum: ofType("number"), default: 1, scaleType: ofType("string") } }) } },
+        response: {
+          status: 200,
+          body: {
+            value: each({
+              resourceType: ofType("string"),
+              sku: { name: ofType("string"), tier: any },
+              capacity: { minimum: 1, maximum: ofType("number"), default: 1, scaleType: ofType("string") },
+            }),
+          },
+        },
       },
     ],
   },
@@ -179,11 +212,19 @@ export const cases: ConformanceCase[] = [
       {
         method: "POST",
         path: "/_control/modules/ml/addKubernetesCompute",
-        body: { args: [{ name: "k8s-compute", resourceId: "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{cluster}" }] },
+        body: {
+          args: [
+            { name: "k8s-compute", resourceId: "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{cluster}" },
+          ],
+        },
         token: "none",
       },
       { method: "POST", path: "/_control/modules/ml/scriptEndpoints", body: { args: [{ durationMs: 0 }] }, token: "none" },
-      { method: "PUT", path: `${WS}/onlineEndpoints/ept-k8s?${API}`, body: { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key", compute: `${WS}/computes/k8s-compute` } } },
+      {
+        method: "PUT",
+        path: `${WS}/onlineEndpoints/ept-k8s?${API}`,
+        body: { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key", compute: `${WS}/computes/k8s-compute` } },
+      },
     ],
     exchanges: [
       {
@@ -206,7 +247,11 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 201,
           headers: { "azure-asyncoperation": /\/mfeOperationsStatus\//, location: /\/onlineEndpoints\/ept-k8s\/deployments\/blue\?api-version=/ },
-          body: { name: "blue", kind: "Kubernetes", properties: { endpointComputeType: "Kubernetes", instanceType: "defaultinstancetype", model: like(/\/models\/mir_test_model\/versions\/1$/) } },
+          body: {
+            name: "blue",
+            kind: "Kubernetes",
+            properties: { endpointComputeType: "Kubernetes", instanceType: "defaultinstancetype", model: like(/\/models\/mir_test_model\/versions\/1$/) },
+          },
         },
       },
       {
@@ -220,7 +265,13 @@ export const cases: ConformanceCase[] = [
               provisioningState: "Succeeded",
               endpointComputeType: "Kubernetes",
               requestSettings: { maxQueueWait: "PT5M", requestTimeout: "PT5M", maxConcurrentRequestsPerInstance: 1 },
-              livenessProbe: { failureThreshold: ofType("number"), successThreshold: ofType("number"), timeout: ofType("string"), period: ofType("string"), initialDelay: ofType("string") },
+              livenessProbe: {
+                failureThreshold: ofType("number"),
+                successThreshold: ofType("number"),
+                timeout: ofType("string"),
+                period: ofType("string"),
+                initialDelay: ofType("string"),
+              },
               scaleSettings: { scaleType: ofType("string") },
               appInsightsEnabled: false,
             },

@@ -9,7 +9,8 @@ import { any, each, like, ofType } from "../shape";
 const WS = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}";
 const API = "api-version=2022-10-01";
 const PYTHON = "Azure/azure-sdk-for-python";
-const ONLINE_DEPLOYMENT = "sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json";
+const ONLINE_DEPLOYMENT =
+  "sdk/ml/azure-ai-ml/tests/recordings/online_services/e2etests/test_online_deployment.pyTestOnlineDeploymenttest_online_deployment.json";
 const SPECS = "Azure/azure-rest-api-specs";
 const EXAMPLES = "specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-10-01/examples";
 
@@ -22,7 +23,11 @@ export function slow(method: "scriptEndpoints" | "scriptDeployments" | "scriptCo
 export function keyEndpoint(name: string): ConformanceRequest[] {
   return [
     { method: "POST", path: "/_control/modules/ml/scriptEndpoints", body: { args: [{ durationMs: 0 }] }, token: "none" },
-    { method: "PUT", path: `${WS}/onlineEndpoints/${name}?${API}`, body: { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key" } } },
+    {
+      method: "PUT",
+      path: `${WS}/onlineEndpoints/${name}?${API}`,
+      body: { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { authMode: "Key" } },
+    },
   ];
 }
 
@@ -43,7 +48,12 @@ export const cases: ConformanceCase[] = [
         request: {
           method: "PUT",
           path: `${WS}/onlineEndpoints/ept-conformance?${API}`,
-          body: { tags: {}, location: "{$location}", identity: { type: "SystemAssigned" }, properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: {} } },
+          body: {
+            tags: {},
+            location: "{$location}",
+            identity: { type: "SystemAssigned" },
+            properties: { authMode: "AMLToken", properties: {}, mirrorTraffic: {}, traffic: {} },
+          },
         },
         response: {
           status: 201,
@@ -61,7 +71,9 @@ export const cases: ConformanceCase[] = [
             properties: {
               description: null,
               properties: {
-                "azureml.onlineendpointid": like(/^\/subscriptions\/[^A-Z]+\/resourcegroups\/ml_rg\/providers\/microsoft\.machinelearningservices\/workspaces\/ml_workspace\/onlineendpoints\/ept-conformance$/),
+                "azureml.onlineendpointid": like(
+                  /^\/subscriptions\/[^A-Z]+\/resourcegroups\/ml_rg\/providers\/microsoft\.machinelearningservices\/workspaces\/ml_workspace\/onlineendpoints\/ept-conformance$/,
+                ),
                 AzureAsyncOperationUri: like(/\/mfeOperationsStatus\//),
               },
               authMode: "AMLToken",
@@ -80,7 +92,10 @@ export const cases: ConformanceCase[] = [
       {
         what: "the operation status while it runs: status Updating, percentComplete 0",
         request: { method: "GET", path: "{$op}" },
-        response: { status: 200, body: { id: like(/\/mfeOperationsStatus\//), name: ofType("string"), startTime: ofType("string"), percentComplete: 0, status: "Updating" } },
+        response: {
+          status: 200,
+          body: { id: like(/\/mfeOperationsStatus\//), name: ofType("string"), startTime: ofType("string"), percentComplete: 0, status: "Updating" },
+        },
       },
       {
         what: "the operation status at the end: Succeeded, percentComplete 100, endTime",
@@ -108,7 +123,10 @@ export const cases: ConformanceCase[] = [
       {
         what: "POST token on an AMLToken endpoint",
         request: { method: "POST", path: `${WS}/onlineEndpoints/ept-conformance/token?${API}` },
-        response: { status: 200, body: { accessToken: ofType("string"), tokenType: "Bearer", expiryTimeUtc: ofType("number"), refreshAfterTimeUtc: ofType("number") } },
+        response: {
+          status: 200,
+          body: { accessToken: ofType("string"), tokenType: "Bearer", expiryTimeUtc: ofType("number"), refreshAfterTimeUtc: ofType("number") },
+        },
       },
       {
         what: "DELETE answers 202 with both Azure-AsyncOperation and Location (mfeOperationResults)",
@@ -177,7 +195,10 @@ export const cases: ConformanceCase[] = [
   {
     name: "online endpoint: deleted, then GET answers the management frontend's 404",
     // Recorded for a batch endpoint; online and batch endpoints share the management frontend's endpoint store.
-    recording: { repo: PYTHON, path: "sdk/ml/azure-ai-ml/tests/recordings/batch_services/e2etests/test_batch_endpoint.pyTestBatchEndpointtest_batch_endpoint_create.json" },
+    recording: {
+      repo: PYTHON,
+      path: "sdk/ml/azure-ai-ml/tests/recordings/batch_services/e2etests/test_batch_endpoint.pyTestBatchEndpointtest_batch_endpoint_create.json",
+    },
     given: keyEndpoint("ept-gone"),
     exchanges: [
       {

@@ -58,7 +58,14 @@ function pipelineBody(componentId: string): Record<string, unknown> {
       jobType: "Pipeline",
       inputs: {},
       jobs: {
-        hello_1: { name: "hello_1", type: "command", computeId: COMPUTE, outputs: { out_a: { value: "${{parent.outputs.job_out}}", type: "literal" } }, _source: "YAML.JOB", componentId },
+        hello_1: {
+          name: "hello_1",
+          type: "command",
+          computeId: COMPUTE,
+          outputs: { out_a: { value: "${{parent.outputs.job_out}}", type: "literal" } },
+          _source: "YAML.JOB",
+          componentId,
+        },
         hello_2: { name: "hello_2", type: "command", computeId: COMPUTE, _source: "YAML.JOB", componentId },
       },
       outputs: { job_out: { mode: "ReadWriteMount", jobOutputType: "uri_folder" } },
@@ -81,7 +88,12 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 201,
           headers: { location: /\/components\/azureml_anonymous\/versions\/0a1b2c3d-0000-4000-8000-00000000000a\?api-version=/ },
-          body: { id: like(/\/components\/azureml_anonymous\/versions\/0a1b2c3d-0000-4000-8000-00000000000a$/), name: "0a1b2c3d-0000-4000-8000-00000000000a", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { isAnonymous: true, isArchived: false, componentSpec: { type: "command" } } },
+          body: {
+            id: like(/\/components\/azureml_anonymous\/versions\/0a1b2c3d-0000-4000-8000-00000000000a$/),
+            name: "0a1b2c3d-0000-4000-8000-00000000000a",
+            type: "Microsoft.MachineLearningServices/workspaces/components/versions",
+            properties: { isAnonymous: true, isArchived: false, componentSpec: { type: "command" } },
+          },
         },
       },
       {
@@ -90,13 +102,38 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 201,
           headers: { location: /\/versions\/0a1b2c3d-0000-4000-8000-00000000000b\?api-version=/ },
-          body: { id: like(/\/components\/azureml_anonymous\/versions\/0a1b2c3d-0000-4000-8000-00000000000a$/), name: "0a1b2c3d-0000-4000-8000-00000000000a", properties: { isAnonymous: true } },
+          body: {
+            id: like(/\/components\/azureml_anonymous\/versions\/0a1b2c3d-0000-4000-8000-00000000000a$/),
+            name: "0a1b2c3d-0000-4000-8000-00000000000a",
+            properties: { isAnonymous: true },
+          },
         },
       },
       {
         what: "a component whose environment is a registry asset is accepted (the recorded specs name azureml://registries/azureml/environments/...)",
-        request: { method: "PUT", path: `${WS}/components/azureml_anonymous/versions/0a1b2c3d-0000-4000-8000-00000000000c?${V}`, body: { properties: { isAnonymous: true, componentSpec: { name: "azureml_anonymous", version: "1", type: "command", command: "echo hi", environment: "azureml://registries/azureml/environments/AzureML-sklearn-1.0-ubuntu20.04-py38-cpu/versions/1" } } } },
-        response: { status: 201, body: { name: "0a1b2c3d-0000-4000-8000-00000000000c", properties: { componentSpec: { environment: like(/^azureml:\/\/registries\/azureml\/environments\//) } } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/components/azureml_anonymous/versions/0a1b2c3d-0000-4000-8000-00000000000c?${V}`,
+          body: {
+            properties: {
+              isAnonymous: true,
+              componentSpec: {
+                name: "azureml_anonymous",
+                version: "1",
+                type: "command",
+                command: "echo hi",
+                environment: "azureml://registries/azureml/environments/AzureML-sklearn-1.0-ubuntu20.04-py38-cpu/versions/1",
+              },
+            },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "0a1b2c3d-0000-4000-8000-00000000000c",
+            properties: { componentSpec: { environment: like(/^azureml:\/\/registries\/azureml\/environments\//) } },
+          },
+        },
       },
       {
         what: "the deduplicated version was not created",
@@ -108,20 +145,51 @@ export const cases: ConformanceCase[] = [
   {
     name: "code version read back by the SDK before registering the components that use it",
     recording: { repo: PY, path: CHILD_RUN },
-    given: [{ method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-000000000001/versions/1?${V}`, body: { properties: { isAnonymous: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/src/", properties: { hash_sha256: "abc", hash_version: "202208" } } } }],
+    given: [
+      {
+        method: "PUT",
+        path: `${WS}/codes/5c0de000-0000-4000-8000-000000000001/versions/1?${V}`,
+        body: {
+          properties: {
+            isAnonymous: false,
+            codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/src/",
+            properties: { hash_sha256: "abc", hash_version: "202208" },
+          },
+        },
+      },
+    ],
     exchanges: [
       {
         what: "GET code version answers 200 with the codeUri and the asset flags",
         request: { method: "GET", path: `${WS}/codes/5c0de000-0000-4000-8000-000000000001/versions/1?${V}` },
         response: {
           status: 200,
-          body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/codes/versions", properties: { description: null, tags: {}, isArchived: false, isAnonymous: false, codeUri: like(/^https:\/\//), properties: { hash_sha256: "abc" } }, systemData: { createdAt: ofType("string") } },
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/codes/versions",
+            properties: {
+              description: null,
+              tags: {},
+              isArchived: false,
+              isAnonymous: false,
+              codeUri: like(/^https:\/\//),
+              properties: { hash_sha256: "abc" },
+            },
+            systemData: { createdAt: ofType("string") },
+          },
         },
       },
       {
         what: "the compute the pipeline names is read (AmlCompute, Succeeded)",
         request: { method: "GET", path: `${WS}/computes/gpu-cluster?${V}` },
-        response: { status: 200, body: { name: "gpu-cluster", type: "Microsoft.MachineLearningServices/workspaces/computes", properties: { computeType: "AmlCompute", provisioningState: "Succeeded" } } },
+        response: {
+          status: 200,
+          body: {
+            name: "gpu-cluster",
+            type: "Microsoft.MachineLearningServices/workspaces/computes",
+            properties: { computeType: "AmlCompute", provisioningState: "Succeeded" },
+          },
+        },
       },
     ],
   },
@@ -144,7 +212,15 @@ export const cases: ConformanceCase[] = [
               status: oneOf("NotStarted", "Preparing", "Running"),
               componentId: null,
               identity: null,
-              properties: { "azureml.DevPlatv2": "true", "azureml.runsource": "azureml.PipelineRun", runSource: "MFE", runType: "HTTP", "azureml.continue_on_step_failure": "False", "azureml.defaultDataStoreName": "workspaceblobstore", "azureml.pipelineComponent": "pipelinerun" },
+              properties: {
+                "azureml.DevPlatv2": "true",
+                "azureml.runsource": "azureml.PipelineRun",
+                runSource: "MFE",
+                runType: "HTTP",
+                "azureml.continue_on_step_failure": "False",
+                "azureml.defaultDataStoreName": "workspaceblobstore",
+                "azureml.pipelineComponent": "pipelinerun",
+              },
               outputs: { job_out: { description: null, uri: null, assetName: null, assetVersion: null, mode: "ReadWriteMount", jobOutputType: "uri_folder" } },
               services: { Tracking: { jobServiceType: "Tracking" }, Studio: { jobServiceType: "Studio", endpoint: like(/conf_pipeline_1/) } },
             },
@@ -155,7 +231,16 @@ export const cases: ConformanceCase[] = [
         what: "GET the completed pipeline job: status Completed, the output's uri still null",
         request: { method: "GET", path: `${WS}/jobs/conf_pipeline_1?${V}` },
         until: { body: { properties: { status: oneOf("Completed", "Failed", "Canceled") } } },
-        response: { status: 200, body: { properties: { status: "Completed", outputs: { job_out: { uri: null, jobOutputType: "uri_folder" } }, properties: { "azureml.error.message": absent, "azureml.error.code": absent } } } },
+        response: {
+          status: 200,
+          body: {
+            properties: {
+              status: "Completed",
+              outputs: { job_out: { uri: null, jobOutputType: "uri_folder" } },
+              properties: { "azureml.error.message": absent, "azureml.error.code": absent },
+            },
+          },
+        },
       },
       {
         what: "GET workspace gives the discovery URL",
@@ -175,21 +260,29 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            value: each({
-              runId: like(GUID),
-              parentRunId: "conf_pipeline_1",
-              rootRunId: "conf_pipeline_1",
-              status: "Completed",
-              error: null,
-              displayName: oneOf("hello_1", "hello_2"),
-              runType: "azureml.StepRun",
-              runTypeV2: { traits: ["azureml.StepRun"] },
-              startTimeUtc: ofType("string"),
-              endTimeUtc: ofType("string"),
-              target: "gpu-cluster",
-              properties: { "azureml.runsource": "azureml.StepRun", "azureml.nodeid": like(/^[0-9a-f]{8}$/), "azureml.pipelinerunid": "conf_pipeline_1", "azureml.pipeline": "conf_pipeline_1" },
-              tags: { "azureml.nodeid": like(/^[0-9a-f]{8}$/), "azureml.pipeline": "conf_pipeline_1" },
-            }, 2),
+            value: each(
+              {
+                runId: like(GUID),
+                parentRunId: "conf_pipeline_1",
+                rootRunId: "conf_pipeline_1",
+                status: "Completed",
+                error: null,
+                displayName: oneOf("hello_1", "hello_2"),
+                runType: "azureml.StepRun",
+                runTypeV2: { traits: ["azureml.StepRun"] },
+                startTimeUtc: ofType("string"),
+                endTimeUtc: ofType("string"),
+                target: "gpu-cluster",
+                properties: {
+                  "azureml.runsource": "azureml.StepRun",
+                  "azureml.nodeid": like(/^[0-9a-f]{8}$/),
+                  "azureml.pipelinerunid": "conf_pipeline_1",
+                  "azureml.pipeline": "conf_pipeline_1",
+                },
+                tags: { "azureml.nodeid": like(/^[0-9a-f]{8}$/), "azureml.pipeline": "conf_pipeline_1" },
+              },
+              2,
+            ),
             continuationToken: absent,
           },
         },
@@ -198,23 +291,52 @@ export const cases: ConformanceCase[] = [
       {
         what: "ARM GET of a step job answers only id, name, type and systemData",
         request: { method: "GET", path: `${WS}/jobs/{$step}?${V}` },
-        response: { status: 200, body: exact({ id: like(/\/jobs\/[0-9a-f-]{36}$/), name: like(GUID), type: "Microsoft.MachineLearningServices/workspaces/jobs", systemData: exact({ createdAt: ofType("string"), createdBy: ofType("string"), createdByType: ofType("string") }) }) },
+        response: {
+          status: 200,
+          body: exact({
+            id: like(/\/jobs\/[0-9a-f-]{36}$/),
+            name: like(GUID),
+            type: "Microsoft.MachineLearningServices/workspaces/jobs",
+            systemData: exact({ createdAt: ofType("string"), createdBy: ofType("string"), createdByType: ofType("string") }),
+          }),
+        },
       },
       {
         what: "GET run details of the step: status, times, no error",
         request: { method: "GET", path: `{$api}${HISTORY}/{$step}` },
-        response: { status: 200, body: { runId: like(GUID), parentRunId: "conf_pipeline_1", status: "Completed", error: null, runUuid: like(GUID), duration: like(/^\d\d:\d\d:\d\d\.\d{7}$/), displayName: oneOf("hello_1", "hello_2"), name: "azureml_anonymous" } },
+        response: {
+          status: 200,
+          body: {
+            runId: like(GUID),
+            parentRunId: "conf_pipeline_1",
+            status: "Completed",
+            error: null,
+            runUuid: like(GUID),
+            duration: like(/^\d\d:\d\d:\d\d\.\d{7}$/),
+            displayName: oneOf("hello_1", "hello_2"),
+            name: "azureml_anonymous",
+          },
+        },
       },
     ],
   },
   {
     name: "pipeline job naming a component version that does not exist: 404 NotFound",
-    recording: { repo: PY, path: `${REC}/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobtest_pipeline_job_validation_remote[non_existent_remote_version.yml].json` },
+    recording: {
+      repo: PY,
+      path: `${REC}/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobtest_pipeline_job_validation_remote[non_existent_remote_version.yml].json`,
+    },
     exchanges: [
       {
         what: "datastore read before uploading the local input",
         request: { method: "GET", path: `${WS}/datastores/workspaceblobstore?${V}` },
-        response: { status: 200, body: { name: "workspaceblobstore", properties: { isDefault: true, datastoreType: "AzureBlob", credentials: { credentialsType: "AccountKey" }, protocol: "https" } } },
+        response: {
+          status: 200,
+          body: {
+            name: "workspaceblobstore",
+            properties: { isDefault: true, datastoreType: "AzureBlob", credentials: { credentialsType: "AccountKey" }, protocol: "https" },
+          },
+        },
       },
       {
         what: "its secrets (AccountKey)",
@@ -233,13 +355,33 @@ export const cases: ConformanceCase[] = [
               computeId: COMPUTE,
               experimentName: "conformance",
               inputs: { job_in_number: { jobInputType: "literal", value: "10" } },
-              jobs: { hello: { name: "hello", type: "command", computeId: COMPUTE, inputs: { n: { job_input_type: "literal", value: "${{parent.inputs.job_in_number}}" } }, _source: "REMOTE.WORKSPACE.COMPONENT", componentId: `${WS}/components/conf_basic/versions/non_existent` } },
+              jobs: {
+                hello: {
+                  name: "hello",
+                  type: "command",
+                  computeId: COMPUTE,
+                  inputs: { n: { job_input_type: "literal", value: "${{parent.inputs.job_in_number}}" } },
+                  _source: "REMOTE.WORKSPACE.COMPONENT",
+                  componentId: `${WS}/components/conf_basic/versions/non_existent`,
+                },
+              },
               outputs: {},
               settings: { continue_on_step_failure: true, _source: "YAML.JOB" },
             },
           },
         },
-        response: { status: 404, body: { error: { code: "NotFound", message: like(/^key: \/subscriptions\/.*\/components\/conf_basic\/versions\/non_existent, Message: Not found component conf_basic \(version: non_existent\)\.$/), details: [] } } },
+        response: {
+          status: 404,
+          body: {
+            error: {
+              code: "NotFound",
+              message: like(
+                /^key: \/subscriptions\/.*\/components\/conf_basic\/versions\/non_existent, Message: Not found component conf_basic \(version: non_existent\)\.$/,
+              ),
+              details: [],
+            },
+          },
+        },
       },
     ],
   },
@@ -249,11 +391,20 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT jobs/<name> under a missing workspace answers 404 ParentResourceNotFound before the body is read",
-        request: { method: "PUT", path: "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/no_such_ws/jobs/j1?api-version=2022-10-01", body: { properties: { description: "x", computeId: "x", displayName: "x", jobType: "Command" } } },
+        request: {
+          method: "PUT",
+          path: "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/no_such_ws/jobs/j1?api-version=2022-10-01",
+          body: { properties: { description: "x", computeId: "x", displayName: "x", jobType: "Command" } },
+        },
         response: {
           status: 404,
           headers: { "x-ms-failure-cause": "gateway" },
-          body: { error: { code: "ParentResourceNotFound", message: "Can not perform requested operation on nested resource. Parent resource 'no_such_ws' not found." } },
+          body: {
+            error: {
+              code: "ParentResourceNotFound",
+              message: "Can not perform requested operation on nested resource. Parent resource 'no_such_ws' not found.",
+            },
+          },
         },
       },
     ],
@@ -265,7 +416,14 @@ export const cases: ConformanceCase[] = [
       {
         what: "datastore read (default blob store)",
         request: { method: "GET", path: `${WS}/datastores/workspaceblobstore?${V}` },
-        response: { status: 200, body: { id: like(/\/datastores\/workspaceblobstore$/), type: "Microsoft.MachineLearningServices/workspaces/datastores", properties: { isDefault: true, datastoreType: "AzureBlob", containerName: ofType("string"), accountName: ofType("string") } } },
+        response: {
+          status: 200,
+          body: {
+            id: like(/\/datastores\/workspaceblobstore$/),
+            type: "Microsoft.MachineLearningServices/workspaces/datastores",
+            properties: { isDefault: true, datastoreType: "AzureBlob", containerName: ofType("string"), accountName: ofType("string") },
+          },
+        },
       },
       {
         what: "datastore secrets",
@@ -289,7 +447,9 @@ export const cases: ConformanceCase[] = [
               command: "pip freeze",
               environmentId: "azureml:AzureML-sklearn-1.5:1",
               environmentVariables: {},
-              inputs: { data: { mode: "ReadOnlyMount", uri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", jobInputType: "uri_folder" } },
+              inputs: {
+                data: { mode: "ReadOnlyMount", uri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", jobInputType: "uri_folder" },
+              },
               outputs: {},
             },
           },
@@ -304,8 +464,17 @@ export const cases: ConformanceCase[] = [
               componentId: null,
               identity: { identityType: "AMLToken" },
               properties: { "_azureml.ComputeTargetType": "amlctrain" },
-              inputs: { data: { uri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", mode: "ReadOnlyMount", jobInputType: "uri_folder" } },
-              outputs: { default: { uri: like(/^azureml:\/\/datastores\/workspaceartifactstore\/ExperimentRun\/dcid\.conf_serverless_1$/), mode: "ReadWriteMount", jobOutputType: "uri_folder", assetName: null } },
+              inputs: {
+                data: { uri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", mode: "ReadOnlyMount", jobInputType: "uri_folder" },
+              },
+              outputs: {
+                default: {
+                  uri: like(/^azureml:\/\/datastores\/workspaceartifactstore\/ExperimentRun\/dcid\.conf_serverless_1$/),
+                  mode: "ReadWriteMount",
+                  jobOutputType: "uri_folder",
+                  assetName: null,
+                },
+              },
             },
           },
         },
@@ -315,7 +484,13 @@ export const cases: ConformanceCase[] = [
   {
     name: "cancel a running command job",
     recording: { repo: SPECS, path: `${EXAMPLES}/Job/cancel.json` },
-    given: [{ method: "PUT", path: `${WS}/jobs/conf_cancel_1?${V}`, body: { properties: { jobType: "Command", command: "sleep 600", environmentId: "azureml:AzureML-sklearn-1.5:1", computeId: COMPUTE } } }],
+    given: [
+      {
+        method: "PUT",
+        path: `${WS}/jobs/conf_cancel_1?${V}`,
+        body: { properties: { jobType: "Command", command: "sleep 600", environmentId: "azureml:AzureML-sklearn-1.5:1", computeId: COMPUTE } },
+      },
+    ],
     exchanges: [
       {
         what: "POST cancel is accepted (202, an operation to follow)",
@@ -336,12 +511,61 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT a command job answers 201 with its status and services",
-        request: { method: "PUT", path: `${WS}/jobs/conf_command_1?${V}`, body: { properties: { description: "d", tags: { k: "v" }, properties: { p: "v" }, displayName: "conf command", experimentName: "conformance", computeId: COMPUTE, jobType: "Command", command: "python train.py", environmentId: "azureml:AzureML-sklearn-1.5:1", resources: { instanceCount: 1 } } } },
-        response: { status: 201, body: { name: "conf_command_1", properties: { jobType: "Command", status: "NotStarted", displayName: "conf command", experimentName: "conformance", tags: { k: "v" }, properties: { p: "v" }, services: { Tracking: { jobServiceType: "Tracking" }, Studio: { jobServiceType: "Studio" } }, computeId: like(/\/workspaces\/ml_workspace\/computes\/gpu-cluster$/) } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/jobs/conf_command_1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { k: "v" },
+              properties: { p: "v" },
+              displayName: "conf command",
+              experimentName: "conformance",
+              computeId: COMPUTE,
+              jobType: "Command",
+              command: "python train.py",
+              environmentId: "azureml:AzureML-sklearn-1.5:1",
+              resources: { instanceCount: 1 },
+            },
+          },
+        },
+        response: {
+          status: 201,
+          body: {
+            name: "conf_command_1",
+            properties: {
+              jobType: "Command",
+              status: "NotStarted",
+              displayName: "conf command",
+              experimentName: "conformance",
+              tags: { k: "v" },
+              properties: { p: "v" },
+              services: { Tracking: { jobServiceType: "Tracking" }, Studio: { jobServiceType: "Studio" } },
+              computeId: like(/\/workspaces\/ml_workspace\/computes\/gpu-cluster$/),
+            },
+          },
+        },
       },
       {
         what: "re-PUT of the same job answers 200",
-        request: { method: "PUT", path: `${WS}/jobs/conf_command_1?${V}`, body: { properties: { description: "d", tags: { k: "v" }, properties: { p: "v" }, displayName: "conf command", experimentName: "conformance", computeId: COMPUTE, jobType: "Command", command: "python train.py", environmentId: "azureml:AzureML-sklearn-1.5:1", resources: { instanceCount: 1 } } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/jobs/conf_command_1?${V}`,
+          body: {
+            properties: {
+              description: "d",
+              tags: { k: "v" },
+              properties: { p: "v" },
+              displayName: "conf command",
+              experimentName: "conformance",
+              computeId: COMPUTE,
+              jobType: "Command",
+              command: "python train.py",
+              environmentId: "azureml:AzureML-sklearn-1.5:1",
+              resources: { instanceCount: 1 },
+            },
+          },
+        },
         response: { status: 200, body: { name: "conf_command_1", properties: { jobType: "Command" } } },
       },
     ],
@@ -357,7 +581,19 @@ export const cases: ConformanceCase[] = [
       {
         what: "GET pipeline job answers 200 with its jobs, literal inputs and outputs",
         request: { method: "GET", path: `${WS}/jobs/conf_pipeline_get?${V}` },
-        response: { status: 200, body: { id: like(/\/jobs\/conf_pipeline_get$/), properties: { jobType: "Pipeline", status: ofType("string"), settings: { _source: "YAML.JOB" }, jobs: { hello_1: { componentId: like(/azureml_anonymous/) }, hello_2: any }, outputs: { job_out: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } } } } },
+        response: {
+          status: 200,
+          body: {
+            id: like(/\/jobs\/conf_pipeline_get$/),
+            properties: {
+              jobType: "Pipeline",
+              status: ofType("string"),
+              settings: { _source: "YAML.JOB" },
+              jobs: { hello_1: { componentId: like(/azureml_anonymous/) }, hello_2: any },
+              outputs: { job_out: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
+            },
+          },
+        },
       },
     ],
   },

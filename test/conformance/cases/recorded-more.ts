@@ -15,7 +15,14 @@ const V = "api-version=2022-10-01";
 const SYSTEM_DATA = { createdAt: ofType("string"), createdByType: ofType("string"), lastModifiedAt: ofType("string") };
 
 const customModel = (file: string) => ({
-  properties: { properties: {}, tags: {}, isAnonymous: false, isArchived: false, modelType: "custom_model", modelUri: `azureml://subscriptions/{sub}/resourcegroups/{rg}/workspaces/{ws}/datastores/workspaceblobstore/paths/LocalUpload/abc/${file}` },
+  properties: {
+    properties: {},
+    tags: {},
+    isAnonymous: false,
+    isArchived: false,
+    modelType: "custom_model",
+    modelUri: `azureml://subscriptions/{sub}/resourcegroups/{rg}/workspaces/{ws}/datastores/workspaceblobstore/paths/LocalUpload/abc/${file}`,
+  },
 });
 
 export const cases: ConformanceCase[] = [
@@ -65,7 +72,14 @@ export const cases: ConformanceCase[] = [
                 kubernetesVersion: ofType("string"),
                 dnsPrefix: ofType("string"),
                 fqdn: like(/\.hcp\.[a-z0-9]+\.azmk8s\.io$/),
-                agentPoolProfiles: each({ name: ofType("string"), count: ofType("number"), type: "VirtualMachineScaleSets", mode: "System", osType: "Linux", powerState: { code: "Running" } }),
+                agentPoolProfiles: each({
+                  name: ofType("string"),
+                  count: ofType("number"),
+                  type: "VirtualMachineScaleSets",
+                  mode: "System",
+                  osType: "Linux",
+                  powerState: { code: "Running" },
+                }),
                 nodeResourceGroup: like(/^MC_/),
                 enableRBAC: true,
                 networkProfile: { outboundType: "loadBalancer", podCidr: ofType("string"), serviceCidr: ofType("string"), dnsServiceIP: ofType("string") },
@@ -83,7 +97,11 @@ export const cases: ConformanceCase[] = [
     exchanges: [
       {
         what: "PUT environments/<name>/versions/1 with only an image answers 201 with Location and the defaulted properties",
-        request: { method: "PUT", path: `${WS}/environments/conf_docker_env/versions/1?${V}`, body: { properties: { isAnonymous: false, isArchived: false, image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/environments/conf_docker_env/versions/1?${V}`,
+          body: { properties: { isAnonymous: false, isArchived: false, image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04" } },
+        },
         response: {
           status: 201,
           headers: { location: /\/environments\/conf_docker_env\/versions\/1\?api-version=/ },
@@ -91,7 +109,15 @@ export const cases: ConformanceCase[] = [
             id: like(/\/workspaces\/ml_workspace\/environments\/conf_docker_env\/versions\/1$/),
             name: "1",
             type: "Microsoft.MachineLearningServices/workspaces/environments/versions",
-            properties: { tags: {}, properties: {}, isArchived: false, isAnonymous: false, environmentType: "UserCreated", image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", osType: "Linux" },
+            properties: {
+              tags: {},
+              properties: {},
+              isArchived: false,
+              isAnonymous: false,
+              environmentType: "UserCreated",
+              image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04",
+              osType: "Linux",
+            },
             systemData: SYSTEM_DATA,
           },
         },
@@ -125,21 +151,61 @@ export const cases: ConformanceCase[] = [
       {
         what: "GET the workspace (the SDK reads its storage account first)",
         request: { method: "GET", path: `${WS}?${V}` },
-        response: { status: 200, body: { name: "ml_workspace", type: "Microsoft.MachineLearningServices/workspaces", properties: { storageAccount: like(/\/providers\/Microsoft\.Storage\/storageAccounts\//), provisioningState: "Succeeded", discoveryUrl: like(/^https:\/\//) } } },
+        response: {
+          status: 200,
+          body: {
+            name: "ml_workspace",
+            type: "Microsoft.MachineLearningServices/workspaces",
+            properties: {
+              storageAccount: like(/\/providers\/Microsoft\.Storage\/storageAccounts\//),
+              provisioningState: "Succeeded",
+              discoveryUrl: like(/^https:\/\//),
+            },
+          },
+        },
       },
       {
         what: "PUT codes/<name>/versions/2 with the hash properties answers 201 with Location",
-        request: { method: "PUT", path: `${WS}/codes/conf_code/versions/2?${V}`, body: { properties: { properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isAnonymous: false, isArchived: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/codes/conf_code/versions/2?${V}`,
+          body: {
+            properties: {
+              properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" },
+              isAnonymous: false,
+              isArchived: false,
+              codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/",
+            },
+          },
+        },
         response: {
           status: 201,
           headers: { location: /\/codes\/conf_code\/versions\/2\?api-version=/ },
-          body: { name: "2", type: "Microsoft.MachineLearningServices/workspaces/codes/versions", properties: { tags: {}, properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isArchived: false, isAnonymous: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/" }, systemData: SYSTEM_DATA },
+          body: {
+            name: "2",
+            type: "Microsoft.MachineLearningServices/workspaces/codes/versions",
+            properties: {
+              tags: {},
+              properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" },
+              isArchived: false,
+              isAnonymous: false,
+              codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/",
+            },
+            systemData: SYSTEM_DATA,
+          },
         },
       },
       {
         what: "GET the version answers 200 with the same content",
         request: { method: "GET", path: `${WS}/codes/conf_code/versions/2?${V}` },
-        response: { status: 200, body: { id: like(/\/codes\/conf_code\/versions\/2$/), name: "2", properties: { properties: { hash_sha256: "0000000000000" }, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/" } } },
+        response: {
+          status: 200,
+          body: {
+            id: like(/\/codes\/conf_code\/versions\/2$/),
+            name: "2",
+            properties: { properties: { hash_sha256: "0000000000000" }, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc/" },
+          },
+        },
       },
     ],
   },
@@ -159,34 +225,44 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 200,
           body: {
-            value: each({
-              id: like(/\/workspaces\/ml_workspace\/models\/[^/]+$/),
-              name: ofType("string"),
-              type: "Microsoft.MachineLearningServices/workspaces/models",
-              properties: { isArchived: false, latestVersion: ofType("string"), nextVersion: ofType("string") },
-              systemData: SYSTEM_DATA,
-            }, 2),
+            value: each(
+              {
+                id: like(/\/workspaces\/ml_workspace\/models\/[^/]+$/),
+                name: ofType("string"),
+                type: "Microsoft.MachineLearningServices/workspaces/models",
+                properties: { isArchived: false, latestVersion: ofType("string"), nextVersion: ofType("string") },
+                systemData: SYSTEM_DATA,
+              },
+              2,
+            ),
           },
         },
       },
       {
         what: "the container with three versions shows latestVersion 3 and nextVersion 4",
         request: { method: "GET", path: `${WS}/models/conf_list_a?${V}` },
-        response: { status: 200, body: { name: "conf_list_a", type: "Microsoft.MachineLearningServices/workspaces/models", properties: { latestVersion: "3", nextVersion: "4" } } },
+        response: {
+          status: 200,
+          body: { name: "conf_list_a", type: "Microsoft.MachineLearningServices/workspaces/models", properties: { latestVersion: "3", nextVersion: "4" } },
+        },
       },
     ],
   },
   {
     name: "model 'latest' label: datastore and secrets read before the upload, then a newer version registered",
     recording: { repo: PY, path: `${REC}/model/e2etests/test_model.pyTestModeltest_models_get_latest_label.json` },
-    given: [
-      { method: "PUT", path: `${WS}/models/conf_latest/versions/3?${V}`, body: customModel("model.pkl") },
-    ],
+    given: [{ method: "PUT", path: `${WS}/models/conf_latest/versions/3?${V}`, body: customModel("model.pkl") }],
     exchanges: [
       {
         what: "GET the default datastore (before the upload)",
         request: { method: "GET", path: `${WS}/datastores/workspaceblobstore?${V}` },
-        response: { status: 200, body: { name: "workspaceblobstore", properties: { isDefault: true, credentials: { credentialsType: "AccountKey" }, datastoreType: "AzureBlob", protocol: "https" } } },
+        response: {
+          status: 200,
+          body: {
+            name: "workspaceblobstore",
+            properties: { isDefault: true, credentials: { credentialsType: "AccountKey" }, datastoreType: "AzureBlob", protocol: "https" },
+          },
+        },
       },
       {
         what: "POST listSecrets for the upload answers the account key",
@@ -196,7 +272,11 @@ export const cases: ConformanceCase[] = [
       {
         what: "a newer version is registered: 201 with Location",
         request: { method: "PUT", path: `${WS}/models/conf_latest/versions/4?${V}`, body: customModel("model.pkl") },
-        response: { status: 201, headers: { location: /\/models\/conf_latest\/versions\/4\?api-version=/ }, body: { name: "4", properties: { modelType: "custom_model", jobName: null } } },
+        response: {
+          status: 201,
+          headers: { location: /\/models\/conf_latest\/versions\/4\?api-version=/ },
+          body: { name: "4", properties: { modelType: "custom_model", jobName: null } },
+        },
       },
     ],
   },
@@ -204,14 +284,31 @@ export const cases: ConformanceCase[] = [
     name: "data versions listed: each version readable, the list newest first",
     recording: { repo: PY, path: `${REC}/dataset/e2etests/test_data.pyTestDatatest_list.json` },
     given: [
-      { method: "PUT", path: `${WS}/data/conf_list_data/versions/1?${V}`, body: { properties: { isAnonymous: false, isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/one/" } } },
-      { method: "PUT", path: `${WS}/data/conf_list_data/versions/2?${V}`, body: { properties: { isAnonymous: false, isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/two/" } } },
+      {
+        method: "PUT",
+        path: `${WS}/data/conf_list_data/versions/1?${V}`,
+        body: { properties: { isAnonymous: false, isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/one/" } },
+      },
+      {
+        method: "PUT",
+        path: `${WS}/data/conf_list_data/versions/2?${V}`,
+        body: { properties: { isAnonymous: false, isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/two/" } },
+      },
     ],
     exchanges: [
       {
         what: "GET version 1 answers 200",
         request: { method: "GET", path: `${WS}/data/conf_list_data/versions/1?${V}` },
-        response: { status: 200, body: { id: like(/\/data\/conf_list_data\/versions\/1$/), name: "1", type: "Microsoft.MachineLearningServices/workspaces/data/versions", properties: { tags: {}, properties: {}, isArchived: false, isAnonymous: false, dataUri: "https://example.invalid/one/", dataType: "uri_folder" }, systemData: SYSTEM_DATA } },
+        response: {
+          status: 200,
+          body: {
+            id: like(/\/data\/conf_list_data\/versions\/1$/),
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/data/versions",
+            properties: { tags: {}, properties: {}, isArchived: false, isAnonymous: false, dataUri: "https://example.invalid/one/", dataType: "uri_folder" },
+            systemData: SYSTEM_DATA,
+          },
+        },
       },
       {
         what: "GET version 2 answers 200",
@@ -225,8 +322,16 @@ export const cases: ConformanceCase[] = [
           status: 200,
           body: {
             value: [
-              { name: "2", type: "Microsoft.MachineLearningServices/workspaces/data/versions", properties: { isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/two/" } },
-              { name: "1", type: "Microsoft.MachineLearningServices/workspaces/data/versions", properties: { isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/one/" } },
+              {
+                name: "2",
+                type: "Microsoft.MachineLearningServices/workspaces/data/versions",
+                properties: { isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/two/" },
+              },
+              {
+                name: "1",
+                type: "Microsoft.MachineLearningServices/workspaces/data/versions",
+                properties: { isArchived: false, dataType: "uri_folder", dataUri: "https://example.invalid/one/" },
+              },
             ],
           },
         },
@@ -244,29 +349,95 @@ export const cases: ConformanceCase[] = [
       },
       {
         what: "PUT version 1 (image and conda file) answers 201 with Location, UserCreated, Linux",
-        request: { method: "PUT", path: `${WS}/environments/conf_auto_env/versions/1?${V}`, body: { properties: { description: "conformance env", isAnonymous: false, isArchived: false, condaFile: "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\nname: conf-env\n", image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/environments/conf_auto_env/versions/1?${V}`,
+          body: {
+            properties: {
+              description: "conformance env",
+              isAnonymous: false,
+              isArchived: false,
+              condaFile: "channels:\n- conda-forge\ndependencies:\n- python=3.8\n- pip\nname: conf-env\n",
+              image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04",
+            },
+          },
+        },
         response: {
           status: 201,
           headers: { location: /\/environments\/conf_auto_env\/versions\/1\?api-version=/ },
-          body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/environments/versions", properties: { description: "conformance env", tags: {}, properties: {}, isArchived: false, isAnonymous: false, environmentType: "UserCreated", image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04", osType: "Linux" }, systemData: SYSTEM_DATA },
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/environments/versions",
+            properties: {
+              description: "conformance env",
+              tags: {},
+              properties: {},
+              isArchived: false,
+              isAnonymous: false,
+              environmentType: "UserCreated",
+              image: "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04",
+              osType: "Linux",
+            },
+            systemData: SYSTEM_DATA,
+          },
         },
       },
       {
         what: "GET the container answers 200 with latestVersion 1 and a nextVersion",
         request: { method: "GET", path: `${WS}/environments/conf_auto_env?${V}` },
-        response: { status: 200, body: { id: like(/\/workspaces\/ml_workspace\/environments\/conf_auto_env$/), name: "conf_auto_env", type: "Microsoft.MachineLearningServices/workspaces/environments", properties: { isArchived: false, latestVersion: "1", nextVersion: ofType("string") }, systemData: SYSTEM_DATA } },
+        response: {
+          status: 200,
+          body: {
+            id: like(/\/workspaces\/ml_workspace\/environments\/conf_auto_env$/),
+            name: "conf_auto_env",
+            type: "Microsoft.MachineLearningServices/workspaces/environments",
+            properties: { isArchived: false, latestVersion: "1", nextVersion: ofType("string") },
+            systemData: SYSTEM_DATA,
+          },
+        },
       },
     ],
   },
   {
     name: "component list: code re-registered (200), component version 201 with Location, containers and versions listed",
     recording: { repo: PY, path: `${REC}/component/e2etests/test_component.pyTestComponenttest_component_list.json` },
-    given: [{ method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`, body: { properties: { properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isAnonymous: true, isArchived: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } }],
+    given: [
+      {
+        method: "PUT",
+        path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`,
+        body: {
+          properties: {
+            properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" },
+            isAnonymous: true,
+            isArchived: false,
+            codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc",
+          },
+        },
+      },
+    ],
     exchanges: [
       {
         what: "the same code version PUT again answers 200 (already registered)",
-        request: { method: "PUT", path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`, body: { properties: { properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" }, isAnonymous: true, isArchived: false, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } },
-        response: { status: 200, body: { name: "1", type: "Microsoft.MachineLearningServices/workspaces/codes/versions", properties: { properties: { hash_sha256: "0000000000000" }, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" } } },
+        request: {
+          method: "PUT",
+          path: `${WS}/codes/5c0de000-0000-4000-8000-0000000000a1/versions/1?${V}`,
+          body: {
+            properties: {
+              properties: { hash_sha256: "0000000000000", hash_version: "0000000000000" },
+              isAnonymous: true,
+              isArchived: false,
+              codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc",
+            },
+          },
+        },
+        response: {
+          status: 200,
+          body: {
+            name: "1",
+            type: "Microsoft.MachineLearningServices/workspaces/codes/versions",
+            properties: { properties: { hash_sha256: "0000000000000" }, codeUri: "https://127.0.0.1/azureml-blobstore/LocalUpload/abc" },
+          },
+        },
       },
       {
         what: "PUT components/<name>/versions/0.0.1 answers 201 with Location and the component spec",
@@ -297,18 +468,51 @@ export const cases: ConformanceCase[] = [
         response: {
           status: 201,
           headers: { location: /\/components\/conf_listed\/versions\/0\.0\.1\?api-version=/ },
-          body: { name: "0.0.1", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { tags: { owner: "conformance" }, properties: {}, isArchived: false, isAnonymous: false, componentSpec: { name: "conf_listed", version: "0.0.1", type: "command", display_name: "ConfListed", outputs: { out: { type: "uri_folder" } } } }, systemData: SYSTEM_DATA },
+          body: {
+            name: "0.0.1",
+            type: "Microsoft.MachineLearningServices/workspaces/components/versions",
+            properties: {
+              tags: { owner: "conformance" },
+              properties: {},
+              isArchived: false,
+              isAnonymous: false,
+              componentSpec: { name: "conf_listed", version: "0.0.1", type: "command", display_name: "ConfListed", outputs: { out: { type: "uri_folder" } } },
+            },
+            systemData: SYSTEM_DATA,
+          },
         },
       },
       {
         what: "GET components (ActiveOnly) lists component containers",
         request: { method: "GET", path: `${WS}/components?${V}&listViewType=ActiveOnly` },
-        response: { status: 200, body: { value: each({ id: like(/\/workspaces\/ml_workspace\/components\/[^/]+$/), name: ofType("string"), type: "Microsoft.MachineLearningServices/workspaces/components", properties: { isArchived: false, nextVersion: ofType("string") } }) } },
+        response: {
+          status: 200,
+          body: {
+            value: each({
+              id: like(/\/workspaces\/ml_workspace\/components\/[^/]+$/),
+              name: ofType("string"),
+              type: "Microsoft.MachineLearningServices/workspaces/components",
+              properties: { isArchived: false, nextVersion: ofType("string") },
+            }),
+          },
+        },
       },
       {
         what: "GET the component's versions (ActiveOnly) lists 0.0.1",
         request: { method: "GET", path: `${WS}/components/conf_listed/versions?${V}&listViewType=ActiveOnly` },
-        response: { status: 200, body: { value: [{ id: like(/\/components\/conf_listed\/versions\/0\.0\.1$/), name: "0.0.1", type: "Microsoft.MachineLearningServices/workspaces/components/versions", properties: { isArchived: false, isAnonymous: false, componentSpec: { name: "conf_listed", type: "command" } } }] } },
+        response: {
+          status: 200,
+          body: {
+            value: [
+              {
+                id: like(/\/components\/conf_listed\/versions\/0\.0\.1$/),
+                name: "0.0.1",
+                type: "Microsoft.MachineLearningServices/workspaces/components/versions",
+                properties: { isArchived: false, isAnonymous: false, componentSpec: { name: "conf_listed", type: "command" } },
+              },
+            ],
+          },
+        },
       },
     ],
   },

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { changes, runDeploy, workFolder } from "./fixture";
 
 const ENDPOINT_YAML = ["name: cli-files", "compute: azureml:k8s-compute", "auth_mode: key", ""].join("\n");
@@ -66,9 +66,14 @@ describe("DeployToAKS task: CLI v2 files as the CLI reads them", function () {
     const sub = emu.subscriptionId;
     assert.match(
       (modelPuts[0].body as any).properties.modelUri,
-      new RegExp(`^azureml://subscriptions/${sub}/resourcegroups/ml_rg/workspaces/ml_workspace/datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/model$`),
+      new RegExp(
+        `^azureml://subscriptions/${sub}/resourcegroups/ml_rg/workspaces/ml_workspace/datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/model$`,
+      ),
     );
-    assert.deepEqual({ ...(modelPuts[0].body as any).properties, modelUri: "<upload>" }, { modelType: "custom_model", modelUri: "<upload>", isAnonymous: true, tags: {}, properties: {} });
+    assert.deepEqual(
+      { ...(modelPuts[0].body as any).properties, modelUri: "<upload>" },
+      { modelType: "custom_model", modelUri: "<upload>", isAnonymous: true, tags: {}, properties: {} },
+    );
     const modelId = modelPuts[0].path;
     const deployment = emu.ml.endpoint("cli-files")!.deployments[0];
     assert.equal(deployment.model?.toLowerCase(), modelId.toLowerCase());
@@ -87,7 +92,11 @@ describe("DeployToAKS task: CLI v2 files as the CLI reads them", function () {
     assert.equal(r.result, "Failed", r.stdout);
     assert.match(r.resultMessage ?? "", /qualityGate compares the metrics recorded on a registered model version.*inline model/);
     const changes = emu.requests.filter(undefined, /\/subscriptions\//).filter((q) => q.method !== "GET");
-    assert.deepEqual(changes.map((q) => `${q.method} ${q.path}`), [], "nothing was changed in Azure");
+    assert.deepEqual(
+      changes.map((q) => `${q.method} ${q.path}`),
+      [],
+      "nothing was changed in Azure",
+    );
   });
 
   it("takes the attached compute from the endpoint file when aksClusterName is empty; refuses before any change when it is not attached", async () => {

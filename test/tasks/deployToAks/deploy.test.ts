@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { COMPUTE, ENDPOINT, baseInputs, modelId, runDeploy, seedModels, workFolder } from "./fixture";
 
 describe("DeployToAKS task: deployments", function () {
@@ -39,7 +39,10 @@ describe("DeployToAKS task: deployments", function () {
       [["blue", "Succeeded", modelId(emu, 1)]],
     );
     assert.match(r.stdout, /Attaching AKS cluster 'aks-cluster' to the workspace as Kubernetes compute 'k8s-compute'/);
-    assert.ok(r.issues.some((i) => i.type === "warning" && /'blue' gets 100% instead of 10%/.test(i.message)), JSON.stringify(r.issues));
+    assert.ok(
+      r.issues.some((i) => i.type === "warning" && /'blue' gets 100% instead of 10%/.test(i.message)),
+      JSON.stringify(r.issues),
+    );
     // the emulator's default scoring rule answers the row sums of the sample request
     assert.match(r.stdout, /Smoke test of deployment 'blue' passed: HTTP 200 .*\[75\.5,\s*90\.9\]/);
     assert.match(r.variables.ScoringUri?.value ?? "", /\/_inference\/model-service\/score$/);
@@ -55,7 +58,9 @@ describe("DeployToAKS task: deployments", function () {
 
   it("blue/green: a second deployment gets 10% (90/10 on the endpoint), then is promoted to 100%", async () => {
     assert.equal((await runDeploy(emu, baseInputs("blue"), { workDir })).result, "Succeeded");
-    const green = await runDeploy(emu, baseInputs("green", { model: `azureml:best_model:2`, trafficPercent: "10", smokeTestFile: "sample-request.json" }), { workDir });
+    const green = await runDeploy(emu, baseInputs("green", { model: `azureml:best_model:2`, trafficPercent: "10", smokeTestFile: "sample-request.json" }), {
+      workDir,
+    });
     assert.equal(green.result, "Succeeded", green.stdout);
     assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.traffic, { blue: 90, green: 10 });
     assert.match(green.stdout, /Kubernetes compute 'k8s-compute' is attached/);
@@ -81,7 +86,16 @@ describe("DeployToAKS task: deployments", function () {
   it("deploys from the CLI v2 Kubernetes endpoint and deployment YAML files", async () => {
     const r = await runDeploy(
       emu,
-      { resourceGroupName: "ml_rg", workspaceName: "ml_workspace", aksClusterName: "aks-cluster", specSource: "yamlFiles", endpointFile: "endpoint.yml", deploymentFile: "deployment.yml", smokeTestFile: "sample-request.json", pollingIntervalSeconds: "1" },
+      {
+        resourceGroupName: "ml_rg",
+        workspaceName: "ml_workspace",
+        aksClusterName: "aks-cluster",
+        specSource: "yamlFiles",
+        endpointFile: "endpoint.yml",
+        deploymentFile: "deployment.yml",
+        smokeTestFile: "sample-request.json",
+        pollingIntervalSeconds: "1",
+      },
       { workDir },
     );
     assert.equal(r.result, "Succeeded", r.stdout + r.stderr);
@@ -92,7 +106,10 @@ describe("DeployToAKS task: deployments", function () {
     assert.equal(d.model, modelId(emu, 2), "azureml:best_model@latest is the newest version");
     assert.equal(d.instanceType, "defaultinstancetype");
     assert.equal(d.capacity, 1);
-    assert.match(r.stdout, /Environment CliV2AnonymousEnvironment:[0-9a-f]{32} \(image mcr\.microsoft\.com\/azureml\/openmpi4\.1\.0-ubuntu20\.04:latest\) registered/);
+    assert.match(
+      r.stdout,
+      /Environment CliV2AnonymousEnvironment:[0-9a-f]{32} \(image mcr\.microsoft\.com\/azureml\/openmpi4\.1\.0-ubuntu20\.04:latest\) registered/,
+    );
     assert.match(r.stdout, /registered it as code [0-9a-f-]{36}:1|reusing code [0-9a-f-]{36}:1/);
     const put = emu.requests.filter("PUT", /\/onlineEndpoints\/model-service\/deployments\/blue$/).at(-1)!;
     const props = (put.body as { properties: Record<string, any> }).properties;
@@ -115,14 +132,21 @@ describe("DeployToAKS task: deployments", function () {
   it("a failing smoke test with rollbackOnFailure leaves the previous split and deletes the new deployment", async () => {
     assert.equal((await runDeploy(emu, baseInputs("blue"), { workDir })).result, "Succeeded");
     emu.ml.setScoringRule(ENDPOINT, { kind: "error", status: 500, message: "model file is corrupt" }, { deployment: "green" });
-    const r = await runDeploy(emu, baseInputs("green", { model: "best_model@latest", trafficPercent: "10", smokeTestFile: "sample-request.json", rollbackOnFailure: "true" }), { workDir });
+    const r = await runDeploy(
+      emu,
+      baseInputs("green", { model: "best_model@latest", trafficPercent: "10", smokeTestFile: "sample-request.json", rollbackOnFailure: "true" }),
+      { workDir },
+    );
     assert.equal(r.result, "Failed", r.stdout);
     assert.match(r.resultMessage ?? "", /smoke test of deployment 'green' failed: HTTP 500: model file is corrupt.*rolled back/i);
     // the smoke test runs before any traffic change (rollout.test.ts): there is no traffic to restore
     assert.doesNotMatch(r.stdout, /Setting the traffic/);
     const e = emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
-    assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
+    assert.deepEqual(
+      e.deployments.map((d) => d.name),
+      ["blue"],
+    );
     assert.equal(r.variables.EndpointKey, undefined);
   });
 });

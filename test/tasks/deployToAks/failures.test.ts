@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { ENDPOINT, baseInputs, changes, runDeploy, seedModels, workFolder } from "./fixture";
 
 describe("DeployToAKS task: failures", function () {
@@ -30,7 +30,10 @@ describe("DeployToAKS task: failures", function () {
   it("fails with the cluster's name when the AKS cluster does not exist, before changing anything", async () => {
     const r = await runDeploy(emu, baseInputs("blue", { aksClusterName: "aks-missing" }), { workDir });
     assert.equal(r.result, "Failed");
-    assert.equal(r.resultMessage, "AKS cluster 'aks-missing' was not found in resource group 'ml_rg'. Check the aksClusterName and aksResourceGroupName inputs, and that the service connection can read the cluster.");
+    assert.equal(
+      r.resultMessage,
+      "AKS cluster 'aks-missing' was not found in resource group 'ml_rg'. Check the aksClusterName and aksResourceGroupName inputs, and that the service connection can read the cluster.",
+    );
     assert.deepEqual(changes(emu), []);
     assert.equal(emu.ml.endpoint(ENDPOINT), undefined);
   });
@@ -39,14 +42,20 @@ describe("DeployToAKS task: failures", function () {
     emu.aks.setPowerState(emu.subscriptionId, "ml_rg", "aks-cluster", "Stopped");
     const r = await runDeploy(emu, baseInputs("blue"), { workDir });
     assert.equal(r.result, "Failed");
-    assert.equal(r.resultMessage, "AKS cluster 'aks-cluster' in resource group 'ml_rg' is not running (power state Stopped). Start it (az aks start) and re-run.");
+    assert.equal(
+      r.resultMessage,
+      "AKS cluster 'aks-cluster' in resource group 'ml_rg' is not running (power state Stopped). Start it (az aks start) and re-run.",
+    );
     assert.deepEqual(changes(emu), []);
   });
 
   it("fails when the model version does not exist, before changing anything", async () => {
     const r = await runDeploy(emu, baseInputs("blue", { model: "best_model:99" }), { workDir });
     assert.equal(r.result, "Failed");
-    assert.equal(r.resultMessage, "Model 'best_model' version '99' was not found in workspace 'ml_workspace'. Check the model input (name:version, name@latest or a model id).");
+    assert.equal(
+      r.resultMessage,
+      "Model 'best_model' version '99' was not found in workspace 'ml_workspace'. Check the model input (name:version, name@latest or a model id).",
+    );
     assert.deepEqual(changes(emu), []);
   });
 
@@ -56,7 +65,10 @@ describe("DeployToAKS task: failures", function () {
       fail: {
         code: "ResourceNotReady",
         message: "User container has crashed or terminated: Liveness probe failed: HTTP probe failed with statuscode: 502",
-        logs: ["2025-01-01T00:00:00Z | ERROR | Traceback (most recent call last):", "2025-01-01T00:00:00Z | ERROR | FileNotFoundError: model.json not found under /var/azureml-app/azureml-models"],
+        logs: [
+          "2025-01-01T00:00:00Z | ERROR | Traceback (most recent call last):",
+          "2025-01-01T00:00:00Z | ERROR | FileNotFoundError: model.json not found under /var/azureml-app/azureml-models",
+        ],
       },
     });
     const r = await runDeploy(emu, baseInputs("blue"), { workDir });
@@ -75,7 +87,10 @@ describe("DeployToAKS task: failures", function () {
     const r = await runDeploy(emu, baseInputs("blue", { rollbackOnFailure: "false" }), { workDir });
     assert.equal(r.result, "Failed");
     assert.match(r.resultMessage ?? "", /Deployment 'blue' of endpoint 'model-service' failed: .*Back-off pulling image/);
-    assert.deepEqual(emu.ml.endpoint(ENDPOINT)!.deployments.map((d) => [d.name, d.provisioningState]), [["blue", "Failed"]]);
+    assert.deepEqual(
+      emu.ml.endpoint(ENDPOINT)!.deployments.map((d) => [d.name, d.provisioningState]),
+      [["blue", "Failed"]],
+    );
   });
 
   it("stops waiting at timeoutInMinutes (alias of waitTimeoutInMinutes); a deployment still being created cannot be deleted yet, and the message says so", async () => {
@@ -83,8 +98,14 @@ describe("DeployToAKS task: failures", function () {
     const started = Date.now();
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The rollback did not complete; see the warnings above.");
-    assert.ok(r.issues.some((i) => i.type === "warning" && /rollback of deployment 'blue' did not complete/.test(i.message)), JSON.stringify(r.issues));
+    assert.equal(
+      r.resultMessage,
+      "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The rollback did not complete; see the warnings above.",
+    );
+    assert.ok(
+      r.issues.some((i) => i.type === "warning" && /rollback of deployment 'blue' did not complete/.test(i.message)),
+      JSON.stringify(r.issues),
+    );
     assert.ok(Date.now() - started < 10_000, `the task stops soon after the timeout (took ${Date.now() - started} ms)`);
     assert.equal(emu.ml.endpoint(ENDPOINT)!.deployments[0].provisioningState, "Updating", "a new deployment is Updating while it is created (recorded)");
   });
@@ -93,7 +114,10 @@ describe("DeployToAKS task: failures", function () {
     emu.ml.scriptDeployments({ durationMs: 3_600_000 });
     const r = await runDeploy(emu, baseInputs("blue", { timeoutInMinutes: "0.1", rollbackOnFailure: "false" }), { workDir });
     assert.equal(r.result, "Failed", r.stdout);
-    assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.");
+    assert.equal(
+      r.resultMessage,
+      "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). Azure finishes the running operation; check the endpoint in Azure ML studio.",
+    );
     assert.doesNotMatch(r.stdout, /Rolling back/);
   });
 
@@ -128,6 +152,9 @@ describe("DeployToAKS task: failures", function () {
     const r = await runDeploy(emu, baseInputs("b", {}), { workDir });
     assert.equal(r.result, "Failed");
     assert.match(r.resultMessage ?? "", /deployment name 'b' is invalid/);
-    assert.deepEqual(emu.requests.all().filter((q) => /Microsoft\.(MachineLearningServices|ContainerService)/.test(q.path)), []);
+    assert.deepEqual(
+      emu.requests.all().filter((q) => /Microsoft\.(MachineLearningServices|ContainerService)/.test(q.path)),
+      [],
+    );
   });
 });

@@ -7,10 +7,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findRepoRoot } from "../../../scripts/repoRoot";
-import { startEmulator, type Emulator } from "../../emulator";
-import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult } from "../../harness/agentRunner";
-import { commandProperty, parseLoggingCommand } from "../../harness/loggingCommands";
+import { findRepoRoot } from "../../../devkit/repoRoot";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
+import { emulatorConnection, runTask, type AgentRunOptions, type AgentRunResult } from "../../../devkit/harness/agentRunner";
+import { commandProperty, parseLoggingCommand } from "../../../devkit/harness/loggingCommands";
 
 export const ENDPOINT = "model-service";
 export const COMPUTE = "k8s-compute";
@@ -25,7 +25,12 @@ export function workFolder(): string {
 /** Registers best_model versions 1..n (as the RegisterModel task would have). */
 export function seedModels(emu: Emulator, versions = 2): void {
   for (let v = 1; v <= versions; v++) {
-    emu.ml.seedAsset("models", "best_model", String(v), { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/models/best_model/${v}/`, description: `churn model ${v}`, tags: {} });
+    emu.ml.seedAsset("models", "best_model", String(v), {
+      modelType: "custom_model",
+      modelUri: `azureml://datastores/workspaceblobstore/paths/models/best_model/${v}/`,
+      description: `churn model ${v}`,
+      tags: {},
+    });
   }
 }
 
@@ -83,7 +88,10 @@ export function assertNoSecrets(emu: Emulator, r: AgentRunResult): void {
     const c = parseLoggingCommand(line);
     return !!c && c.area === "task" && (c.action === "setsecret" || (c.action === "setvariable" && /^true$/i.test(commandProperty(c, "issecret") ?? "")));
   };
-  const output = (r.stdout + "\n" + r.stderr).split(/\r?\n/).filter((line) => !handedToAgent(line)).join("\n");
+  const output = `${r.stdout}\n${r.stderr}`
+    .split(/\r?\n/)
+    .filter((line) => !handedToAgent(line))
+    .join("\n");
   for (const secret of emu.secrets()) {
     if (secret.length >= 8) assert.ok(!output.includes(secret), `a secret (${secret.slice(0, 3)}…) appears in the task output`);
   }
@@ -110,10 +118,14 @@ export function liveClient(emu: Emulator, endpoint: string, scoringUri: string, 
     new Promise<void>((resolve) => {
       const e = emu.ml.endpoint(endpoint);
       if (!e) return resolve();
-      const req = request(new URL(scoringUri), { method: "POST", ca, headers: { "Content-Type": "application/json", Authorization: `Bearer ${e.primaryKey}` } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve());
-      });
+      const req = request(
+        new URL(scoringUri),
+        { method: "POST", ca, headers: { "Content-Type": "application/json", Authorization: `Bearer ${e.primaryKey}` } },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve());
+        },
+      );
       req.on("error", () => resolve());
       req.end(JSON.stringify({ data: [[1, 2]] }));
       sent++;

@@ -32,7 +32,9 @@ describe("DeployToAKS task: safe rollout", function () {
   it("a failed smoke test: the new deployment never took live traffic, traffic untouched, deployment deleted", async () => {
     suite.emu.ml.setScoringRule(ENDPOINT, { kind: "error", status: 500, message: "model file is corrupt" }, { deployment: "green" });
     const live = liveClient(suite.emu, ENDPOINT, scoringUri);
-    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir });
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "10", smokeTestFile: "sample-request.json" }), {
+      workDir: suite.workDir,
+    });
     assert.ok((await live.stop()) > 0);
     assert.equal(r.result, "Failed", r.stdout);
     assert.match(r.resultMessage ?? "", /smoke test of deployment 'green' failed: HTTP 500: model file is corrupt.*rolled back/i);
@@ -40,9 +42,15 @@ describe("DeployToAKS task: safe rollout", function () {
     assert.match(r.stdout, /Deployment 'green' deleted\./);
     const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
-    assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
+    assert.deepEqual(
+      e.deployments.map((d) => d.name),
+      ["blue"],
+    );
     assert.deepEqual(endpointPuts(), [], "the traffic was never changed");
-    assert.ok(suite.emu.ml.scoringLog().some((s) => s.routedBy === "header" && s.deployment === "green"), "the smoke test reached green by its name");
+    assert.ok(
+      suite.emu.ml.scoringLog().some((s) => s.routedBy === "header" && s.deployment === "green"),
+      "the smoke test reached green by its name",
+    );
     assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
@@ -61,25 +69,37 @@ describe("DeployToAKS task: safe rollout", function () {
     assert.ok(r.durationMs < 30_000, `took ${r.durationMs} ms`);
     const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
-    assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
+    assert.deepEqual(
+      e.deployments.map((d) => d.name),
+      ["blue"],
+    );
     assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
   it("the task's timeout during the smoke test: rolled back, the message says so", async () => {
     suite.emu.ml.setScoringRule(ENDPOINT, async () => (await held, { body: [1] }), { deployment: "green" });
     const live = liveClient(suite.emu, ENDPOINT, scoringUri);
-    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json", timeoutInMinutes: "0.1" }), { workDir: suite.workDir });
+    const r = await runDeploy(
+      suite.emu,
+      baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json", timeoutInMinutes: "0.1" }),
+      { workDir: suite.workDir },
+    );
     await live.stop();
     assert.equal(r.result, "Failed", r.stdout);
     assert.equal(r.resultMessage, "The deployment did not finish within 0.1 minute(s) (waitTimeoutInMinutes). The deployment was rolled back.");
     const e = suite.emu.ml.endpoint(ENDPOINT)!;
     assert.deepEqual(e.traffic, { blue: 100 });
-    assert.deepEqual(e.deployments.map((d) => d.name), ["blue"]);
+    assert.deepEqual(
+      e.deployments.map((d) => d.name),
+      ["blue"],
+    );
     assert.deepEqual(Object.keys(liveTrafficByDeployment(suite.emu, ENDPOINT)), ["blue"]);
   });
 
   it("a passed smoke test comes before the traffic change; then live traffic reaches the new deployment", async () => {
-    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir });
+    const r = await runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "50", smokeTestFile: "sample-request.json" }), {
+      workDir: suite.workDir,
+    });
     assert.equal(r.result, "Succeeded", r.stdout);
     assert.match(r.stdout, /Smoke test of deployment 'green' passed[\s\S]*Traffic of endpoint 'model-service': blue=100 -> blue=50 green=50/);
     const live = liveClient(suite.emu, ENDPOINT, scoringUri, 5);
@@ -101,8 +121,12 @@ describe("DeployToAKS task: safe rollout", function () {
       return { body: [1] };
     });
     const [green, red] = await Promise.all([
-      runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "20", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir }),
-      runDeploy(suite.emu, baseInputs("red", { model: "best_model:1", trafficPercent: "30", smokeTestFile: "sample-request.json" }), { workDir: suite.workDir }),
+      runDeploy(suite.emu, baseInputs("green", { model: "best_model:2", trafficPercent: "20", smokeTestFile: "sample-request.json" }), {
+        workDir: suite.workDir,
+      }),
+      runDeploy(suite.emu, baseInputs("red", { model: "best_model:1", trafficPercent: "30", smokeTestFile: "sample-request.json" }), {
+        workDir: suite.workDir,
+      }),
     ]);
     assert.equal(green.result, "Succeeded", green.stdout);
     assert.equal(red.result, "Succeeded", red.stdout);
@@ -110,7 +134,10 @@ describe("DeployToAKS task: safe rollout", function () {
     assert.ok(t.green > 0 && t.red > 0, `both changes kept: ${JSON.stringify(t)}`);
     assert.equal(t.blue + t.green + t.red, 100);
     assert.ok(t.green === 20 || t.red === 30, `the later run's share is exact: ${JSON.stringify(t)}`);
-    assert.ok(endpointPuts().some((q) => q.status === 412), "the stale write was refused (If-Match) and redone");
+    assert.ok(
+      endpointPuts().some((q) => q.status === 412),
+      "the stale write was refused (If-Match) and redone",
+    );
     assert.match(green.stdout + red.stdout, /Endpoint 'model-service' was changed by another operation meanwhile/);
   });
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { WorkspaceBlobs, listSecretsCalls, runRegister } from "./fixture";
 
 describe("RegisterModel task: bad inputs", function () {
@@ -43,8 +43,16 @@ describe("RegisterModel task: bad inputs", function () {
     { title: "properties that are a list", inputs: { modelName: "m", modelPath: "model.pkl", properties: '["a"]' }, message: /Input 'properties'/ },
     { title: "a version with a slash", inputs: { modelName: "m", modelPath: "model.pkl", version: "1/2" }, message: /Input 'version'/ },
     { title: "an unknown model type", inputs: { modelName: "m", modelPath: "model.pkl", modelType: "onnx" }, message: /modelType/ },
-    { title: "an mlflow_model that is a single file", inputs: { modelName: "m", modelPath: "model.pkl", modelType: "mlflow_model" }, message: /Input 'modelPath'.*is a file/ },
-    { title: "a job output name with a slash", inputs: { modelName: "m", modelSource: "jobOutput", jobName: "j1", outputName: "a/b" }, message: /Input 'outputName'/ },
+    {
+      title: "an mlflow_model that is a single file",
+      inputs: { modelName: "m", modelPath: "model.pkl", modelType: "mlflow_model" },
+      message: /Input 'modelPath'.*is a file/,
+    },
+    {
+      title: "a job output name with a slash",
+      inputs: { modelName: "m", modelSource: "jobOutput", jobName: "j1", outputName: "a/b" },
+      message: /Input 'outputName'/,
+    },
   ];
 
   for (const c of cases) {

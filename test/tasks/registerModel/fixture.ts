@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Agent, request as httpsRequest } from "node:https";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import type { Emulator } from "../../emulator";
-import { trustingStoragePipeline } from "../../emulator/testing";
-import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../harness/agentRunner";
+import type { Emulator } from "../../../devkit/emulator";
+import { trustingStoragePipeline } from "../../../devkit/emulator/testing";
+import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../../devkit/harness/agentRunner";
 
 export const TASK = "RegisterModelV1";
 export const WORKSPACE = "ml_workspace";
@@ -41,7 +41,6 @@ export function runRegister(
 export function outputs(r: AgentRunResult): Record<string, string | undefined> {
   return Object.fromEntries(["ModelName", "ModelVersion", "ModelId", "ModelUri"].map((n) => [n, r.variables[n]?.value]));
 }
-
 
 /** The workspace's default blob container (azureml-blobstore-<workspace id>) in Azurite. */
 export class WorkspaceBlobs {
@@ -108,7 +107,9 @@ export async function armCall(emu: Emulator, method: string, path: string, body?
     client_secret: emu.identities.secret.clientSecret,
     scope: `${emu.armAudience}.default`,
   }).toString();
-  const token = await send(emu, "POST", `${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, form, { "content-type": "application/x-www-form-urlencoded" });
+  const token = await send(emu, "POST", `${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, form, {
+    "content-type": "application/x-www-form-urlencoded",
+  });
   const accessToken = (token.body as { access_token: string }).access_token;
   const sep = path.includes("?") ? "&" : "?";
   return send(emu, method, `${emu.url}${path}${sep}api-version=2022-10-01`, body === undefined ? undefined : JSON.stringify(body), {
@@ -119,20 +120,24 @@ export async function armCall(emu: Emulator, method: string, path: string, body?
 
 function send(emu: Emulator, method: string, url: string, body: string | undefined, headers: Record<string, string>): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, headers: { ...headers, ...(body ? { "content-length": Buffer.byteLength(body) } : {}) }, ca: emu.caCertPem }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = httpsRequest(
+      url,
+      { method, headers: { ...headers, ...(body ? { "content-length": Buffer.byteLength(body) } : {}) }, ca: emu.caCertPem },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on("error", reject);
     if (body) req.write(body);
     req.end();

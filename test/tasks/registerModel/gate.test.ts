@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { details as submitDetails, runSubmitTask, sourcesWithSamples } from "../submitPipeline/run";
 import { armCall, modelVersionPuts, runRegister, workspacePath } from "./fixture";
 
@@ -38,7 +38,11 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     runRegister(emu, { modelName: "churn", modelSource: "jobOutput", jobName, outputName: "best_model", ...inputs }, { workDir: sources });
   const details = (r: { result?: string; resultMessage?: string; stdout: string }) => `${r.result}: ${r.resultMessage}\n${r.stdout}`;
   const version = async (v: string) => (await armCall(emu, "GET", `${workspacePath(emu)}/models/churn/versions/${v}`)).body.properties;
-  const log = (r: { stdout: string }) => r.stdout.split("\n").filter((l) => !l.startsWith("##")).join("\n");
+  const log = (r: { stdout: string }) =>
+    r.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("##"))
+      .join("\n");
 
   it("registers 0.91, refuses 0.88 against the champion (fail, then skip), and promotes 0.93", async () => {
     // 1. accuracy 0.91 passes accuracy >= 0.9: registered with its metrics, and becomes champion.
@@ -46,7 +50,10 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     assert.equal(first.result, "Succeeded", details(first));
     assert.equal(first.variables["GatePassed"].value, "true");
     assert.equal(first.variables["ModelVersion"].value, "1");
-    assert.match(log(first), /Quality gate: the new version of model 'churn'\nCondition\s+Candidate\s+Champion\s+Threshold\s+Verdict\n[-\s]+\naccuracy >= 0\.9\s+0\.91\s+-\s+0\.9\s+pass\naccuracy >= champion\s+0\.91\s+-\s+-\s+pass \(nothing to compare with\)\nQuality gate passed \(2 condition\(s\)\)/);
+    assert.match(
+      log(first),
+      /Quality gate: the new version of model 'churn'\nCondition\s+Candidate\s+Champion\s+Threshold\s+Verdict\n[-\s]+\naccuracy >= 0\.9\s+0\.91\s+-\s+0\.9\s+pass\naccuracy >= champion\s+0\.91\s+-\s+-\s+pass \(nothing to compare with\)\nQuality gate passed \(2 condition\(s\)\)/,
+    );
     assert.match(first.summaries.map((s) => s.content).join("\n"), /\| `accuracy >= 0\.9` \| 0\.91 \| - \| 0\.9 \| pass \|/);
     const v1 = await version("1");
     assert.equal(v1.properties["metric.accuracy"], "0.91");
@@ -58,8 +65,14 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     const job2 = await trainedJob("102", 0.88);
     const refused = await register(job2, { qualityGate: "accuracy >= champion" });
     assert.equal(refused.result, "Failed", details(refused));
-    assert.equal(refused.resultMessage, "Quality gate failed: the new version of model 'churn' was refused because accuracy >= champion (0.88 vs 0.91). Set onGateFailure to skip to end the step with issues instead.");
-    assert.match(log(refused), /Quality gate: the new version of model 'churn' vs azureml:churn:1\n.*\n.*\naccuracy >= champion\s+0\.88\s+0\.91\s+0\.91\s+FAIL/);
+    assert.equal(
+      refused.resultMessage,
+      "Quality gate failed: the new version of model 'churn' was refused because accuracy >= champion (0.88 vs 0.91). Set onGateFailure to skip to end the step with issues instead.",
+    );
+    assert.match(
+      log(refused),
+      /Quality gate: the new version of model 'churn' vs azureml:churn:1\n.*\n.*\naccuracy >= champion\s+0\.88\s+0\.91\s+0\.91\s+FAIL/,
+    );
     assert.equal(refused.variables["ModelVersion"], undefined);
     // ... or skipped: succeeded with issues, GatePassed=false.
     const skipped = await register(job2, { qualityGate: "accuracy >= champion", onGateFailure: "skip" });
@@ -82,7 +95,10 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
   it("names the metrics the job logged when a condition names another", async () => {
     const r = await register(await trainedJob("104", 0.9), { qualityGate: "accuracy >= 0.5\nf1 >= 0.8" });
     assert.equal(r.result, "Failed", details(r));
-    assert.equal(r.resultMessage, "Input 'qualityGate', line 2: the metric 'f1' was never logged. The metrics logged are: accuracy, evaluate.accuracy. Fix the metric's name, or log it with mlflow.log_metric in the job.");
+    assert.equal(
+      r.resultMessage,
+      "Input 'qualityGate', line 2: the metric 'f1' was never logged. The metrics logged are: accuracy, evaluate.accuracy. Fix the metric's name, or log it with mlflow.log_metric in the job.",
+    );
   });
 
   it("fails with the role to assign when the identity may not read the job's metrics (and only warns without a gate)", async () => {
@@ -91,10 +107,16 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     try {
       const gated = await register(job, { modelName: "denied", qualityGate: "accuracy >= 0.5" });
       assert.equal(gated.result, "Failed", details(gated));
-      assert.match(gated.resultMessage!, /^The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: .*\)\. Assign it a role that reads the workspace's runs \(e\.g\. AzureML Data Scientist\) on the workspace\.$/);
+      assert.match(
+        gated.resultMessage!,
+        /^The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: .*\)\. Assign it a role that reads the workspace's runs \(e\.g\. AzureML Data Scientist\) on the workspace\.$/,
+      );
       const plain = await register(job, { modelName: "denied" });
       assert.equal(plain.result, "Succeeded", details(plain));
-      assert.match(plain.issues.map((i) => i.message).join("\n"), /Could not read the MLflow metrics of job \S+: .*The model is registered without metric properties\./);
+      assert.match(
+        plain.issues.map((i) => i.message).join("\n"),
+        /Could not read the MLflow metrics of job \S+: .*The model is registered without metric properties\./,
+      );
     } finally {
       emu.ml.setMlflowReadDenied(emu.identities.secret.clientId, false);
     }
@@ -120,7 +142,11 @@ describe("RegisterModel task: quality gate on the job's MLflow metrics", functio
     const bad = await register("some_job", { qualityGate: "accuracy >= 0.8\naccuracy => champion" });
     assert.equal(bad.result, "Failed");
     assert.match(bad.resultMessage!, /^Input 'qualityGate', line 2: 'accuracy => champion' is not a condition\./);
-    const local = await runRegister(emu, { modelName: "churn", modelSource: "local", modelPath: "pipelines", qualityGate: "accuracy >= 0.8" }, { workDir: sources });
+    const local = await runRegister(
+      emu,
+      { modelName: "churn", modelSource: "local", modelPath: "pipelines", qualityGate: "accuracy >= 0.8" },
+      { workDir: sources },
+    );
     assert.equal(local.result, "Failed");
     assert.match(local.resultMessage!, /^Input 'qualityGate' needs the job's metrics: set modelSource to jobOutput/);
     const skip = await register("some_job", { qualityGate: "accuracy >= 0.8", onGateFailure: "maybe" });

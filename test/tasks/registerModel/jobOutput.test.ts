@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { armCall, modelVersionPuts, outputs, runRegister, workspacePath } from "./fixture";
 
 describe("RegisterModel task: job output", function () {
@@ -42,7 +42,11 @@ describe("RegisterModel task: job output", function () {
   it("registers a completed job's output by its job URI, with the job in the lineage", async () => {
     await submitJob("train_job_1");
     emu.ml.setJobStatus("train_job_1", "Completed");
-    const r = await runRegister(emu, { modelName: "from-job", modelSource: "jobOutput", jobName: "train_job_1", outputName: "model", modelType: "mlflow_model" }, { workDir });
+    const r = await runRegister(
+      emu,
+      { modelName: "from-job", modelSource: "jobOutput", jobName: "train_job_1", outputName: "model", modelType: "mlflow_model" },
+      { workDir },
+    );
     assert.equal(r.result, "Succeeded", r.stdout + r.stderr);
     const out = outputs(r);
     assert.equal(out.ModelUri, "azureml://jobs/train_job_1/outputs/model");
@@ -58,10 +62,17 @@ describe("RegisterModel task: job output", function () {
   it("an empty jobName fails naming the input, even with a plain JobName variable (the agent never sets one)", async () => {
     await submitJob("train_job_var");
     emu.ml.setJobStatus("train_job_var", "Completed");
-    const r = await runRegister(emu, { modelName: "from-var", modelSource: "jobOutput", outputName: "model" }, { workDir, variables: { JobName: "train_job_var" } });
+    const r = await runRegister(
+      emu,
+      { modelName: "from-var", modelSource: "jobOutput", outputName: "model" },
+      { workDir, variables: { JobName: "train_job_var" } },
+    );
     assert.equal(r.result, "Failed");
     assert.match(r.resultMessage!, /Input 'jobName' is required when modelSource is jobOutput.*\$\(<step name>\.JobName\)/);
-    assert.deepEqual(emu.requests.filter("PUT", /\/models\/from-var/).map((e) => e.path), []);
+    assert.deepEqual(
+      emu.requests.filter("PUT", /\/models\/from-var/).map((e) => e.path),
+      [],
+    );
   });
 
   it("skipIfUnchanged: the same job output is not registered twice", async () => {
@@ -79,7 +90,10 @@ describe("RegisterModel task: job output", function () {
     await submitJob("train_job_running");
     const running = await runRegister(emu, { modelName: "m", modelSource: "jobOutput", jobName: "train_job_running", outputName: "model" }, { workDir });
     assert.equal(running.result, "Failed");
-    assert.match(running.resultMessage!, /job 'train_job_running' is (NotStarted|Queued|Preparing|Running); a model can only be registered from the output of a completed job/);
+    assert.match(
+      running.resultMessage!,
+      /job 'train_job_running' is (NotStarted|Queued|Preparing|Running); a model can only be registered from the output of a completed job/,
+    );
 
     const missing = await runRegister(emu, { modelName: "m", modelSource: "jobOutput", jobName: "no_such_job", outputName: "model" }, { workDir });
     assert.equal(missing.result, "Failed");
@@ -88,7 +102,10 @@ describe("RegisterModel task: job output", function () {
     emu.ml.setJobStatus("train_job_running", "Completed");
     const noOutput = await runRegister(emu, { modelName: "m", modelSource: "jobOutput", jobName: "train_job_running", outputName: "weights" }, { workDir });
     assert.equal(noOutput.result, "Failed");
-    assert.match(noOutput.resultMessage!, /Input 'outputName': job 'train_job_running' has no output named 'weights'. Its outputs are: model, default, artifacts/); // `default`: the output the service adds to a command job
+    assert.match(
+      noOutput.resultMessage!,
+      /Input 'outputName': job 'train_job_running' has no output named 'weights'. Its outputs are: model, default, artifacts/,
+    ); // `default`: the output the service adds to a command job
     assert.equal(modelVersionPuts(emu, "m").length, 0);
   });
 });

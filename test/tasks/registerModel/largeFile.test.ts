@@ -8,7 +8,7 @@ import { randomFillSync } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { WorkspaceBlobs, blobPathOf, outputs, runRegister, sha256OfFile } from "./fixture";
 
 const GiB = 1024 * 1024 * 1024;

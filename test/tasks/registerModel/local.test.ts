@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { WorkspaceBlobs, armCall, blobPathOf, listSecretsCalls, modelVersionPuts, outputs, runRegister, sha256OfFile, workspacePath } from "./fixture";
-import { visibleOutput } from "../../harness/secretScan";
+import { visibleOutput } from "../../../devkit/harness/secretScan";
 
 describe("RegisterModel task: local files", function () {
   this.timeout(180_000);
@@ -47,7 +47,12 @@ describe("RegisterModel task: local files", function () {
     assert.equal(out.ModelName, "credit-model");
     assert.equal(out.ModelVersion, "1");
     assert.equal(out.ModelId, "azureml:credit-model:1");
-    assert.match(out.ModelUri!, new RegExp(`^azureml://subscriptions/${emu.subscriptionId}/resourcegroups/${emu.resourceGroupName}/workspaces/ml_workspace/datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/model\\.pkl$`));
+    assert.match(
+      out.ModelUri!,
+      new RegExp(
+        `^azureml://subscriptions/${emu.subscriptionId}/resourcegroups/${emu.resourceGroupName}/workspaces/ml_workspace/datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/model\\.pkl$`,
+      ),
+    );
     const blob = blobPathOf(out.ModelUri!);
     assert.equal(await blobs.sha256(blob), await sha256OfFile(file));
     assert.deepEqual(await blobs.metadata(blob), { upload_status: "completed", name: "credit-model", version: "1" });
@@ -76,7 +81,8 @@ describe("RegisterModel task: local files", function () {
     for (let i = 0; i < 1000; i++) writeFileSync(join(folder, "shards", `part-${String(i).padStart(4, "0")}.bin`), `${salt} shard ${i}`);
     writeFileSync(join(folder, "debug.log"), "ignored");
     writeFileSync(join(folder, ".amlignore"), "*.log\n");
-    for (const v of ["1", "2", "3"]) emu.ml.seedAsset("models", "folder-model", v, { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/old/${v}/` });
+    for (const v of ["1", "2", "3"])
+      emu.ml.seedAsset("models", "folder-model", v, { modelType: "custom_model", modelUri: `azureml://datastores/workspaceblobstore/paths/old/${v}/` });
 
     const started = Date.now();
     const r = await runRegister(emu, { modelName: "folder-model", modelPath: "model" }, { workDir });

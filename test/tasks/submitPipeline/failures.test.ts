@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
-import type { AgentRunResult } from "../../harness/agentRunner";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
+import type { AgentRunResult } from "../../../devkit/harness/agentRunner";
 import { details, runSubmitTask, sourcesWithSamples } from "./run";
 
 describe("SubmitAzureMLPipeline task: failures, cancellation and refused job files", function () {
@@ -36,7 +36,11 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
     return `pipelines/bad/${name}`;
   };
   const nothingSubmitted = (r: AgentRunResult) => {
-    assert.deepEqual(emu.requests.filter("PUT", /\/(jobs|codes|components|environments)\//).map((e) => e.path), [], "nothing registered or submitted");
+    assert.deepEqual(
+      emu.requests.filter("PUT", /\/(jobs|codes|components|environments)\//).map((e) => e.path),
+      [],
+      "nothing registered or submitted",
+    );
     assert.equal(r.variables["JobName"], undefined);
   };
   const jobOf = (r: AgentRunResult) => {
@@ -49,7 +53,10 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
     emu.ml.scriptJobs({ failStep: "train", error: { code: "UserError", message: "CUDA out of memory. Tried to allocate 2.00 GiB" } });
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml" });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /^Azure ML job 'azdo_b42_[0-9a-f]{12}' failed\. Step 'train' failed: CUDA out of memory\. Tried to allocate 2\.00 GiB$/);
+    assert.match(
+      r.resultMessage ?? "",
+      /^Azure ML job 'azdo_b42_[0-9a-f]{12}' failed\. Step 'train' failed: CUDA out of memory\. Tried to allocate 2\.00 GiB$/,
+    );
     assert.equal(r.variables["JobStatus"].value, "Failed");
     assert.equal(jobOf(r).status, "Failed");
     assert.match(r.stdout, /prep\s+Completed/);
@@ -98,13 +105,25 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   });
 
   it("shows one line per status change, not one per poll", async () => {
-    emu.ml.scriptJobs({ phaseDurationsMs: { NotStarted: 100, Queued: 100, Preparing: 100, Finalizing: 100 }, stepDurationsMs: { prep: 500_000, train: 500_000 } });
+    emu.ml.scriptJobs({
+      phaseDurationsMs: { NotStarted: 100, Queued: 100, Preparing: 100, Finalizing: 100 },
+      stepDurationsMs: { prep: 500_000, train: 500_000 },
+    });
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml" });
     assert.equal(r.result, "Succeeded", details(r));
     const lines = r.stdout.split(/\r?\n/).filter((l) => /^\[\d\d:\d\d\] /.test(l));
-    assert.ok(lines.some((l) => /prep: Running/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => /prep: Completed \(\d+s\)/.test(l) || /prep: Completed \(\d+ms\)/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => /train: Running/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /prep: Running/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /prep: Completed \(\d+s\)/.test(l) || /prep: Completed \(\d+ms\)/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /train: Running/.test(l)),
+      lines.join("\n"),
+    );
     assert.match(lines[lines.length - 1], /azdo_b42_[0-9a-f]{12}: Completed/);
     const polls = emu.requests.filter("GET", /\/jobs\/azdo_b42_[0-9a-f]{12}$/).length;
     assert.ok(lines.length < polls, `${lines.length} lines for ${polls} polls`);
@@ -141,8 +160,14 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   it("validateOnly: resolves and checks everything, submits and uploads nothing", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/local-components.yml", inputs: { validateOnly: "true" } });
     assert.equal(r.result, "Succeeded", details(r));
-    assert.match(r.stdout, /Validation passed: .*local-components\.yml loads, everything it references exists; 3 local upload\(s\) and 3 anonymous component\(s\) would be created/);
-    assert.deepEqual(emu.requests.filter("PUT", /./).map((e) => e.path), []);
+    assert.match(
+      r.stdout,
+      /Validation passed: .*local-components\.yml loads, everything it references exists; 3 local upload\(s\) and 3 anonymous component\(s\) would be created/,
+    );
+    assert.deepEqual(
+      emu.requests.filter("PUT", /./).map((e) => e.path),
+      [],
+    );
     assert.ok(emu.requests.filter("GET", /\/computes\/gpu-cluster$/).length >= 1, "the compute was checked");
     assert.equal(r.variables["JobStatus"].value, "Validated");
   });
@@ -150,14 +175,20 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   it("an unknown compute is refused before anything is uploaded, naming the YAML line", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/inline-steps.yml", inputs: { overrides: "compute=azureml:no-such-cluster" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /The job uses compute 'no-such-cluster', which does not exist in workspace 'ml_workspace' \(.*inline-steps\.yml:10 compute\)/);
+    assert.match(
+      r.resultMessage ?? "",
+      /The job uses compute 'no-such-cluster', which does not exist in workspace 'ml_workspace' \(.*inline-steps\.yml:10 compute\)/,
+    );
     nothingSubmitted(r);
   });
 
   it("a registered component that does not exist is refused (validateOnly too)", async () => {
     const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/registered-components.yml", inputs: { validateOnly: "true" } });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /The job uses component 'prep_data@latest', which does not exist in workspace 'ml_workspace' \(.*registered-components\.yml:15 jobs\.prep\.component\)\. Create or register it/);
+    assert.match(
+      r.resultMessage ?? "",
+      /The job uses component 'prep_data@latest', which does not exist in workspace 'ml_workspace' \(.*registered-components\.yml:15 jobs\.prep\.component\)\. Create or register it/,
+    );
     nothingSubmitted(r);
   });
 
@@ -174,7 +205,11 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   });
 
   it("a bad override names the overrides line", async () => {
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/train-with-overrides.yml", inputs: { overrides: "inputs.epochs=50\ninputs.learning_rate" } });
+    const r = await runSubmitTask(emu, {
+      sources,
+      jobFile: "pipelines/train-with-overrides.yml",
+      inputs: { overrides: "inputs.epochs=50\ninputs.learning_rate" },
+    });
     assert.equal(r.result, "Failed", details(r));
     assert.match(r.resultMessage ?? "", /line 2/);
     assert.match(r.resultMessage ?? "", /inputs\.learning_rate/);
@@ -193,7 +228,19 @@ describe("SubmitAzureMLPipeline task: failures, cancellation and refused job fil
   it("an unsupported key is refused with the reason and the line", async () => {
     const file = await jobFile(
       "services.yml",
-      ["type: pipeline", "compute: azureml:gpu-cluster", "services:", "  my_ssh:", "    type: ssh", "jobs:", "  train:", "    type: command", "    command: python train.py", "    environment: azureml:AzureML-sklearn-1.5:1", ""].join("\n"),
+      [
+        "type: pipeline",
+        "compute: azureml:gpu-cluster",
+        "services:",
+        "  my_ssh:",
+        "    type: ssh",
+        "jobs:",
+        "  train:",
+        "    type: command",
+        "    command: python train.py",
+        "    environment: azureml:AzureML-sklearn-1.5:1",
+        "",
+      ].join("\n"),
     );
     const r = await runSubmitTask(emu, { sources, jobFile: file });
     assert.equal(r.result, "Failed", details(r));

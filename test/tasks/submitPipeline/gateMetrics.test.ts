@@ -13,18 +13,32 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
 
   it("outputs the evaluate step's accuracy=0.91 (Metrics JSON, Metric_evaluate_accuracy) and shows it in the log and the summary", async () => {
     suite.emu.ml.scriptJobs({ metrics: { steps: { evaluate: { accuracy: 0.91 }, train: { loss: [0.7, 0.4, 0.25], "val/acc": 0.9 } } } });
-    const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/best-model-output.yml", inputs: { metricsHistory: "loss\n\nnever-logged" } });
+    const r = await runSubmitTask(suite.emu, {
+      sources: suite.sources,
+      jobFile: "pipelines/best-model-output.yml",
+      inputs: { metricsHistory: "loss\n\nnever-logged" },
+    });
     assert.equal(r.result, "Succeeded", details(r));
     assert.deepEqual(JSON.parse(r.variables["Metrics"].value), { train: { loss: 0.25, "val/acc": 0.9 }, evaluate: { accuracy: 0.91 } });
     // metricsHistory: every value of `loss` the train step logged, in order; a name nobody logged has no entry.
     const history = JSON.parse(r.variables["MetricsHistory"].value);
     assert.deepEqual(Object.keys(history), ["train/loss"]);
-    assert.deepEqual(history["train/loss"].map((m: { value: number; step: number }) => [m.step, m.value]), [[0, 0.7], [1, 0.4], [2, 0.25]]);
+    assert.deepEqual(
+      history["train/loss"].map((m: { value: number; step: number }) => [m.step, m.value]),
+      [
+        [0, 0.7],
+        [1, 0.4],
+        [2, 0.25],
+      ],
+    );
     assert.equal(r.variables["Metrics"].isOutput, true);
     assert.equal(r.variables["Metric_evaluate_accuracy"].value, "0.91");
     assert.equal(r.variables["Metric_evaluate_accuracy"].isOutput, true);
     assert.equal(r.variables["Metric_train_val_acc"].value, "0.9");
-    assert.match(r.stdout, /MLflow metrics of job \S+\nStep\s+Metric\s+Value\n[-\s]+\ntrain\s+loss\s+0\.25\ntrain\s+val\/acc\s+0\.9\nevaluate\s+accuracy\s+0\.91/);
+    assert.match(
+      r.stdout,
+      /MLflow metrics of job \S+\nStep\s+Metric\s+Value\n[-\s]+\ntrain\s+loss\s+0\.25\ntrain\s+val\/acc\s+0\.9\nevaluate\s+accuracy\s+0\.91/,
+    );
     const summary = r.summaries.map((s) => s.content).join("\n");
     assert.match(summary, /#### MLflow metrics of job/);
     assert.match(summary, /\| evaluate \| accuracy \| 0\.91 \|/);
@@ -41,7 +55,10 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
     assert.equal(r.result, "Succeeded", details(r));
     assert.match(r.stdout, /Job \S+ and its steps logged no MLflow metrics\./);
     assert.equal(r.variables["Metrics"].value, "{}");
-    assert.deepEqual(Object.keys(r.variables).filter((n) => n.startsWith("Metric_")), []);
+    assert.deepEqual(
+      Object.keys(r.variables).filter((n) => n.startsWith("Metric_")),
+      [],
+    );
   });
 
   it("warns and still succeeds when the identity may not read the metrics", async () => {
@@ -49,7 +66,10 @@ describe("SubmitAzureMLPipeline task: MLflow metrics of the job and its steps", 
     suite.emu.ml.setMlflowReadDenied(suite.emu.identities.secret.clientId);
     const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/best-model-output.yml" });
     assert.equal(r.result, "Succeeded", details(r));
-    assert.match(r.issues.map((i) => i.message).join("\n"), /Could not read the MLflow metrics of job \S+: The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: The client '\S+' with object id '\S+' does not have authorization to perform action 'Microsoft\.MachineLearningServices\/workspaces\/experiments\/runs\/read'.*\)\. Assign it a role/);
+    assert.match(
+      r.issues.map((i) => i.message).join("\n"),
+      /Could not read the MLflow metrics of job \S+: The service connection's identity may not read run '\S+' from the MLflow tracking server of workspace 'ml_workspace' \(AuthorizationFailed: The client '\S+' with object id '\S+' does not have authorization to perform action 'Microsoft\.MachineLearningServices\/workspaces\/experiments\/runs\/read'.*\)\. Assign it a role/,
+    );
     assert.equal(r.variables["Metrics"], undefined);
   });
 });

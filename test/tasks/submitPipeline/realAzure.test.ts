@@ -26,15 +26,25 @@ describe("SubmitAzureMLPipeline task on the real Azure ML behaviour (run history
     assert.ok(suite.emu.requests.filter("GET", new RegExp(`^/history/v1\\.0/.*/runs/${jobName}/children$`)).length > 0, "children read from run history");
     assert.ok(suite.emu.requests.filter("GET", /^\/_azureml\/discovery$/).length > 0, "run history found through the discovery document");
     const stepIds = new Set(Object.values(job.children));
-    assert.deepEqual(suite.emu.requests.filter("GET", /\/jobs\/[^/]+$/).filter((e) => stepIds.has(e.path.split("/").pop()!)), [], "no ARM GET of a step");
+    assert.deepEqual(
+      suite.emu.requests.filter("GET", /\/jobs\/[^/]+$/).filter((e) => stepIds.has(e.path.split("/").pop()!)),
+      [],
+      "no ARM GET of a step",
+    );
   });
 
   it("the pipeline PUT carries x-azureml-token for https://ml.azure.com (checked by the service)", async () => {
     const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/inline-steps.yml" });
     assert.equal(r.result, "Succeeded", details(r));
     const checks = suite.emu.ml.jobTokenChecks();
-    assert.deepEqual(checks.map((c) => ({ job: c.job, accepted: c.accepted, audience: c.audience?.replace(/\/$/, "") })), [{ job: r.variables["JobName"].value, accepted: true, audience: "https://ml.azure.com" }]);
-    assert.ok(r.secrets.some((s) => s.split(".").length === 3), "the token was registered with task.setsecret");
+    assert.deepEqual(
+      checks.map((c) => ({ job: c.job, accepted: c.accepted, audience: c.audience?.replace(/\/$/, "") })),
+      [{ job: r.variables["JobName"].value, accepted: true, audience: "https://ml.azure.com" }],
+    );
+    assert.ok(
+      r.secrets.some((s) => s.split(".").length === 3),
+      "the token was registered with task.setsecret",
+    );
   });
 
   it("an identical anonymous component already registered under another version: the job uses the id the service returns", async () => {
@@ -58,7 +68,10 @@ describe("SubmitAzureMLPipeline task on the real Azure ML behaviour (run history
     suite.emu.ml.setDiscoveryFailure(404);
     const r = await runSubmitTask(suite.emu, { sources: suite.sources, jobFile: "pipelines/inline-steps.yml" });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /Cannot read the run history of workspace 'ml_workspace'.*discovery document https:\/\/127\.0\.0\.1:\d+\/_azureml\/discovery could not be read \(HTTP 404\)/);
+    assert.match(
+      r.resultMessage ?? "",
+      /Cannot read the run history of workspace 'ml_workspace'.*discovery document https:\/\/127\.0\.0\.1:\d+\/_azureml\/discovery could not be read \(HTTP 404\)/,
+    );
   });
 
   it("rides out transient failures of the discovery document (429, 500, a reset) like every other call", async () => {

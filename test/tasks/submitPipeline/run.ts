@@ -8,10 +8,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Agent } from "node:https";
 import { ContainerClient } from "@azure/storage-blob";
-import { startEmulator, type Emulator } from "../../emulator";
-import { trustingStoragePipeline } from "../../emulator/testing";
-import { emulatorConnection, runTask, type AgentRunResult } from "../../harness/agentRunner";
-import { findRepoRoot } from "../../../scripts/repoRoot";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
+import { trustingStoragePipeline } from "../../../devkit/emulator/testing";
+import { emulatorConnection, runTask, type AgentRunResult } from "../../../devkit/harness/agentRunner";
+import { findRepoRoot } from "../../../devkit/repoRoot";
 
 export const TASK = "SubmitAzureMLPipelineV1";
 export const WORKSPACE = "ml_workspace";
@@ -101,7 +101,7 @@ export function containerOfCodeUri(emu: Emulator, codeUri: string): ContainerCli
   assert.ok(blob, "the emulator runs without Azurite");
   const m = /^(https:\/\/[^/]+\/[^/]+\/[^/]+)\/LocalUpload\//.exec(codeUri);
   assert.ok(m, `codeUri ${codeUri} is not <container url>/LocalUpload/...`);
-  assert.ok(m[1].startsWith(blob.endpoint + "/"), `codeUri ${codeUri} is not on the emulator's blob account ${blob.endpoint}`);
+  assert.ok(m[1].startsWith(`${blob.endpoint}/`), `codeUri ${codeUri} is not on the emulator's blob account ${blob.endpoint}`);
   // Trust the emulator's CA for these requests only (a per-request agent, as the emulator itself does).
   const pipeline = trustingStoragePipeline(emu, new Agent({ ca: emu.caCertPem, keepAlive: false }));
   return new ContainerClient(m[1], pipeline);

@@ -9,12 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hashLocalArtifact } from "../../../tasks/common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../../tasks/common/ignoreRules";
-import { startEmulator, type Emulator } from "../../emulator";
-import { leakedSecrets } from "../../harness/secretScan";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
+import { leakedSecrets } from "../../../devkit/harness/secretScan";
 import { containerOfCodeUri, details, jobPut, puts, runSubmitTask, sourcesWithSamples, uploadedBlobs, workspaceId } from "./run";
 
 const COMMIT = "3f786850e387550fdab836ed7e6dc881de23001b"; // Build.SourceVersion of the agent runner
-const GIT = { "mlflow.source.git.repoURL": "https://dev.azure.com/org/mlops/_git/mlops-project", "mlflow.source.git.branch": "main", "mlflow.source.git.commit": COMMIT };
+const GIT = {
+  "mlflow.source.git.repoURL": "https://dev.azure.com/org/mlops/_git/mlops-project",
+  "mlflow.source.git.branch": "main",
+  "mlflow.source.git.commit": COMMIT,
+};
 
 describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function () {
   this.timeout(60_000);
@@ -36,9 +40,11 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     WS = workspaceId(emu);
   });
 
-  const codeOf = (folder: string) => hashLocalArtifact(path.join(sources, "pipelines", "src", folder), { extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED, computeContentHash: true });
+  const codeOf = (folder: string) =>
+    hashLocalArtifact(path.join(sources, "pipelines", "src", folder), { extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED, computeContentHash: true });
   /** Registered anonymous components: version → spec, checking each version is the spec's hash key. */
-  const anonymousComponents = () => new Map(puts(emu, /\/components\/azureml_anonymous\/versions\/[^/]+$/).map((p) => [p.path.split("/").pop()!, p.body.properties]));
+  const anonymousComponents = () =>
+    new Map(puts(emu, /\/components\/azureml_anonymous\/versions\/[^/]+$/).map((p) => [p.path.split("/").pop()!, p.body.properties]));
 
   describe("inline steps, a retried run, and resubmitting unchanged code", () => {
     it("submits inline-steps.yml as the CLI does, re-attaches on a retry, and uploads nothing the second time", async () => {
@@ -58,10 +64,13 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
       const codeUris = codes.map((c) => c.body.properties.codeUri as string);
       assert.ok(codeUris[0].endsWith(`/LocalUpload/${prep.uploadHash}/prep`), codeUris[0]);
       assert.ok(codeUris[1].endsWith(`/LocalUpload/${train.uploadHash}/train`), codeUris[1]);
-      assert.deepEqual(codes.map((c) => [c.body.properties.isAnonymous, c.body.properties.properties]), [
-        [true, { hash_sha256: prep.contentHash, hash_version: "202208" }],
-        [true, { hash_sha256: train.contentHash, hash_version: "202208" }],
-      ]);
+      assert.deepEqual(
+        codes.map((c) => [c.body.properties.isAnonymous, c.body.properties.properties]),
+        [
+          [true, { hash_sha256: prep.contentHash, hash_version: "202208" }],
+          [true, { hash_sha256: train.contentHash, hash_version: "202208" }],
+        ],
+      );
       const container = containerOfCodeUri(emu, codeUris[0]);
       const blobs = await uploadedBlobs(container);
       assert.deepEqual([...blobs.keys()].sort(), [...prep.files, ...train.files].map((f) => f.blobName).sort(), ".amlignore'd files stay local");
@@ -72,10 +81,13 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
       const components = anonymousComponents();
       assert.equal(components.size, 2);
       const specs = [...components.values()].map((c) => c.componentSpec);
-      assert.deepEqual(specs.map((s) => [s.type, s.code, s.environment, s._source, s.is_deterministic]), [
-        ["command", `azureml:${codeIds[0]}`, "azureml:AzureML-TensorFlow-2.4-GPU@latest", "YAML.JOB", true],
-        ["command", `azureml:${codeIds[1]}`, "azureml:AzureML-TensorFlow-2.4-GPU@latest", "YAML.JOB", true],
-      ]);
+      assert.deepEqual(
+        specs.map((s) => [s.type, s.code, s.environment, s._source, s.is_deterministic]),
+        [
+          ["command", `azureml:${codeIds[0]}`, "azureml:AzureML-TensorFlow-2.4-GPU@latest", "YAML.JOB", true],
+          ["command", `azureml:${codeIds[1]}`, "azureml:AzureML-TensorFlow-2.4-GPU@latest", "YAML.JOB", true],
+        ],
+      );
       const [prepVersion, trainVersion] = [...components.keys()];
 
       // The job: field by field what the CLI sends for this file.
@@ -129,7 +141,7 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
       assert.match(r.stdout, /prep\s+Completed/);
       assert.match(r.stdout, /train\s+Completed/);
       assert.equal(r.summaries.length, 1);
-      assert.match(r.summaries[0].content, new RegExp(`\\| train \\| Completed \\|`));
+      assert.match(r.summaries[0].content, /\| train \| Completed \|/);
       assert.ok(r.summaries[0].content.includes(r.variables["StudioUrl"].value));
       const output = r.stdout + r.stderr + r.summaries.map((x) => x.content).join("");
       // Secrets reach the output only in the setsecret commands that hand them to the agent.
@@ -150,7 +162,11 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
       assert.deepEqual(await uploadedBlobs(container), blobs, "same blobs, same etags: nothing was uploaded");
       assert.match(next.stdout, /already uploaded .* nothing to upload/);
       const secondCodes = puts(emu, /\/codes\/[^/]+\/versions\/1$/).slice(2);
-      assert.deepEqual(secondCodes.map((c) => c.path), codes.map((c) => c.path), "the same code versions (idempotent PUT)");
+      assert.deepEqual(
+        secondCodes.map((c) => c.path),
+        codes.map((c) => c.path),
+        "the same code versions (idempotent PUT)",
+      );
       assert.deepEqual(jobPut(emu, next.variables["JobName"].value).jobs.train.componentId, `${WS}/components/azureml_anonymous/versions/${trainVersion}`);
     });
   });
@@ -196,7 +212,17 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
   });
 
   it("registered components: @latest resolved to the newest version, nothing uploaded or registered", async () => {
-    const spec = (name: string) => ({ componentSpec: { name, type: "command", command: "python run.py", environment: "azureml:AzureML-sklearn-1.5:1", outputs: { prepared_data: { type: "uri_folder" } } }, description: name, tags: {} });
+    const spec = (name: string) => ({
+      componentSpec: {
+        name,
+        type: "command",
+        command: "python run.py",
+        environment: "azureml:AzureML-sklearn-1.5:1",
+        outputs: { prepared_data: { type: "uri_folder" } },
+      },
+      description: name,
+      tags: {},
+    });
     emu.ml.seedAsset("components", "prep_data", "1", spec("prep_data"));
     emu.ml.seedAsset("components", "prep_data", "2", spec("prep_data"));
     emu.ml.seedAsset("components", "train_model", "1", spec("train_model"));
@@ -220,7 +246,11 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
     assert.equal(r.result, "Succeeded", details(r));
     const data = await hashLocalArtifact(path.join(sources, "pipelines", "data", "training.csv"));
     const body = jobPut(emu, r.variables["JobName"].value);
-    assert.deepEqual(body.inputs.sample_data, { jobInputType: "uri_file", uri: `azureml://datastores/workspaceblobstore/paths/LocalUpload/${data.uploadHash}/training.csv`, mode: "Download" });
+    assert.deepEqual(body.inputs.sample_data, {
+      jobInputType: "uri_file",
+      uri: `azureml://datastores/workspaceblobstore/paths/LocalUpload/${data.uploadHash}/training.csv`,
+      mode: "Download",
+    });
     const code = puts(emu, /\/codes\/[^/]+\/versions\/1$/)[0].body.properties.codeUri as string;
     const blobs = await uploadedBlobs(containerOfCodeUri(emu, code));
     assert.equal(blobs.get(`LocalUpload/${data.uploadHash}/training.csv`)?.metadata.upload_status, "completed");
@@ -241,7 +271,11 @@ describe("SubmitAzureMLPipeline task: submitting the sample pipelines", function
   });
 
   it("an output with a path: Output_<name> is the uri the service reports", async () => {
-    const r = await runSubmitTask(emu, { sources, jobFile: "pipelines/best-model-output.yml", inputs: { overrides: "outputs.best_model.path=azureml://datastores/workspaceblobstore/paths/models/best/" } });
+    const r = await runSubmitTask(emu, {
+      sources,
+      jobFile: "pipelines/best-model-output.yml",
+      inputs: { overrides: "outputs.best_model.path=azureml://datastores/workspaceblobstore/paths/models/best/" },
+    });
     assert.equal(r.result, "Succeeded", details(r));
     const jobName = r.variables["JobName"].value;
     assert.equal((emu.ml.job(jobName)!.outputs.best_model as { uri: unknown }).uri, "azureml://datastores/workspaceblobstore/paths/models/best/");

@@ -3,8 +3,8 @@
  * connection, and with an identity that lacks the role.
  */
 import assert from "node:assert/strict";
-import { startEmulator, type Emulator } from "../../emulator";
-import type { ConnectionScheme } from "../../harness/agentRunner";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
+import type { ConnectionScheme } from "../../../devkit/harness/agentRunner";
 import { assertNoSecrets, details, runAdfTask, startedRun } from "./run";
 
 describe("TriggerADFPipeline task: service connections", function () {

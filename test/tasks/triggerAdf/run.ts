@@ -1,8 +1,8 @@
 /** Shared setup for the TriggerADFPipeline e2e files: runs the built task against an emulator. */
 import assert from "node:assert/strict";
-import type { Emulator } from "../../emulator";
-import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../harness/agentRunner";
-import { visibleOutput } from "../../harness/secretScan";
+import type { Emulator } from "../../../devkit/emulator";
+import { emulatorConnection, runTask, type AgentRunResult, type ConnectionScheme } from "../../../devkit/harness/agentRunner";
+import { visibleOutput } from "../../../devkit/harness/secretScan";
 
 export const TASK = "TriggerADFPipelineV1";
 export const FACTORY = "mlops-adf";

@@ -3,7 +3,7 @@
  * pipeline cancellation, timeout, throttling, wrong names and bad parameters.
  */
 import assert from "node:assert/strict";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../devkit/emulator";
 import { assertNoSecrets, details, PIPELINE, runAdfTask, startedRun } from "./run";
 
 describe("TriggerADFPipeline task: runs", function () {
