@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { useCommonMessages } from "../../test/common/taskLibContext";
+import { useCommonMessages } from "./taskLibContext.testing";
 import { MachineLearningEmulator } from "../../devkit/emulator/arm/machinelearning";
 import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { hashLocalArtifact, LocalArtifactError } from "./contentHash";

@@ -14,7 +14,7 @@ import { ownValue, setOwn } from "../../tasks/common/ownKeys";
 import { DEFAULT_YAML_LIMITS, expandedTooLarge } from "../../tasks/common/yamlLimits";
 import { checkParameters, secureParameterNames } from "../../tasks/TriggerADFPipelineV1/parameters";
 import { taskLocalize } from "../../tasks/TriggerADFPipelineV1/localize.testing";
-import { setTaskEnvironment, useCommonMessages } from "./taskLibContext";
+import { setTaskEnvironment, useCommonMessages } from "../../tasks/common/taskLibContext.testing";
 
 /** A "billion laughs" document: `levels` anchors, each a list of `width` aliases of the one before. */
 function aliasBomb(levels: number, width: number): string {

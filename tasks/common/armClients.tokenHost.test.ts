@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
-import { allowTokenOrigin, armClientOptions, armTokenHostPolicy } from "../../tasks/common/armClients";
+import { allowTokenOrigin, armClientOptions, armTokenHostPolicy } from "./armClients";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { createTlsMaterial, type TlsMaterial } from "../../devkit/emulator/tls";
 

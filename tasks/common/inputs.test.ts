@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { NAME_RULES } from "../../tasks/common/azureNames";
-import { InputError } from "../../tasks/common/errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readMinutesAsMs, readObject, readPath, readString } from "../../tasks/common/inputs";
-import { setTaskEnvironment, useCommonMessages } from "./taskLibContext";
+import { NAME_RULES } from "./azureNames";
+import { InputError } from "./errors";
+import { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readMinutesAsMs, readObject, readPath, readString } from "./inputs";
+import { setTaskEnvironment, useCommonMessages } from "./taskLibContext.testing";
 
 function inputError(name: string, pattern: RegExp) {
   return (err: unknown) => err instanceof InputError && err.inputName === name && pattern.test(err.message);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatTable, markdownTable } from "../../tasks/common/logging";
+import { formatDuration, formatTable, markdownTable } from "./logging";
 
 describe("logging helpers", () => {
   it("formats durations for people", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cloudFromConnection, scopeFor } from "../../tasks/common/cloud";
+import { cloudFromConnection, scopeFor } from "./cloud";
 
 describe("cloudFromConnection", () => {
   it("takes the public cloud's endpoints from an AzureCloud connection", () => {

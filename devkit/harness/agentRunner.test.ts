@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { TaskCommand } from "azure-pipelines-task-lib/taskcommand";
 import { buildTask } from "../../scripts/build";
-import { findRepoRoot } from "../../devkit/repoRoot";
-import { emulatorConnection, runTask, type EmulatorConnectionSource, type ServiceConnection } from "../../devkit/harness/agentRunner";
-import { CommandRecorder, mergeTaskResults } from "../../devkit/harness/commandRecorder";
-import { formatLoggingCommand, LineSplitter, parseLoggingCommand } from "../../devkit/harness/loggingCommands";
+import { findRepoRoot } from "../repoRoot";
+import { emulatorConnection, runTask, type EmulatorConnectionSource, type ServiceConnection } from "./agentRunner";
+import { CommandRecorder, mergeTaskResults } from "./commandRecorder";
+import { formatLoggingCommand, LineSplitter, parseLoggingCommand } from "./loggingCommands";
 
 const FIXTURE = "EchoTaskV1";
 const TRICKY = "100% done; [x] ]end\r\nnext %AZP25 %0A line";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { CancelledError, WaitTimeoutError } from "../../tasks/common/errors";
-import { retryAfterInMs, sleep, waitFor } from "../../tasks/common/wait";
+import { CancelledError, WaitTimeoutError } from "./errors";
+import { retryAfterInMs, sleep, waitFor } from "./wait";
 
 const never = new AbortController().signal;
 

@@ -2,9 +2,9 @@
  * DeployToAKS through task-lib's MockTestRunner (L0): input and service-connection checks that must
  * refuse the step before any call to Azure. The e2e tests (test/tasks/) cover the rest.
  */
-import type { RejectionCase } from "./assertions";
-import { CONNECTION_ID, servicePrincipalConnection } from "./connections";
-import { describeL0Task } from "./taskSuite";
+import type { RejectionCase } from "../../l0/assertions";
+import { CONNECTION_ID, servicePrincipalConnection } from "../../l0/connections";
+import { describeL0Task } from "../../l0/taskSuite";
 
 const VALID = {
   azureSubscription: CONNECTION_ID,

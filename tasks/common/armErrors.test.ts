@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { RestError, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
 import { AuthenticationError } from "@azure/identity";
-import { asAzureOperationError, describeArmError, roleForAction } from "../../tasks/common/armErrors";
-import { AzureOperationError, CancelledError } from "../../tasks/common/errors";
-import { useCommonMessages } from "./taskLibContext";
+import { asAzureOperationError, describeArmError, roleForAction } from "./armErrors";
+import { AzureOperationError, CancelledError } from "./errors";
+import { useCommonMessages } from "./taskLibContext.testing";
 
 function restError(status: number, code: string, message: string): RestError {
   const request = createPipelineRequest({ url: "https://127.0.0.1/x" });
