@@ -3,7 +3,7 @@
 const named = process.argv.slice(2).some((arg) => /\.test\.js$/.test(arg));
 module.exports = {
   require: ["out/test/setup.js"],
-  spec: named ? [] : ["out/test/**/*.test.js", "out/tasks/**/*.test.js", "out/devkit/**/*.test.js"],
+  spec: named ? [] : ["out/test/**/*.test.js", "out/tasks/**/*.test.js", "out/devkit/**/*.test.js", "out/bench/**/*.test.js"],
   timeout: 60000,
   reporter: "spec",
   exit: true,

@@ -1,7 +1,8 @@
 /**
  * Who may import whom (README "Architecture"), checked on the import specifiers of every .ts file
  * under tasks/, devkit/ and scripts/. Test code (test/, bench/, and *.test.ts / *.testing.ts files
- * anywhere) may import anything, but nothing else may import it.
+ * anywhere) may import anything, but nothing else may import it. And every test file lies where
+ * `npm test` (.mocharc.js) finds it.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -128,5 +129,22 @@ describe("architecture: who may import whom", () => {
       },
     ];
     assert.deepEqual(importViolations(files), []);
+  });
+});
+
+describe("architecture: every test file is found by npm test", () => {
+  it("each *.test.ts of the compiled folders (tsconfig.json) is under a spec root of .mocharc.js", () => {
+    const roots = [...fs.readFileSync(path.join(ROOT, ".mocharc.js"), "utf8").matchAll(/"out\/([\w-]+)\/\*\*\/\*\.test\.js"/g)].map((m) => m[1]!);
+    const compiled = (JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { include: string[] }).include.map(
+      (glob) => glob.split("/")[0]!,
+    );
+    assert.ok(roots.includes("test") && roots.includes("tasks"), `spec roots read from .mocharc.js: ${roots.join(", ")}`);
+    const tests = [...new Set(compiled)].flatMap((dir) => sourceFiles(dir)).filter((f) => f.path.endsWith(".test.ts"));
+    assert.ok(tests.length > 50, `found ${tests.length} test files`);
+    assert.deepEqual(
+      tests.filter((f) => !roots.includes(f.path.split("/")[0]!)).map((f) => f.path),
+      [],
+      "never run by npm test: move them to their home (README Architecture) or add their folder to .mocharc.js",
+    );
   });
 });
