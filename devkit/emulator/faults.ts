@@ -18,6 +18,8 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
   /** For delay: milliseconds before the request is handled (default 1000). */
   delayMs?: number;
+  /** For delay, in-process only (not settable through the control API): hold the request until this settles instead. */
+  until?: Promise<unknown>;
 }
 
 export interface ActiveFault extends FaultSpec {

@@ -138,7 +138,7 @@ export class EmulatorServer {
               return;
             case "delay":
               logEntry.fault = "delay";
-              await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+              await (fault.until ?? new Promise((r) => setTimeout(r, fault.delayMs ?? 1000)));
               break;
             case "throttle": {
               const seconds = fault.retryAfterSeconds ?? 1;

@@ -7,6 +7,7 @@
  * deployment gets no PUT and no PUT ever carries the endpoint's keys.
  */
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ENDPOINT, baseInputs, liveClient, liveTrafficByDeployment, runDeploy, useDeploySuite } from "./fixture";
 
 describe("DeployToAKS task: safe rollout", function () {
@@ -112,6 +113,23 @@ describe("DeployToAKS task: safe rollout", function () {
     // Both smoke tests are answered together, so both runs read the endpoint at once; endpoint
     // updates end at once, so the later PUT is not refused as "busy": only If-Match can tell it is stale.
     suite.emu.ml.scriptEndpoints({ durationMs: 0 });
+    // The first traffic write is held until the other run's write has landed, so it is always stale
+    // (without this, the runs may simply take turns and no write is ever refused).
+    const endpointPath = new RegExp(`/onlineEndpoints/${ENDPOINT}$`);
+    let releaseFirstWrite!: () => void;
+    const firstWriteHeld = new Promise<void>((resolve) => (releaseFirstWrite = resolve));
+    suite.emu.faults.add({ method: "PUT", path: endpointPath, kind: "delay", until: firstWriteHeld });
+    // Landed = its PUT succeeded and that run has read the endpoint back (so its update has ended
+    // and the held write is refused as stale, 412, not as busy, 409).
+    const landed = () => {
+      const log = suite.emu.requests.filter(undefined, endpointPath);
+      const put = log.findIndex((q) => q.method === "PUT" && q.status < 300);
+      return put >= 0 && log.slice(put + 1).some((q) => q.method === "GET");
+    };
+    const otherWriteLanded = (async () => {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !landed(); ) await sleep(50);
+      releaseFirstWrite();
+    })();
     let arrived = 0;
     let bothArrived!: () => void;
     const barrier = new Promise<void>((resolve) => (bothArrived = resolve));
@@ -128,6 +146,7 @@ describe("DeployToAKS task: safe rollout", function () {
         workDir: suite.workDir,
       }),
     ]);
+    await otherWriteLanded;
     assert.equal(green.result, "Succeeded", green.stdout);
     assert.equal(red.result, "Succeeded", red.stdout);
     const t = suite.emu.ml.endpoint(ENDPOINT)!.traffic;
