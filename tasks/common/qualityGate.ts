@@ -8,7 +8,9 @@ import { InputError, RemoteRunError } from "./errors";
 import { formatTable, markdownTable } from "./logging";
 import { remoteText } from "./remoteText";
 
-export type Loc = (key: string, ...params: unknown[]) => string;
+import type { Loc } from "./loc";
+
+export type { Loc };
 
 export const GATE_OPERATORS = [">=", ">", "<=", "<", "==", "!="] as const;
 export type GateOperator = (typeof GATE_OPERATORS)[number];
