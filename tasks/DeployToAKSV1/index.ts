@@ -5,23 +5,27 @@
 import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { sdkNetworkOptions } from "../common/agentNetwork";
-import { getAzureConnection, signInEarly } from "../common/connection";
+import { getAzureConnection, signInEarly, signInRequestSent } from "../common/connection";
 import { InputError, WaitTimeoutError } from "../common/errors";
 import { readGateInputs } from "../common/gateInputs";
 import { setOutput, setSecretOutput, uploadMarkdownSummary } from "../common/logging";
 import { registerSecret } from "../common/secrets";
 import { runTaskEntry } from "../common/taskEntry";
-import { armClients } from "./clients";
 import type { DeployContext } from "./context";
-import { checkDeployGate } from "./gate";
-import { deployToAks } from "./operation";
-import { writeSummary } from "./summary";
 import { readTaskInputs } from "./taskInputs";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const inputs = readTaskInputs();
   const gate = readGateInputs();
   const conn = signInEarly(getAzureConnection("azureSubscription"));
+  // The rest of the task (ARM SDKs, the operation) loads once the sign-in's request is on the wire.
+  await signInRequestSent(conn);
+  const [{ armClients }, { checkDeployGate }, { deployToAks }, { writeSummary }] = await Promise.all([
+    import("./clients.js"),
+    import("./gate.js"),
+    import("./operation.js"),
+    import("./summary.js"),
+  ]);
   const { ml, aks } = await armClients(conn);
   const timeout = new AbortController();
   const minutes = inputs.timeoutInMs / 60_000;

@@ -6,8 +6,7 @@ import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { NAME_RULES } from "../common/azureNames";
-import { getAzureConnection, signInEarly } from "../common/connection";
-import { resolveDatastore } from "../common/datastore";
+import { getAzureConnection, signInEarly, signInRequestSent } from "../common/connection";
 import { InputError } from "../common/errors";
 import { readAzureName, readBoolean, readEnum, readKeyValues, readPath, readString } from "../common/inputs";
 import { formatTable, setOutput, uploadMarkdownSummary } from "../common/logging";
@@ -17,7 +16,7 @@ import type { RegisterGate } from "./gate";
 import type { BuildInfo } from "./lineage";
 import { MODEL_NAME_RULE, MODEL_TYPES, MODEL_VERSION_PATTERN, OUTPUT_NAME_PATTERN } from "./modelRules";
 import { checkLocalModel } from "./localModel";
-import { registerModel, type ModelSource, type RegisterModelRequest } from "./registerModel";
+import type { ModelSource, RegisterModelRequest } from "./registerModel";
 
 function readSource(): ModelSource {
   const kind = readEnum("modelSource", ["local", "jobOutput"] as const, "local");
@@ -81,8 +80,13 @@ async function main({ abortSignal, log }: TaskContext): Promise<TaskOutcome | vo
   // Local checks before the first network access (signing in starts below).
   if (request.source.kind === "local") await checkLocalModel(request.source.path, request.modelType, tl.loc);
   const conn = signInEarly(getAzureConnection("azureSubscription"));
-  // Loaded while the sign-in is under way.
-  const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
+  // Loaded while the sign-in is under way, once its request is on the wire.
+  await signInRequestSent(conn);
+  const [{ AzureMachineLearningWorkspaces }, { resolveDatastore }, { registerModel }] = await Promise.all([
+    import("@azure/arm-machinelearning"),
+    import("../common/datastore.js"),
+    import("./registerModel.js"),
+  ]);
   const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const result = await registerModel(request, {
     ml,

@@ -7,18 +7,13 @@ import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
 import { amlTokenProvider } from "../common/azureml/amlToken";
-import { getAzureConnection, signInEarly } from "../common/connection";
+import { getAzureConnection, signInEarly, signInRequestSent } from "../common/connection";
 import { RemoteRunError } from "../common/errors";
 import { readString } from "../common/inputs";
 import { registerSecret } from "../common/secrets";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
-import { metricVariables } from "../common/azureml/mlflow";
-import { datastoreArtifactStore } from "./datastoreArtifactStore";
-import { reportJobMetrics } from "./jobMetrics";
-import { jobsClient } from "./jobsRest";
 import { readRequest } from "./readRequest";
-import { runSubmitPipeline } from "./run";
 import { loadPlan } from "./submit";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
@@ -28,8 +23,17 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   // The job file is checked before the first network access (signing in starts below).
   const plan = await loadPlan(request, abortSignal);
   const conn = signInEarly(read);
-  // Loaded while the sign-in is under way.
-  const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");
+  // Loaded while the sign-in is under way, once its request is on the wire.
+  await signInRequestSent(conn);
+  const [{ AzureMachineLearningWorkspaces }, { metricVariables }, { datastoreArtifactStore }, { reportJobMetrics }, { jobsClient }, { runSubmitPipeline }] =
+    await Promise.all([
+      import("@azure/arm-machinelearning"),
+      import("../common/azureml/mlflow.js"),
+      import("./datastoreArtifactStore.js"),
+      import("./jobMetrics.js"),
+      import("./jobsRest.js"),
+      import("./run.js"),
+    ]);
   const ml = new AzureMachineLearningWorkspaces(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const store = datastoreArtifactStore(ml, request.workspace, conn, { abortSignal, log });
   const result = await runSubmitPipeline(request, {

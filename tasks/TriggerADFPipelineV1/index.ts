@@ -5,11 +5,10 @@
 import "../common/proxyUrlCredentials"; // first: takes credentials out of Agent.ProxyUrl before task-lib prints it
 import * as tl from "azure-pipelines-task-lib/task";
 import { armClientOptions } from "../common/armClients";
-import { getAzureConnection, signInEarly } from "../common/connection";
+import { getAzureConnection, signInEarly, signInRequestSent } from "../common/connection";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
 import { readRequest } from "./readRequest";
-import { triggerPipeline } from "./runPipeline";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const request = readRequest();
@@ -20,8 +19,9 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
     setOutput("RunStatus", status);
   };
   const conn = signInEarly(getAzureConnection("azureSubscription"));
-  // Loaded while the sign-in is under way.
-  const { DataFactoryManagementClient } = await import("@azure/arm-datafactory");
+  // Loaded while the sign-in is under way, once its request is on the wire.
+  await signInRequestSent(conn);
+  const [{ DataFactoryManagementClient }, { triggerPipeline }] = await Promise.all([import("@azure/arm-datafactory"), import("./runPipeline.js")]);
   // createRun is not idempotent: its client never retries (startRun.ts decides what is safe).
   const client = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn));
   const startClient = new DataFactoryManagementClient(conn.credential, conn.subscriptionId, armClientOptions(conn, { maxRetries: 0 }));

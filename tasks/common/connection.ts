@@ -44,6 +44,14 @@ export function signInEarly(conn: AzureConnection): AzureConnection {
   return { ...conn, credential: new EarlySignInCredential(conn.credential, conn.cloud.armScope) };
 }
 
+/**
+ * Resolves once the early sign-in's first request is on the wire (EarlySignInCredential.requestSent;
+ * at once for a connection not signing in early): entries load the rest of the task after it.
+ */
+export function signInRequestSent(conn: AzureConnection): Promise<void> {
+  return conn.credential instanceof EarlySignInCredential ? conn.credential.requestSent : Promise.resolve();
+}
+
 function connectionAuth(id: string, authorization: tl.EndpointAuthorization, inputName: string): ConnectionAuth {
   const p = authorization.parameters ?? {};
   const tenantId = p["tenantid"] ?? "";
