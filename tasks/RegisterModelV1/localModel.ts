@@ -48,5 +48,3 @@ export async function prepareLocalModel(localPath: string, modelType: ModelType,
   }
   return artifact;
 }
-
-export { uploadedModelUri } from "../common/datastore";

@@ -14,7 +14,7 @@ import { registerSecret } from "../common/secrets";
 import { setOutput, uploadMarkdownSummary } from "../common/logging";
 import { runTaskEntry } from "../common/taskEntry";
 import { readRequest } from "./readRequest";
-import { loadPlan } from "./submit";
+import { loadPlan } from "./jobFile";
 
 void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const read = getAzureConnection("azureSubscription");

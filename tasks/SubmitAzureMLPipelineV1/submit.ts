@@ -13,11 +13,14 @@ import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
 import { STEP_RUN_PROPERTY, submittedByStep } from "./jobName";
 import type { JobResource, JobsClient } from "./jobsRest";
-import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPlan } from "./loader";
+import { loadPlan } from "./jobFile";
+import { generateJobName, type JobBody, type JobPlan } from "./loader";
 import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
 import type { Loc, SubmitPipelineRequest } from "./request";
 import { resolveReferences } from "./resolveReferences";
 import { isNotFound } from "./workspaceAssets";
+
+export { loadPlan } from "./jobFile";
 
 export interface SubmitDependencies {
   ml: AzureMachineLearningWorkspaces;
@@ -131,16 +134,6 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
 export function jobNeedsAmlToken(body: JobBody): boolean {
   const props = body.properties as { jobType?: string; identity?: { identityType?: string } | null };
   return props.jobType === "Pipeline" || props.identity?.identityType === "UserIdentity";
-}
-
-/** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */
-export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides" | "workFolders">, abortSignal: AbortSignal): Promise<JobPlan> {
-  try {
-    return await loadJob(request.jobFile, { overrides: request.overrides, workFolders: request.workFolders, abortSignal });
-  } catch (error) {
-    if (error instanceof JobDefinitionError) throw new InputError(error.code === "BadOverride" ? "overrides" : "jobFile", error.message);
-    throw error;
-  }
 }
 
 function buildBody(plan: JobPlan, request: SubmitPipelineRequest, jobName: string, resolved: Parameters<JobPlan["buildJobBody"]>[0]): JobBody {

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { bearerTokenAuthenticationPolicy, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import * as diagnosticsChannel from "node:diagnostics_channel";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, get as httpGet } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EarlySignInCredential } from "../../tasks/common/earlySignIn";
@@ -60,6 +63,65 @@ describe("EarlySignInCredential", () => {
     } finally {
       process.off("unhandledRejection", onUnhandled);
     }
+  });
+});
+
+describe("EarlySignInCredential.requestSent", () => {
+  it("resolves once the sign-in's first HTTP request has been sent, not before", async () => {
+    const server = createServer((_req, res) => setTimeout(() => res.end("{}"), 200));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      let sentAt = 0;
+      let answeredAt = 0;
+      const inner: TokenCredential = {
+        getToken: async () => {
+          await new Promise((r) => setTimeout(r, 20)); // like msal: a few awaits before the request
+          await new Promise<void>((resolve, reject) =>
+            httpGet(`http://127.0.0.1:${port}/token`, (res) => {
+              res.resume();
+              res.on("end", () => ((answeredAt = performance.now()), resolve()));
+            }).on("error", reject),
+          );
+          return { token: "t", expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      };
+      const early = new EarlySignInCredential(inner, "s");
+      let resolvedEarly = false;
+      void early.requestSent.then(() => ((resolvedEarly = true), (sentAt = performance.now())));
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(resolvedEarly, false, "no request was on the wire yet");
+      await early.requestSent;
+      assert.ok(sentAt > 0 && answeredAt === 0, "requestSent settled while the answer was still pending");
+      await early.getToken("s");
+      assert.ok(answeredAt > sentAt);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("resolves when the request fails and when the sign-in settles without any HTTP request", async () => {
+    const refused: TokenCredential = {
+      getToken: () =>
+        new Promise((_resolve, reject) => {
+          // Port 1 on loopback: nothing listens (ECONNREFUSED).
+          httpGet("http://127.0.0.1:1/token", () => undefined).on("error", reject);
+        }),
+    };
+    const failing = new EarlySignInCredential(refused, "s");
+    await failing.requestSent;
+    await assert.rejects(failing.getToken("s"));
+    const local = new EarlySignInCredential({ getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 60_000 }) }, "s");
+    await local.requestSent;
+    const failed = new EarlySignInCredential({ getToken: async () => Promise.reject(new Error("no")) }, "s");
+    await failed.requestSent;
+    await assert.rejects(failed.getToken("s"), /no/);
+  });
+
+  it("stops listening to Node's request channel once settled (later requests are not watched)", async () => {
+    const early = new EarlySignInCredential({ getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 60_000 }) }, "s");
+    await early.requestSent;
+    assert.equal(diagnosticsChannel.channel("http.client.request.start").hasSubscribers, false);
   });
 });
 
