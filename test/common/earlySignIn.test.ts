@@ -80,7 +80,10 @@ describe("EarlySignInCredential.requestSent", () => {
           await new Promise<void>((resolve, reject) =>
             httpGet(`http://127.0.0.1:${port}/token`, (res) => {
               res.resume();
-              res.on("end", () => ((answeredAt = performance.now()), resolve()));
+              res.on("end", () => {
+                answeredAt = performance.now();
+                resolve();
+              });
             }).on("error", reject),
           );
           return { token: "t", expiresOnTimestamp: Date.now() + 3_600_000 };
@@ -88,7 +91,10 @@ describe("EarlySignInCredential.requestSent", () => {
       };
       const early = new EarlySignInCredential(inner, "s");
       let resolvedEarly = false;
-      void early.requestSent.then(() => ((resolvedEarly = true), (sentAt = performance.now())));
+      void early.requestSent.then(() => {
+        resolvedEarly = true;
+        sentAt = performance.now();
+      });
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(resolvedEarly, false, "no request was on the wire yet");
       await early.requestSent;
