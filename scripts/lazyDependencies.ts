@@ -11,6 +11,12 @@
  *   Reading Node's global `FormData` loads its bundled undici (~20 ms) on the first request. The
  *   check is kept, behind a test of the object's tag (`[object FormData]`, which every FormData
  *   has), so plain bodies no longer load undici.
+ * - @azure/storage-common's `crc64.js` (an Emscripten build of CRC-64 with its wasm inlined, ~87 KB
+ *   of each bundle that uploads) runs only when a caller asks for `contentChecksumAlgorithm`
+ *   "StorageCrc64" or "Auto" (storage-blob `setUploadChecksumParameters` and `download`, through
+ *   `StorageCRC64Calculator.init`). The tasks never do (test/lazyDependencies.test.ts checks their
+ *   sources), so the module is replaced by one whose factory rejects, saying so: the .vsix stays
+ *   under its 2 MB goal with the tasks' other code loaded lazily (issue 20).
  * Each rewrite fails the build if the package's code no longer has the expected text.
  */
 import * as fs from "node:fs";
@@ -20,6 +26,12 @@ import type * as esbuild from "esbuild";
 const LAZY_JWT_NAMESPACE = "lazy-jsonwebtoken";
 const FORM_DATA_CHECK = 'typeof FormData !== "undefined" && body instanceof FormData';
 const FORM_DATA_CHECK_TAGGED = 'Object.prototype.toString.call(body) === "[object FormData]" && typeof FormData !== "undefined" && body instanceof FormData';
+
+const CRC64_MODULE = /[\\/]@azure[\\/]storage-common[\\/]dist[\\/]esm[\\/]crc64\.js$/;
+/** What the replaced crc64.js must still look like (an Emscripten factory exported as default). */
+const CRC64_EXPECTED = ["crc64.wasm", "export default NativeCRC64;"];
+export const CRC64_OMITTED_MESSAGE =
+  'CRC-64 content validation (contentChecksumAlgorithm "StorageCrc64" or "Auto") is not included in this task\'s bundle (scripts/lazyDependencies.ts).';
 
 function inPackage(file: string, name: string): boolean {
   return file.replace(/\\/g, "/").includes(`/node_modules/${name}/`);
@@ -39,6 +51,23 @@ export function lazyDependencies(): esbuild.Plugin {
         loader: "js",
         resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
       }));
+      build.onLoad({ filter: CRC64_MODULE }, async (args) => {
+        const text = await fs.promises.readFile(args.path, "utf8");
+        const missing = CRC64_EXPECTED.filter((expected) => !text.includes(expected));
+        if (missing.length > 0) {
+          return {
+            errors: [
+              {
+                text: `${path.basename(args.path)}: expected ${missing.map((m) => `"${m}"`).join(" and ")} (scripts/lazyDependencies.ts); update the rewrite for this version`,
+              },
+            ],
+          };
+        }
+        return {
+          contents: `export default function NativeCRC64() {\n  return Promise.reject(new Error(${JSON.stringify(CRC64_OMITTED_MESSAGE)}));\n}\n`,
+          loader: "js",
+        };
+      });
       build.onLoad({ filter: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ }, async (args) => {
         const text = await fs.promises.readFile(args.path, "utf8");
         if (!text.includes(FORM_DATA_CHECK)) {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import * as esbuild from "esbuild";
-import { lazyDependencies } from "../scripts/lazyDependencies";
+import { CRC64_OMITTED_MESSAGE, lazyDependencies } from "../scripts/lazyDependencies";
 
 /** Writes `files` (relative path → text) under a new temp folder. */
 function tree(files: Record<string, string>): string {
@@ -95,5 +95,46 @@ describe("lazyDependencies (build plugin)", () => {
       assert.match(err.errors[0].text, /formData\.js: expected .*scripts\/lazyDependencies\.ts/);
       return true;
     });
+  });
+  const crc64File = "node_modules/@azure/storage-common/dist/esm/crc64.js";
+
+  it("replaces storage-common's CRC-64 wasm module by one that rejects, naming why", async () => {
+    const root = tree({
+      [crc64File]:
+        "globalThis.crc64Loaded = true;\nvar wasmBinaryFile = 'crc64.wasm';\nconst NativeCRC64 = async () => ({ wasm: 'BIG-INLINED-WASM' });\nexport default NativeCRC64;\n",
+      "entry.mjs": `import NativeCRC64 from './${crc64File}';\nexport const init = () => NativeCRC64();`,
+    });
+    roots.push(root);
+    const code = await bundle(root, "entry.mjs");
+    assert.ok(!code.includes("BIG-INLINED-WASM"), "the original module is still in the bundle");
+    const { exports, context } = run(code, { Promise: { value: Promise }, Error: { value: Error } });
+    await assert.rejects(exports.init() as Promise<unknown>, (err: Error) => err.message === CRC64_OMITTED_MESSAGE);
+    assert.equal(context.crc64Loaded, undefined);
+  });
+
+  it("fails the build when crc64.js no longer looks like the Emscripten module it replaces", async () => {
+    const root = tree({ [crc64File]: "export default async function other() {}\n", "entry.mjs": `export { default } from './${crc64File}';` });
+    roots.push(root);
+    await assert.rejects(bundle(root, "entry.mjs"), (err: esbuild.BuildFailure) => {
+      assert.match(err.errors[0].text, /crc64\.js: expected "crc64\.wasm" and "export default NativeCRC64;" .*scripts\/lazyDependencies\.ts/);
+      return true;
+    });
+  });
+
+  it("the installed storage-common still has the crc64.js the rewrite expects, and no task asks for CRC-64 validation", () => {
+    const repo = path.resolve(__dirname, "..", "..");
+    const installed = fs.readFileSync(path.join(repo, crc64File), "utf8");
+    assert.ok(installed.includes("crc64.wasm") && installed.includes("export default NativeCRC64;"));
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && /ChecksumAlgorithm|rangeGetContentCrc64/.test(fs.readFileSync(full, "utf8")))
+          offenders.push(full);
+      }
+    };
+    walk(path.join(repo, "tasks"));
+    assert.deepEqual(offenders, [], "a task sets a storage checksum algorithm: the CRC-64 module must then stay in the bundle");
   });
 });

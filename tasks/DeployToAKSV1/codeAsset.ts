@@ -38,6 +38,14 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
   if (!fs.existsSync(path.join(folder, scoringScript))) {
     throw new InputError("scoringScript", loc("ScoringScriptMissing", scoringScript, folder));
   }
+  // The datastore lookup (ARM calls) runs while the files are hashed; unused if the hash fails.
+  const datastore = resolveDatastore(
+    ml,
+    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
+    ctx.datastoreConnection,
+    ctx.abortSignal,
+  );
+  datastore.catch(() => undefined);
   let artifact;
   try {
     artifact = await hashLocalArtifact(folder, { extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED, computeContentHash: true, abortSignal: ctx.abortSignal });
@@ -45,12 +53,7 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
     if (err instanceof LocalArtifactError) throw new InputError("codePath", loc("CodeFolderUnusable", folder, err.message));
     throw err;
   }
-  const target = await resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
+  const target = await datastore;
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
   const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });

@@ -73,6 +73,14 @@ export async function resolveModel(ctx: DeployContext, raw: string | InlineModel
  */
 async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): Promise<ResolvedModel> {
   const { ml, workspace: ws, loc, log } = ctx;
+  // The datastore lookup (ARM calls) runs while the files are hashed; unused if the hash fails.
+  const datastore = resolveDatastore(
+    ml,
+    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
+    ctx.datastoreConnection,
+    ctx.abortSignal,
+  );
+  datastore.catch(() => undefined);
   let artifact;
   try {
     artifact = await hashLocalArtifact(model.path, { abortSignal: ctx.abortSignal });
@@ -80,12 +88,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
     throw err;
   }
-  const target = await resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
+  const target = await datastore;
   const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = model.version ?? "1";
   const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };

@@ -87,6 +87,11 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     log,
   };
 
+  // When nothing can stop the upload that follows the hash (no version to check, no skip if unchanged,
+  // no gate), the datastore lookup's ARM calls run while the files are hashed (issue 20).
+  const sureToUpload = request.source.kind === "local" && !request.version && !request.skipIfUnchanged && !request.gate.gate;
+  const earlyDatastore = sureToUpload ? deps.datastore() : undefined;
+  earlyDatastore?.catch(() => undefined); // awaited below, after the hash; a failed hash leaves it unused
   const prepared = await prepare(request, deps);
   // Metrics of the job (recorded on the version) and the quality gate, before anything is registered.
   const metrics = prepared.kind === "jobOutput" ? await jobMetrics(scope, prepared.output.jobName, request.gate.gate !== undefined) : {};
@@ -118,7 +123,7 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
   const hashProps: Record<string, string> = {};
   if (prepared.kind === "local") {
     const { artifact } = prepared;
-    target = await deps.datastore();
+    target = await (earlyDatastore ?? deps.datastore());
     log.info(loc("UploadingModel", artifact.localPath, formatBytes(artifact.totalSizeInBytes), artifact.files.length, target.datastoreName));
     const result = await uploadArtifact(target, artifact, {
       abortSignal: deps.abortSignal,

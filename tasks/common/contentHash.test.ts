@@ -249,5 +249,30 @@ describe("contentHash", () => {
     assert.ok(compareCodePoints("a.txt", "a/c") < 0);
     assert.ok(compareCodePoints("\uFF5E", "\u{1F600}") < 0, "BMP character before an astral one, unlike UTF-16 order");
     assert.equal(compareCodePoints("x", "x"), 0);
+    assert.ok(compareCodePoints("ab", "abc") < 0 && compareCodePoints("abc", "ab") > 0, "a prefix first");
+    assert.ok(compareCodePoints("a\u{1F600}", "a\u{1F601}") < 0, "two astral characters differing in the low surrogate");
+    assert.ok(compareCodePoints("\u{1F600}z", "\uE000") > 0, "astral after U+E000 even with a shorter other string");
+  });
+
+  it("orders like a sort by code point arrays (the fast path agrees with the slow one)", () => {
+    const alphabet = ["a", "B", "/", ".", "\u00e9", "\uE000", "\uFFFD", "\u{1F600}", "\u{1F601}", "\u{10FFFF}"];
+    let seed = 42;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const strings = Array.from({ length: 400 }, () =>
+      Array.from({ length: Math.floor(random() * 5) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(""),
+    );
+    const reference = (x: string, y: string) => {
+      const cx = [...x].map((c) => c.codePointAt(0)!);
+      const cy = [...y].map((c) => c.codePointAt(0)!);
+      for (let i = 0; i < Math.min(cx.length, cy.length); i++) if (cx[i] !== cy[i]) return cx[i] - cy[i];
+      return cx.length - cy.length;
+    };
+    for (let i = 0; i + 1 < strings.length; i++) {
+      const [x, y] = [strings[i], strings[i + 1]];
+      assert.equal(Math.sign(compareCodePoints(x, y)), Math.sign(reference(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+    }
   });
 });

@@ -285,6 +285,20 @@ async function feedFile(hash: Hash, filePath: string, sizeInBytes: number, chunk
 
 /** Compares strings by Unicode code point (Python's `str` ordering), not UTF-16 code unit. */
 export function compareCodePoints(a: string, b: string): number {
+  // Fast path: UTF-16 code unit order is code point order unless the first difference involves a
+  // surrogate (a code point above U+FFFF against one in U+E000–U+FFFF); only then walk code points.
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x & 0xf800) !== 0xd800 && (y & 0xf800) !== 0xd800) return x - y;
+    return compareCodePointsSlow(a, b);
+  }
+  return a.length - b.length;
+}
+
+function compareCodePointsSlow(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
   const ib = b[Symbol.iterator]();
   for (;;) {

@@ -214,9 +214,11 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
   const progress = new UploadProgress(artifact, options, log);
   log.info(tl.loc("Common_Uploading", artifact.files.length, formatBytes(artifact.totalSizeInBytes), target.datastoreName, artifact.blobPrefix));
   const blockSize = options.blockSizeInBytes ?? 8 * MiB;
-  const queue = [...artifact.files];
+  // One shared cursor (not Array.shift on a copy: O(n) per file for 10,000 files).
+  const files = artifact.files;
+  let next = 0;
   const worker = async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
+    for (let file = files[next++]; file; file = files[next++]) {
       abortSignal.throwIfAborted();
       await uploadOne(container, file, { abortSignal, blockSize, blockConcurrency: options.blockConcurrency ?? 4, progress });
     }
