@@ -14,8 +14,14 @@
  *   (zlib.crc32, Node ≥ 20.15) or else MD5; anything else (truncated, corrupt, empty) is not
  *   handed to V8 (release builds of V8 do not verify the payload's checksum).
  * - A cache V8 rejects (other flags) or no cache: the code compiles as usual, and a new cache is
- *   written once the run has warmed up (2 s) or at exit, whichever comes first: temp file + rename,
- *   so concurrent runs never read a half-written file. A folder that cannot be written is skipped.
+ *   written as soon as the run's first HTTP request has been sent (Node's `http.client.request.start`
+ *   channel, then the request's `finish`), else once the run has warmed up (2 s) or at exit,
+ *   whichever comes first: temp file + rename, so concurrent runs never read a half-written file.
+ *   A folder that cannot be written is skipped. Written at the first request, the cache holds what
+ *   runs before it (the tasks load the rest of their code once the sign-in is on the wire,
+ *   tasks/common/earlySignIn.ts): about half the size of a cache written at 2 s, so half the
+ *   deserializing on the way to that request (measured: 1.2 MB, 18–24 ms vs 2.2 MB, 31–37 ms); the
+ *   code after it compiles while the sign-in is answered.
  * - Nothing is shipped in the .vsix: caches are made on the agent (a self-hosted agent keeps its
  *   task folders between jobs; a fresh hosted agent pays the uncached start once per task).
  */
@@ -82,6 +88,17 @@ function loader(codeFile: string, hash: string, magic: string): void {
     };
     setTimeout(save, 2000).unref();
     process.once("exit", save);
+    const channels = require("node:diagnostics_channel") as typeof import("node:diagnostics_channel");
+    if (typeof channels.subscribe === "function") {
+      const onRequest = (message: unknown) => {
+        channels.unsubscribe("http.client.request.start", onRequest);
+        const request = (message as { request?: import("node:http").ClientRequest } | undefined)?.request;
+        if (!request || typeof request.once !== "function") return save();
+        request.once("finish", save);
+        request.once("close", save);
+      };
+      channels.subscribe("http.client.request.start", onRequest);
+    }
   }
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, __filename, __dirname);
 }

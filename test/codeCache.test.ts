@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -90,6 +92,27 @@ describe("code cache loader", function () {
       assert.deepEqual(await runIndex(), expected(), what);
       assert.ok(fs.readFileSync(cache).length > header.length, `${what}: replaced by a new cache`);
       assert.deepEqual(await runIndex(), expected(), `${what}: the replacement works`);
+    }
+  });
+
+  it("writes the cache as soon as the code's first HTTP request has been sent", async () => {
+    const server = http.createServer((_req, res) => setTimeout(() => res.end("ok"), 50));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      // Reports whether a cache file exists when the answer arrives (50 ms after the request; the 2 s timer and exit come later).
+      writeTask(
+        dir,
+        `require("http").get(${JSON.stringify(url)}, (res) => { res.resume(); res.on("end", () => {
+          const cached = require("fs").readdirSync(__dirname).some((f) => f.startsWith(".v8-cache-") && f.endsWith(".bin"));
+          console.log(JSON.stringify({ cached }));
+        }); });`,
+      );
+      const { stdout } = await run(process.execPath, [path.join(dir, "index.js")], { cwd: dir });
+      assert.deepEqual(JSON.parse(stdout), { cached: true }, "no cache yet when the first answer arrived");
+      assert.equal(cacheFiles().filter((f) => f.endsWith(".bin")).length, 1);
+    } finally {
+      server.close();
     }
   });
 
