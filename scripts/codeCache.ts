@@ -57,16 +57,20 @@ function loader(codeFile: string, hash: string, magic: string): void {
     sum.writeUInt32BE(zlib.crc32(data) >>> 0);
     return sum;
   };
-  const code = fs.readFileSync(path.join(__dirname, codeFile), "utf8");
+  // esbuild writes ASCII (non-ASCII escaped): decoded as Latin-1 the same text costs a copy instead
+  // of a UTF-8 decode (measured for 1.8 MB: ~1 ms instead of 25–50 ms on a loaded machine).
+  const raw = fs.readFileSync(path.join(__dirname, codeFile));
+  const { isAscii } = require("node:buffer") as { isAscii?: (data: Buffer) => boolean };
+  const code = typeof isAscii === "function" && isAscii(raw) ? raw.toString("latin1") : raw.toString("utf8");
   const file = path.join(__dirname, `.v8-cache-${hash}-${process.versions.v8}-${process.arch}.bin`);
   const header = Buffer.from(magic, "latin1");
   let cachedData: Buffer | undefined;
   try {
-    const raw = fs.readFileSync(file);
-    const sumLength = raw[header.length] ?? 0;
-    const sum = raw.subarray(header.length + 1, header.length + 1 + sumLength);
-    const data = raw.subarray(header.length + 1 + sumLength);
-    if (raw.subarray(0, header.length).equals(header) && data.length > 0 && checksum(data).equals(sum)) cachedData = data;
+    const stored = fs.readFileSync(file);
+    const sumLength = stored[header.length] ?? 0;
+    const sum = stored.subarray(header.length + 1, header.length + 1 + sumLength);
+    const data = stored.subarray(header.length + 1 + sumLength);
+    if (stored.subarray(0, header.length).equals(header) && data.length > 0 && checksum(data).equals(sum)) cachedData = data;
   } catch {
     // no cache yet, or unreadable: compile as usual
   }

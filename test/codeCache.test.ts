@@ -116,6 +116,14 @@ describe("code cache loader", function () {
     }
   });
 
+  it("runs code that is not ASCII (decoded as UTF-8), with and without its cache", async () => {
+    writeTask(dir, 'console.log(JSON.stringify({ text: "caf\u00e9 \u{1F600} ✓ é" }));');
+    const expectedText = "caf\u00e9 \u{1F600} ✓ é";
+    assert.deepEqual(await runIndex(), { text: expectedText });
+    assert.equal(cacheFiles().length, 1);
+    assert.deepEqual(await runIndex(), { text: expectedText });
+  });
+
   it("runs when the cache is a folder (cannot be read or written)", async () => {
     await runIndex();
     const [name] = cacheFiles();
