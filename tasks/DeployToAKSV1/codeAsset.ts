@@ -38,22 +38,27 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
   if (!fs.existsSync(path.join(folder, scoringScript))) {
     throw new InputError("scoringScript", loc("ScoringScriptMissing", scoringScript, folder));
   }
-  // The datastore lookup (ARM calls) runs while the files are hashed; unused if the hash fails.
-  const datastore = resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
-  datastore.catch(() => undefined);
+  // The datastore lookup (ARM calls) runs while the files are hashed, from the first file on (an
+  // empty folder is a refused input that sends nothing); unused if the hash fails.
+  let datastore: ReturnType<typeof resolveDatastore> | undefined;
+  const lookUp = () => {
+    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+    datastore.catch(() => undefined);
+    return datastore;
+  };
   let artifact;
   try {
-    artifact = await hashLocalArtifact(folder, { extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED, computeContentHash: true, abortSignal: ctx.abortSignal });
+    artifact = await hashLocalArtifact(folder, {
+      extraIgnorePatterns: COMPONENT_CODE_ALWAYS_IGNORED,
+      computeContentHash: true,
+      abortSignal: ctx.abortSignal,
+      onFirstFile: lookUp,
+    });
   } catch (err) {
     if (err instanceof LocalArtifactError) throw new InputError("codePath", loc("CodeFolderUnusable", folder, err.message));
     throw err;
   }
-  const target = await datastore;
+  const target = await (datastore ?? lookUp());
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
   const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });

@@ -73,22 +73,22 @@ export async function resolveModel(ctx: DeployContext, raw: string | InlineModel
  */
 async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): Promise<ResolvedModel> {
   const { ml, workspace: ws, loc, log } = ctx;
-  // The datastore lookup (ARM calls) runs while the files are hashed; unused if the hash fails.
-  const datastore = resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
-  datastore.catch(() => undefined);
+  // The datastore lookup (ARM calls) runs while the files are hashed, from the first file on (an
+  // empty folder is a refused input that sends nothing); unused if the hash fails.
+  let datastore: ReturnType<typeof resolveDatastore> | undefined;
+  const lookUp = () => {
+    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+    datastore.catch(() => undefined);
+    return datastore;
+  };
   let artifact;
   try {
-    artifact = await hashLocalArtifact(model.path, { abortSignal: ctx.abortSignal });
+    artifact = await hashLocalArtifact(model.path, { abortSignal: ctx.abortSignal, onFirstFile: lookUp });
   } catch (err) {
     if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
     throw err;
   }
-  const target = await datastore;
+  const target = await (datastore ?? lookUp());
   const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = model.version ?? "1";
   const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };

@@ -28,12 +28,16 @@ export async function checkLocalModel(localPath: string, modelType: ModelType, l
 }
 
 /** Checks and hashes the model at `localPath` (an absolute path). */
-export async function prepareLocalModel(localPath: string, modelType: ModelType, options: { loc: Loc; abortSignal: AbortSignal }): Promise<LocalArtifact> {
+export async function prepareLocalModel(
+  localPath: string,
+  modelType: ModelType,
+  options: { loc: Loc; abortSignal: AbortSignal; onFirstFile?: () => void },
+): Promise<LocalArtifact> {
   const { loc } = options;
   await checkLocalModel(localPath, modelType, loc);
   let artifact: LocalArtifact;
   try {
-    artifact = await hashLocalArtifact(localPath, { abortSignal: options.abortSignal });
+    artifact = await hashLocalArtifact(localPath, { abortSignal: options.abortSignal, onFirstFile: options.onFirstFile });
   } catch (err) {
     if (err instanceof LocalArtifactError) {
       if (err.code === "EmptyDirectory") throw new InputError(MODEL_PATH_INPUT, loc("ModelPathEmpty", localPath));

@@ -87,12 +87,16 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     log,
   };
 
-  // When nothing can stop the upload that follows the hash (no version to check, no skip if unchanged,
-  // no gate), the datastore lookup's ARM calls run while the files are hashed (issue 20).
+  // When nothing but the hash can stop the upload (no version to check, no skip if unchanged, no gate),
+  // the datastore lookup's ARM calls run while the files are hashed, from the first file on (an empty
+  // folder is a refused input that sends nothing) (issue 20).
   const sureToUpload = request.source.kind === "local" && !request.version && !request.skipIfUnchanged && !request.gate.gate;
-  const earlyDatastore = sureToUpload ? deps.datastore() : undefined;
-  earlyDatastore?.catch(() => undefined); // awaited below, after the hash; a failed hash leaves it unused
-  const prepared = await prepare(request, deps);
+  let earlyDatastore: Promise<DatastoreTarget> | undefined;
+  const startDatastore = () => {
+    earlyDatastore = deps.datastore();
+    earlyDatastore.catch(() => undefined); // awaited below, after the hash; a failed hash leaves it unused
+  };
+  const prepared = await prepare(request, deps, sureToUpload ? startDatastore : undefined);
   // Metrics of the job (recorded on the version) and the quality gate, before anything is registered.
   const metrics = prepared.kind === "jobOutput" ? await jobMetrics(scope, prepared.output.jobName, request.gate.gate !== undefined) : {};
   const gate = request.gate.gate
@@ -179,8 +183,8 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
   };
 }
 
-async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps): Promise<Prepared> {
-  const options = { loc: deps.loc, abortSignal: deps.abortSignal };
+async function prepare(request: RegisterModelRequest, deps: RegisterModelDeps, onFirstFile?: () => void): Promise<Prepared> {
+  const options = { loc: deps.loc, abortSignal: deps.abortSignal, onFirstFile };
   if (request.source.kind === "local") {
     const artifact = await prepareLocalModel(request.source.path, request.modelType, options);
     deps.log.info(deps.loc("ModelHashed", artifact.localPath, artifact.uploadHash, artifact.files.length));

@@ -71,6 +71,28 @@ describe("contentHash", () => {
     assert.equal(codeUriPathOf(artifact), `LocalUpload/${DIR_MD5}/proj`);
   });
 
+  it("calls onFirstFile once, at the first file, and never for an empty or all-ignored folder", async () => {
+    const root = path.join(tmp, "calls");
+    await writeTree(root, { "a/c.txt": "c", "b/d.txt": "d", "e.txt": "e" });
+    let calls = 0;
+    const artifact = await hashLocalArtifact(root, { onFirstFile: () => calls++ });
+    assert.equal(calls, 1);
+    assert.equal(artifact.uploadHash, (await hashLocalArtifact(root)).uploadHash, "the callback changes nothing");
+    const single = path.join(root, "e.txt");
+    let singleCalls = 0;
+    await hashLocalArtifact(single, { onFirstFile: () => singleCalls++ });
+    assert.equal(singleCalls, 1);
+    const empty = path.join(tmp, "empty-dir");
+    await fs.mkdir(empty);
+    const ignored = path.join(tmp, "ignored-dir");
+    await writeTree(ignored, { ".amlignore": "*\n", "x.txt": "x" });
+    let never = 0;
+    for (const folder of [empty, ignored]) {
+      await assert.rejects(hashLocalArtifact(folder, { onFirstFile: () => never++ }), (e: unknown) => (e as LocalArtifactError).code === "EmptyDirectory");
+    }
+    assert.equal(never, 0);
+  });
+
   it("gives the same hashes whatever the read chunk size (files are streamed)", async () => {
     const root = path.join(tmp, "proj");
     await writeTree(root, { "B.txt": "hello", "a.txt": "at", "a/c.txt": "c" });

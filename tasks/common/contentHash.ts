@@ -80,6 +80,12 @@ export interface HashLocalArtifactOptions {
   computeContentHash?: boolean;
   chunkSizeInBytes?: number;
   abortSignal?: AbortSignal;
+  /**
+   * Called once, when the walk reaches the first file it hashes (for a single file: before reading
+   * it): the artifact is then known not to be empty, so a caller may start what the upload needs
+   * (the datastore lookup) while the rest is hashed.
+   */
+  onFirstFile?: () => void;
 }
 
 /**
@@ -114,6 +120,7 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
   const md5 = createHash("md5").update(UPLOAD_HASH_SEED, "latin1");
 
   if (stat.isFile()) {
+    options.onFirstFile?.();
     await feedFile(md5, resolved, stat.size, chunkSize, options.abortSignal);
     const uploadHash = md5.digest("hex");
     const blobName = `${LOCAL_UPLOAD_ROOT}/${uploadHash}/${baseName}`;
@@ -153,6 +160,7 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
     collected,
     abortSignal: options.abortSignal,
     clock: new YieldClock(),
+    onFirstFile: options.onFirstFile,
   };
   await walkDirectory(walk);
   if (collected.length === 0) {
@@ -190,6 +198,8 @@ interface WalkState {
   collected: Omit<UploadFile, "blobName">[];
   abortSignal?: AbortSignal;
   clock: YieldClock;
+  /** Called at the first file. */
+  onFirstFile?: () => void;
 }
 
 async function walkDirectory(state: WalkState): Promise<void> {
@@ -224,6 +234,7 @@ async function walkDirectory(state: WalkState): Promise<void> {
       }
     }
     if (stat.isFile()) {
+      if (state.collected.length === 0) state.onFirstFile?.(); // `collected` is shared by the whole walk
       await feedFile(state.md5, real, stat.size, state.chunkSize, state.abortSignal);
       state.collected.push({ localPath: real, relativePath, sizeInBytes: stat.size });
     } else if (stat.isDirectory()) {
