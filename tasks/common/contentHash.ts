@@ -27,7 +27,7 @@
  * started before it (the datastore lookup, the sign-in) progress meanwhile.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, statSync, promises as fs } from "node:fs";
+import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { IgnorePatternError, loadIgnoreRules, type IgnoreRules } from "./ignoreRules";
 
@@ -111,7 +111,7 @@ export async function hashLocalArtifact(localPath: string, options: HashLocalArt
   const resolved = path.resolve(localPath);
   let stat;
   try {
-    stat = await fs.stat(resolved);
+    stat = statSync(resolved);
   } catch (error) {
     throw new LocalArtifactError("PathNotFound", resolved, `No such file or directory: ${resolved}`, { cause: error });
   }

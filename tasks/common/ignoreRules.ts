@@ -24,7 +24,7 @@
  * root's own entries), `[^...]` is a literal caret (only `[!...]` negates; newer pathspec releases
  * differ), and a lone `!` or a trailing `\` is an invalid pattern the CLI refuses.
  */
-import { promises as fs } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 
 /** Ignore files the CLI reads, in precedence order. */
@@ -66,9 +66,9 @@ export async function loadIgnoreRules(rootDir: string, options: LoadIgnoreRulesO
     const candidate = path.join(rootDir, name);
     let text: string;
     try {
-      const stat = await fs.stat(candidate);
+      const stat = statSync(candidate);
       if (!stat.isFile()) continue;
-      text = await fs.readFile(candidate, "utf8");
+      text = readFileSync(candidate, "utf8");
     } catch (error) {
       if (isNotFound(error)) continue;
       throw error;

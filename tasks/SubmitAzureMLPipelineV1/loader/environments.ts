@@ -2,7 +2,7 @@
  * `environment:` values: named/versioned/`@latest` references, registry and curated strings, and inline
  * `{image, conda_file}` environments registered as `CliV2AnonymousEnvironment/<md5>` like the CLI does.
  */
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
@@ -86,7 +86,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
     refuseOutsideWorkFolders(ctx, p, file);
     let text: string;
     try {
-      text = await fs.readFile(file, "utf8");
+      text = readFileSync(file, "utf8");
     } catch {
       throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
     }

@@ -3,7 +3,7 @@
  * environment resolved, and registered as an anonymous component (`azureml_anonymous/<hash>`) whose spec
  * is the file's content with `code`/`environment` replaced by `azureml:` ARM ids and `_source: YAML.COMPONENT`.
  */
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkCommandPlaceholders, readCode, readDistribution, readResources } from "./commandParts";
 import { DocumentReader, type KeyRules } from "./documentReader";
@@ -71,7 +71,7 @@ export function loadLocalComponent(ctx: LocalComponentContext, filePath: string)
 }
 
 async function readComponentFile(ctx: LocalComponentContext, filePath: string): Promise<LocalComponent> {
-  const text = await fs.readFile(filePath, "utf8");
+  const text = readFileSync(filePath, "utf8");
   const source = parseYamlSource(text, filePath);
   ctx.plan.warnings.push(...source.duplicateKeyWarnings());
   const reader = new DocumentReader(source, source.value);

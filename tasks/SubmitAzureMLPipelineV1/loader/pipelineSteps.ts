@@ -2,7 +2,7 @@
  * Steps of a pipeline job (`jobs.<node>`): inline command steps (registered as anonymous components),
  * local component files and registered components, with binding checks and the node dicts the CLI sends.
  */
-import { promises as fs } from "node:fs";
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import {
   checkCommandPlaceholders,
@@ -242,7 +242,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const file = path.resolve(ctx.baseDir, value);
   refuseOutsideWorkFolders({ reader, plan: ctx.plan }, componentPath, file);
   try {
-    const stat = await fs.stat(file);
+    const stat = statSync(file);
     if (!stat.isFile()) throw new Error("not a file");
   } catch {
     throw reader.error("FileNotFound", `Component file not found: ${file} (step '${name}', component at line ${reader.lineOf(componentPath)}).`, componentPath);

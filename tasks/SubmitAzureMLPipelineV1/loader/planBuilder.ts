@@ -3,7 +3,7 @@
  * anonymous environments and components, and workspace references. Hands out {@link IdValue}s that stand
  * for the ids until the caller has resolved them.
  */
-import { promises as fs } from "node:fs";
+import { statSync } from "node:fs";
 import { codeUriPathOf, CONTENT_HASH_VERSION, hashLocalArtifact, LocalArtifactError } from "../../common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../common/ignoreRules";
 import type { SourceLocation } from "./errors";
@@ -175,7 +175,7 @@ export function staticReferenceId(reference: WorkspaceReference, workspaceId: st
 /** Throws {@link LocalPathError} when `localPath` does not exist. */
 export async function statLocalPath(localPath: string): Promise<{ isDirectory: boolean }> {
   try {
-    const stat = await fs.stat(localPath);
+    const stat = statSync(localPath);
     return { isDirectory: stat.isDirectory() };
   } catch (error) {
     throw new LocalPathError(localPath, "PathNotFound", `No such file or directory: ${localPath}`, { cause: error });
