@@ -3,7 +3,7 @@
  * upload path `LocalUpload/<md5>/<name>` and the SHA-256 content hash used to detect unchanged
  * models). Nothing is sent anywhere here.
  */
-import { promises as fs } from "node:fs";
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import { hashLocalArtifact, LocalArtifactError, type LocalArtifact } from "../common/contentHash";
 import { InputError } from "../common/errors";
@@ -16,13 +16,18 @@ export const MODEL_PATH_INPUT = "modelPath";
 export async function checkLocalModel(localPath: string, modelType: ModelType, loc: Loc): Promise<void> {
   let stat;
   try {
-    stat = await fs.stat(localPath);
+    stat = statSync(localPath); // sync: no event loop turn before the sign-in (see SubmitAzureMLPipelineV1/loader/loadJob.ts)
   } catch {
     throw new InputError(MODEL_PATH_INPUT, loc("ModelPathNotFound", localPath));
   }
   if (modelType === "mlflow_model") {
     if (!stat.isDirectory()) throw new InputError(MODEL_PATH_INPUT, loc("MlflowModelNeedsFolder", localPath));
-    const marker = await fs.stat(path.join(localPath, MLFLOW_MODEL_FILE)).catch(() => undefined);
+    let marker: ReturnType<typeof statSync> | undefined;
+    try {
+      marker = statSync(path.join(localPath, MLFLOW_MODEL_FILE));
+    } catch {
+      marker = undefined;
+    }
     if (!marker?.isFile()) throw new InputError(MODEL_PATH_INPUT, loc("MlflowModelFileMissing", localPath, MLFLOW_MODEL_FILE));
   }
 }
