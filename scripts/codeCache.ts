@@ -36,7 +36,7 @@ export const CODE_FILE = "index.code";
 export function splitForCodeCache(code: string): { loader: string; code: string } {
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 32);
   return {
-    loader: `"use strict";\n(${loader.toString()})(${JSON.stringify(CODE_FILE)}, ${JSON.stringify(hash)}, ${JSON.stringify(CODE_CACHE_MAGIC)}, ${/^[\x00-\x7f]*$/.test(code)});\n`,
+    loader: `"use strict";\n(${loader.toString()})(${JSON.stringify(CODE_FILE)}, ${JSON.stringify(hash)}, ${JSON.stringify(CODE_CACHE_MAGIC)}, ${/^\p{ASCII}*$/u.test(code)});\n`,
     // On one line with the first line of the bundle, so its source map still holds (one column shift on line 1).
     code: `(function (exports, require, module, __filename, __dirname) {${code}\n})`,
   };
