@@ -35,13 +35,13 @@ export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Pro
   const { reader, plan } = ctx;
   const value = reader.get(p);
   const location = reader.locate(p);
-  if (value === undefined || value === null) throw reader.error("MissingKey", `Missing required key '${DocumentReader.describe(p)}'.`, p);
+  if (value === undefined || value === null) throw reader.error("MissingKey", reader.loc("LoaderMissingKey", DocumentReader.describe(p)), p);
   if (typeof value === "string") {
     let parsed;
     try {
-      parsed = parseAssetReference(value, "environments");
+      parsed = parseAssetReference(value, "environments", reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Environment at line ${reader.lineOf(p)}: ${error.message}`, p);
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderEnvironmentInvalid", reader.lineOf(p), error.message), p);
       throw error;
     }
     if (parsed.form === "passthrough") {
@@ -52,7 +52,7 @@ export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Pro
   }
   reader.mapping(p, INLINE_ENVIRONMENT_KEYS);
   const image = reader.string([...p, "image"]);
-  if (!image) throw reader.error("MissingKey", `Docker image or Dockerfile is required for environments: set 'image' in ${DocumentReader.describe(p)}.`, p);
+  if (!image) throw reader.error("MissingKey", reader.loc("LoaderEnvironmentNoImage", DocumentReader.describe(p)), p);
   const condaFile = await readCondaFile(ctx, [...p, "conda_file"]);
   const osType = reader.string([...p, "os_type"]);
   const version = anonymousEnvironmentVersion(image, condaFile);
@@ -88,7 +88,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
     try {
       text = await fs.readFile(file, "utf8");
     } catch {
-      throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
+      throw reader.error("FileNotFound", reader.loc("LoaderCondaFileNotFound", file, reader.lineOf(p)), p);
     }
     const source = parseYamlSource(text, file);
     ctx.plan.warnings.push(...source.duplicateKeyWarnings());
@@ -96,7 +96,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
   } else if (typeof value === "object" && !Array.isArray(value)) {
     conda = value;
   } else {
-    throw reader.error("InvalidValue", `'${DocumentReader.describe(p)}' must be a path to a conda file or a mapping.`, p);
+    throw reader.error("InvalidValue", reader.loc("LoaderCondaFileForm", DocumentReader.describe(p)), p);
   }
   return condaFileText(conda);
 }
