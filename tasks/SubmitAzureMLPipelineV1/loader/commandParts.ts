@@ -8,6 +8,8 @@ import { LocalPathError, type IdValue, type PlanBuilder } from "./planBuilder";
 import { secondsToIsoDuration } from "./pythonValues";
 import { parseAssetReference, parseComputeReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
+import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export interface PartsContext {
@@ -79,14 +81,14 @@ export interface ThreeForms {
   camel: Record<string, unknown>;
 }
 
-const RESOURCES_KEYS: KeyRules = {
+const resourcesKeys = (loc: Loc): KeyRules => ({
   kind: "resources",
   allowed: ["instance_count", "instance_type", "shm_size", "docker_args", "properties"],
-  unsupported: { locations: "resources.locations needs an api-version newer than 2022-10-01" },
-};
+  unsupported: { locations: loc("LoaderNoResourceLocations") },
+});
 
 export function readResources(reader: DocumentReader, p: YamlPath): ThreeForms | undefined {
-  const m = reader.mapping(p, RESOURCES_KEYS);
+  const m = reader.mapping(p, resourcesKeys(reader.loc));
   if (!m) return undefined;
   const instanceCount = reader.integer([...p, "instance_count"], { min: 1 });
   const instanceType = reader.string([...p, "instance_type"]);
@@ -111,12 +113,12 @@ export function readDistribution(reader: DocumentReader, p: YamlPath): ThreeForm
   const m = reader.mapping(p);
   if (!m) return undefined;
   const type = reader.requireString([...p, "type"]).toLowerCase();
-  const info = DISTRIBUTION_TYPES[type];
+  const info = ownValue(DISTRIBUTION_TYPES, type);
   if (!info) {
     const allowed = Object.keys(DISTRIBUTION_TYPES).join(", ");
     throw reader.error("InvalidValue", reader.loc("LoaderDistributionType", type, reader.lineOf([...p, "type"]), allowed), [...p, "type"]);
   }
-  reader.checkKeys(p, m, { kind: `${type} distribution`, allowed: ["type", ...info.keys] });
+  reader.checkKeys(p, m, { kind: reader.loc("LoaderKindDistribution", type), allowed: ["type", ...info.keys] });
   const yaml: Record<string, unknown> = { type };
   const snake: Record<string, unknown> = { distribution_type: info.rest };
   const camel: Record<string, unknown> = { distributionType: info.rest };
@@ -141,19 +143,19 @@ export function readIdentity(reader: DocumentReader, p: YamlPath): Omit<ThreeFor
   const m = reader.mapping(p);
   if (!m) return undefined;
   const type = reader.requireString([...p, "type"]).toLowerCase();
-  const rest = IDENTITY_TYPES[type];
+  const rest = ownValue(IDENTITY_TYPES, type);
   if (!rest) {
     const allowed = Object.keys(IDENTITY_TYPES).join(", ");
     throw reader.error("InvalidValue", reader.loc("LoaderIdentityType", type, reader.lineOf([...p, "type"]), allowed), [...p, "type"]);
   }
   if (rest !== "Managed") {
-    reader.checkKeys(p, m, { kind: `${type} identity`, allowed: ["type"] });
+    reader.checkKeys(p, m, { kind: reader.loc("LoaderKindIdentity", type), allowed: ["type"] });
     return { snake: { identity_type: rest }, camel: { identityType: rest } };
   }
   reader.checkKeys(p, m, {
-    kind: "managed identity",
+    kind: reader.loc("LoaderKindIdentity", "managed"),
     allowed: ["type", "client_id", "object_id"],
-    unsupported: { msi_resource_id: "give the identity's client_id or object_id instead" },
+    unsupported: { msi_resource_id: reader.loc("LoaderNoMsiResourceId") },
   });
   const clientId = reader.string([...p, "client_id"]);
   const objectId = reader.string([...p, "object_id"]);
@@ -176,12 +178,12 @@ export function readQueueSettings(reader: DocumentReader, p: YamlPath): Omit<Thr
   const m = reader.mapping(p, {
     kind: "queue_settings",
     allowed: ["job_tier"],
-    unsupported: { priority: "queue priority is carried only by preview api-versions of the jobs API; remove it" },
+    unsupported: { priority: reader.loc("LoaderNoQueuePriority") },
   });
   if (!m) return undefined;
   const tier = reader.string([...p, "job_tier"]);
   if (tier === undefined) return { snake: {}, camel: {} };
-  const rest = JOB_TIERS[tier.toLowerCase()];
+  const rest = ownValue(JOB_TIERS, tier.toLowerCase());
   if (!rest) {
     const allowed = Object.keys(JOB_TIERS).join(", ");
     throw reader.error("InvalidValue", reader.loc("LoaderJobTier", tier, reader.lineOf([...p, "job_tier"]), allowed), [...p, "job_tier"]);

@@ -3,6 +3,7 @@
  * fails, and every mapping is checked against an explicit allow-list (nothing is silently dropped).
  */
 import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 import { JobDefinitionError, type JobDefinitionErrorCode, type SourceLocation } from "./errors";
 import type { OverrideOrigins } from "./overrides";
 import type { YamlPath, YamlSource } from "./yamlSource";
@@ -100,7 +101,7 @@ export class DocumentReader {
     for (const key of Object.keys(value)) {
       if (rules.allowed.includes(key)) continue;
       const keyPath = [...path, key];
-      const reason = rules.unsupported?.[key];
+      const reason = ownValue(rules.unsupported, key);
       const line = this.lineOf(keyPath);
       const owner = path.length === 0 ? this.loc("LoaderOwnerDocument", rules.kind) : this.loc("LoaderOwnerAt", rules.kind, DocumentReader.describe(path));
       if (reason !== undefined) {

@@ -7,22 +7,23 @@ import * as path from "node:path";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
 import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
+import type { Loc } from "../../common/loc";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
 
-const INLINE_ENVIRONMENT_KEYS: KeyRules = {
-  kind: "inline environment",
+const inlineEnvironmentKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindInlineEnvironment"),
   allowed: ["image", "conda_file", "description", "tags", "os_type"],
   unsupported: {
-    build: "Docker build contexts are not supported: build and push the image, then reference it with 'image'",
-    inference_config: "inference_config applies to deployments, not jobs",
-    name: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
-    version: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
+    build: loc("LoaderNoDockerBuild"),
+    inference_config: loc("LoaderNoInferenceConfig"),
+    name: loc("LoaderNoNamedInlineEnvironment"),
+    version: loc("LoaderNoNamedInlineEnvironment"),
   },
-};
+});
 
 export interface EnvironmentContext {
   reader: DocumentReader;
@@ -50,7 +51,7 @@ export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Pro
     if (parsed.form === "version") return plan.addReference("environments", parsed.name, { version: parsed.version, resolution: "static", location });
     return plan.addReference("environments", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
   }
-  reader.mapping(p, INLINE_ENVIRONMENT_KEYS);
+  reader.mapping(p, inlineEnvironmentKeys(reader.loc));
   const image = reader.string([...p, "image"]);
   if (!image) throw reader.error("MissingKey", reader.loc("LoaderEnvironmentNoImage", DocumentReader.describe(p)), p);
   const condaFile = await readCondaFile(ctx, [...p, "conda_file"]);

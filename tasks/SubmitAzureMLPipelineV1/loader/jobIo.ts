@@ -11,7 +11,8 @@ import { pythonStr } from "./pythonValues";
 import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
 import { isRemoteUri, parseAssetReference, parseDatastoreReference, ReferenceSyntaxError } from "./references";
 import type { IdPlaceholder } from "./placeholders";
-import { setOwn } from "../../common/ownKeys";
+import type { Loc } from "../../common/loc";
+import { ownValue, setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
@@ -65,22 +66,20 @@ export interface IoContext {
   abortSignal?: AbortSignal;
 }
 
-const DATA_INPUT_KEYS: KeyRules = {
-  kind: "input",
+const dataInputKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindInput"),
   allowed: ["type", "path", "mode", "description", "datastore"],
-  unsupported: { optional: "optional inputs belong in a component definition", default: "give the value directly instead of a default" },
-};
+  unsupported: { optional: loc("LoaderNoOptionalInput"), default: loc("LoaderNoInputDefault") },
+});
 /** JobOutput `assetName`/`assetVersion` are in preview jobs api-versions only (not in GA 2024-04-01 nor 2024-10-01). */
-const OUTPUT_ASSET_REFUSAL =
-  "registering a job output as a named data asset (name/version) needs the preview jobs api-versions the CLI uses; remove name/version and register the output after the job (RegisterModel for a model, or az ml data create)";
-const OUTPUT_KEYS: KeyRules = {
-  kind: "output",
+const outputKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindOutput"),
   allowed: ["type", "mode", "path", "description"],
   unsupported: {
-    name: OUTPUT_ASSET_REFUSAL,
-    version: OUTPUT_ASSET_REFUSAL,
+    name: loc("LoaderNoOutputAsset"),
+    version: loc("LoaderNoOutputAsset"),
   },
-};
+});
 
 /** Reads `inputs` at `basePath` (a mapping of name → value). */
 export async function readInputs(ctx: IoContext, basePath: YamlPath): Promise<Map<string, InputModel>> {
@@ -120,13 +119,13 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
 /** `name: {type, path, mode, datastore, description}`. */
 async function dataInput(ctx: IoContext, p: YamlPath): Promise<InputModel> {
   const { reader } = ctx;
-  reader.mapping(p, DATA_INPUT_KEYS);
+  reader.mapping(p, dataInputKeys(reader.loc));
   const type = readDataType(reader, [...p, "type"], "input") ?? "uri_folder";
   const description = reader.string([...p, "description"]);
   const yamlMode = reader.string([...p, "mode"]);
   let mode: string | undefined;
   if (yamlMode !== undefined) {
-    mode = INPUT_MODES[yamlMode];
+    mode = ownValue(INPUT_MODES, yamlMode);
     if (!mode) {
       const allowed = Object.keys(INPUT_MODES).join(", ");
       throw reader.error("InvalidValue", reader.loc("LoaderInputMode", yamlMode, reader.lineOf([...p, "mode"]), allowed), [...p, "mode"]);
@@ -149,7 +148,7 @@ async function dataInput(ctx: IoContext, p: YamlPath): Promise<InputModel> {
  */
 async function literalValueInput(ctx: IoContext, p: YamlPath, mapping: Record<string, unknown>): Promise<InputModel | undefined> {
   const { reader } = ctx;
-  reader.checkKeys(p, mapping, { kind: "literal input ({value: ...})", allowed: ["value"] });
+  reader.checkKeys(p, mapping, { kind: reader.loc("LoaderKindLiteralInput"), allowed: ["value"] });
   const vp = [...p, "value"];
   const raw = mapping.value;
   if (typeof raw === "string") return readBinding(ctx, vp, raw, "input") ?? literalInput(reader, vp, raw);
@@ -304,12 +303,12 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     if (binding) return binding;
     throw reader.error("InvalidValue", reader.loc("LoaderOutputForm", DocumentReader.describe(p), reader.lineOf(p), describeValue(value, reader.loc)), p);
   }
-  reader.mapping(p, OUTPUT_KEYS);
+  reader.mapping(p, outputKeys(reader.loc));
   const type = readDataType(reader, [...p, "type"], "output") ?? "uri_folder";
   const yamlMode = reader.string([...p, "mode"]);
   let mode: string | undefined;
   if (yamlMode !== undefined) {
-    mode = OUTPUT_MODES[yamlMode];
+    mode = ownValue(OUTPUT_MODES, yamlMode);
     if (!mode) {
       const line = reader.lineOf([...p, "mode"]);
       const allowed = Object.keys(OUTPUT_MODES).join(", ");

@@ -3,11 +3,12 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { taskLoc } from "../loc.testing";
+import type { Loc } from "../../common/loc";
+import { loaderLoc } from "./loaderLoc.testing";
 import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type LoadJobOptions } from "./index";
 
 /** The loader with the task's own messages (task.json), as the entry passes them. */
-const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: taskLoc(), ...options });
+const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
@@ -654,6 +655,69 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     it("refuses non-numeric list indexes in overrides", async () => {
       const file = await write({ "job.yml": `${COMMAND}tags: {a: b}\nproperties: {}\n` });
       await rejects(loadJob(file, { overrides: "tags.a.b=1" }), "BadOverride", undefined, "defined by a reference string ('b')");
+    });
+  });
+
+  describe("messages (task.json)", () => {
+    /** A Loc that shows which message was used with which parameters. */
+    const keysLoc: Loc = (key, ...params) => `<${key}${params.map((p) => `|${String(p)}`).join("")}>`;
+    const COMMAND = "type: command\ncommand: echo\nenvironment: azureml:env:1\n";
+
+    it("takes every text of a refusal from the Loc it is given, fragments included", async () => {
+      await rejects(
+        loadWith(await write({ "job.yml": "type: automl\n" }), { loc: keysLoc }),
+        "Unsupported",
+        1,
+        "<LoaderUnsupportedJobType|automl|1|pipeline, command>",
+      );
+      await rejects(
+        loadWith(await write({ "job.yml": `${COMMAND}services: {}\n` }), { loc: keysLoc }),
+        "Unsupported",
+        4,
+        /^<LoaderUnsupportedKeyAtLine\|services\|4\|<LoaderOwnerDocument\|<LoaderKindCommandJob>>\|<LoaderNoJobServices>> \(/,
+      );
+      await rejects(
+        loadWith(await write({ "job.yml": COMMAND }), { loc: keysLoc, overrides: "resources.instance_count=0" }),
+        "InvalidValue",
+        undefined,
+        "<LoaderMustBeAtLeast|resources.instance_count|1|0> <LoaderSetByOverride|1|resources.instance_count=0>",
+      );
+    });
+
+    it("the tests' Loc refuses a key task.json lacks and a parameter count its placeholders do not take", () => {
+      const loc = loaderLoc();
+      assert.equal(loc("LoaderMissingKey", "jobs"), "Missing required key 'jobs'.");
+      assert.throws(() => loc("LoaderNoSuchMessage"), /LoaderNoSuchMessage is not in task.json messages/);
+      assert.throws(() => loc("LoaderMissingKey"), /1 placeholder\(s\) but was given 0/);
+      assert.throws(() => loc("LoaderMissingKey", "a", "b"), /1 placeholder\(s\) but was given 2/);
+    });
+
+    it("names like Object's members (constructor, toString) are not taken for known keys, modes or types", async () => {
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}constructor: 1\n` })), "UnknownKey", 4, "Unknown key 'constructor' at line 4");
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}inputs:\n  d:\n    type: uri_folder\n    path: azureml:d:1\n    mode: constructor\n` })),
+        "InvalidValue",
+        8,
+        "Input mode 'constructor' at line 8 is not valid for inputs",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}outputs:\n  o:\n    mode: toString\n` })),
+        "InvalidValue",
+        6,
+        "Output mode 'toString' at line 6 is not valid for outputs",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}distribution:\n  type: constructor\n` })),
+        "InvalidValue",
+        5,
+        "Distribution type 'constructor' at line 5 is not supported",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    type: constructor\n    command: echo\n" })),
+        "Unsupported",
+        5,
+        "jobs.a.type 'constructor' at line 5 is not a step type (supported: command).",
+      );
     });
   });
 });

@@ -48,19 +48,16 @@ const COMMON_JOB_KEYS = [
   "outputs",
   "identity",
 ];
-const JOB_UNSUPPORTED: Readonly<Record<string, string>> = {
-  services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-};
-const PIPELINE_KEYS: KeyRules = {
-  kind: "pipeline job",
+const pipelineKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindPipelineJob"),
   allowed: [...COMMON_JOB_KEYS, "settings", "jobs"],
-  unsupported: { ...JOB_UNSUPPORTED, component: "pipeline components are not supported: list the steps under 'jobs'" },
-};
-const COMMAND_KEYS: KeyRules = {
-  kind: "command job",
+  unsupported: { services: loc("LoaderNoJobServices"), component: loc("LoaderNoPipelineComponents") },
+});
+const commandKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandJob"),
   allowed: [...COMMON_JOB_KEYS, "command", "code", "environment", "environment_variables", "resources", "distribution", "limits", "queue_settings"],
-  unsupported: JOB_UNSUPPORTED,
-};
+  unsupported: { services: loc("LoaderNoJobServices") },
+});
 const JOB_TYPES: Readonly<Record<string, JobKind>> = { pipeline: "pipeline", command: "command" };
 const KNOWN_SETTINGS = ["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun", "on_init", "on_finalize"];
 
@@ -82,7 +79,7 @@ export async function loadJob(filePath: string, options: LoadJobOptions): Promis
   const overriddenType = [...overrides].reverse().find((o) => o.path.length === 1 && o.path[0] === "type")?.value;
   const typeText = overriddenType ?? (typeof doc.type === "string" ? doc.type : doc.type === undefined ? "command" : String(doc.type));
   const kind = ownValue(JOB_TYPES, typeText);
-  const rules = kind === "pipeline" ? PIPELINE_KEYS : COMMAND_KEYS;
+  const rules = kind === "pipeline" ? pipelineKeys(loc) : commandKeys(loc);
   const allowedRootKeys = new Set(rules.allowed.filter((k) => k !== "$schema"));
   const origins = applyOverrides(doc, overrides, { allowedRootKeys, jobType: kind ?? typeText, loc });
   const reader = new DocumentReader(source, doc, loc, origins);

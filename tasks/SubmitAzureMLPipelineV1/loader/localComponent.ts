@@ -12,6 +12,7 @@ import { DATA_TYPES, LITERAL_TYPES, NAME_PATTERN, OUTPUT_MODES } from "./jobIo";
 import { specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseYamlSource } from "./yamlSource";
 import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 
 export interface ComponentInputDeclaration {
   type: string;
@@ -27,8 +28,8 @@ export interface LocalComponent {
   componentId: IdValue;
 }
 
-const COMPONENT_KEYS: KeyRules = {
-  kind: "command component",
+const componentKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandComponent"),
   allowed: [
     "$schema",
     "type",
@@ -47,13 +48,13 @@ const COMPONENT_KEYS: KeyRules = {
     "distribution",
   ],
   unsupported: {
-    additional_includes: "additional_includes is not supported: put the files in the code folder",
-    instance_count: "set resources.instance_count on the step instead",
-    properties: "component properties are not supported by this task",
+    additional_includes: loc("LoaderNoAdditionalIncludes"),
+    instance_count: loc("LoaderNoComponentInstanceCount"),
+    properties: loc("LoaderNoComponentProperties"),
   },
-};
-const COMPONENT_INPUT_KEYS: KeyRules = { kind: "component input", allowed: ["type", "default", "optional", "description", "min", "max", "enum", "mode"] };
-const COMPONENT_OUTPUT_KEYS: KeyRules = { kind: "component output", allowed: ["type", "description", "mode"] };
+});
+const COMPONENT_INPUT_KEYS = ["type", "default", "optional", "description", "min", "max", "enum", "mode"];
+const COMPONENT_OUTPUT_KEYS = ["type", "description", "mode"];
 
 export interface LocalComponentContext {
   plan: PlanBuilder;
@@ -81,7 +82,7 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
     throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", filePath), []);
   }
-  const doc = reader.requireMapping([], COMPONENT_KEYS);
+  const doc = reader.requireMapping([], componentKeys(loc));
   const type = reader.string(["type"]) ?? "command";
   if (type !== "command") {
     throw reader.error("Unsupported", loc("LoaderComponentType", type, reader.lineOf(["type"])), ["type"]);
@@ -123,7 +124,7 @@ function readComponentInputs(reader: DocumentReader): Map<string, ComponentInput
   for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
     const p = ["inputs", inputName];
     if (!NAME_PATTERN.test(inputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", inputName), p);
-    reader.requireMapping(p, COMPONENT_INPUT_KEYS);
+    reader.requireMapping(p, { kind: loc("LoaderKindComponentInput"), allowed: COMPONENT_INPUT_KEYS });
     const inputType = reader.requireString([...p, "type"]);
     const types: readonly string[] = [...LITERAL_TYPES, ...DATA_TYPES];
     if (!types.includes(inputType)) {
@@ -140,13 +141,13 @@ function readComponentOutputs(reader: DocumentReader): Map<string, { type: strin
   for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
     const p = ["outputs", outputName];
     if (!NAME_PATTERN.test(outputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", outputName), p);
-    reader.mapping(p, COMPONENT_OUTPUT_KEYS);
+    reader.mapping(p, { kind: loc("LoaderKindComponentOutput"), allowed: COMPONENT_OUTPUT_KEYS });
     const outputType = reader.string([...p, "type"]) ?? "uri_folder";
     if (!(DATA_TYPES as readonly string[]).includes(outputType)) {
       throw reader.error("InvalidValue", loc("LoaderUnknownOutputType", outputType, reader.lineOf([...p, "type"]), DATA_TYPES.join(", ")), [...p, "type"]);
     }
     const mode = reader.string([...p, "mode"]);
-    if (mode !== undefined && !OUTPUT_MODES[mode]) {
+    if (mode !== undefined && !ownValue(OUTPUT_MODES, mode)) {
       const allowed = Object.keys(OUTPUT_MODES).join(", ");
       throw reader.error("InvalidValue", loc("LoaderComponentOutputMode", mode, reader.lineOf([...p, "mode"]), allowed), [...p, "mode"]);
     }

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { JobDefinitionError } from "./errors";
-import { taskLoc } from "../loc.testing";
+import { loaderLoc } from "./loaderLoc.testing";
 import { applyOverrides, parseOverrides } from "./overrides";
 
-const loc = taskLoc();
+const loc = loaderLoc();
 
 const ROOT_KEYS = new Set(["inputs", "jobs", "settings", "name", "experiment_name"]);
 

@@ -22,20 +22,21 @@ import { loadLocalComponent, type LocalComponent, type LocalComponentContext } f
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
-import { setOwn } from "../../common/ownKeys";
+import type { Loc } from "../../common/loc";
+import { ownValue, setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
-const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
-  sweep: "submit the sweep as its own job (a type: sweep job YAML), or make this a command step with fixed hyperparameters",
-  parallel: "submit the parallel job on its own, or make this a command step that processes the whole input",
-  pipeline: "list the sub-pipeline's steps under this pipeline's 'jobs' instead of using a pipeline component",
-  spark: "submit the Spark job on its own (a type: spark job YAML)",
-  import: "import the data beforehand (az ml data import) and give it to the pipeline as an input",
-  data_transfer: "copy the data beforehand and give it to the pipeline as an input",
-  automl: "submit the AutoML job on its own and pass its model to the pipeline as an input",
-};
+const unsupportedStepTypes = (loc: Loc): Readonly<Record<string, string>> => ({
+  sweep: loc("LoaderStepSweep"),
+  parallel: loc("LoaderStepParallel"),
+  pipeline: loc("LoaderStepPipeline"),
+  spark: loc("LoaderStepSpark"),
+  import: loc("LoaderStepImport"),
+  data_transfer: loc("LoaderStepDataTransfer"),
+  automl: loc("LoaderStepAutoML"),
+});
 
 const COMMON_STEP_KEYS = [
   "type",
@@ -55,20 +56,21 @@ const COMMON_STEP_KEYS = [
   "identity",
   "queue_settings",
 ];
-const COMMON_UNSUPPORTED: Readonly<Record<string, string>> = {
-  services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-};
-const INLINE_STEP_KEYS: KeyRules = { kind: "command step", allowed: [...COMMON_STEP_KEYS, "command", "code", "environment"], unsupported: COMMON_UNSUPPORTED };
-const COMPONENT_STEP_KEYS: KeyRules = {
-  kind: "component step",
+const inlineStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandStep"),
+  allowed: [...COMMON_STEP_KEYS, "command", "code", "environment"],
+  unsupported: { services: loc("LoaderNoJobServices") },
+});
+const componentStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindComponentStep"),
   allowed: [...COMMON_STEP_KEYS, "component"],
   unsupported: {
-    ...COMMON_UNSUPPORTED,
-    command: "a step that uses a component takes its command from the component",
-    code: "a step that uses a component takes its code from the component",
-    environment: "a step that uses a component takes its environment from the component",
+    services: loc("LoaderNoJobServices"),
+    command: loc("LoaderStepComponentCommand"),
+    code: loc("LoaderStepComponentCode"),
+    environment: loc("LoaderStepComponentEnvironment"),
   },
-};
+});
 
 /** What the rest of the pipeline needs to know about the pipeline it is in. */
 export interface PipelineScope {
@@ -136,7 +138,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   checkStepType(reader, name);
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) throw reader.error("MissingKey", reader.loc("LoaderStepNeedsCommand", name, line), p);
-  reader.checkKeys(p, step, isComponentStep ? COMPONENT_STEP_KEYS : INLINE_STEP_KEYS);
+  reader.checkKeys(p, step, isComponentStep ? componentStepKeys(reader.loc) : inlineStepKeys(reader.loc));
   if ("experiment_name" in step) plan.warnings.push(reader.loc("LoaderStepExperimentName", name, reader.lineOf([...p, "experiment_name"])));
 
   const read = await readStepSettings(ctx, name);
@@ -156,7 +158,7 @@ function checkStepType(reader: DocumentReader, name: string): void {
   const type = reader.string(typePath);
   if (type === undefined || type === "command") return;
   const typeLine = reader.lineOf(typePath);
-  const instead = UNSUPPORTED_STEP_TYPES[type];
+  const instead = ownValue(unsupportedStepTypes(reader.loc), type);
   if (instead) throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnsupported", name, name, type, typeLine, instead), typePath);
   throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnknown", name, name, type, typeLine), typePath);
 }

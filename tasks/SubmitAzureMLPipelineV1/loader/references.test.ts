@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { isRemoteUri, parseAssetReference, parseComputeReference, parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from "./references";
-import { taskLoc } from "../loc.testing";
+import { loaderLoc } from "./loaderLoc.testing";
 
-const loc = taskLoc();
+const loc = loaderLoc();
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
