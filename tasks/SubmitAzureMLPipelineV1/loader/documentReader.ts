@@ -102,16 +102,11 @@ export class DocumentReader {
       if (rules.allowed.includes(key)) continue;
       const keyPath = [...path, key];
       const reason = ownValue(rules.unsupported, key);
+      // The line of the key, or of its nearest ancestor in the file (a key an override adds is not in it).
       const line = this.lineOf(keyPath);
       const owner = path.length === 0 ? this.loc("LoaderOwnerDocument", rules.kind) : this.loc("LoaderOwnerAt", rules.kind, DocumentReader.describe(path));
-      if (reason !== undefined) {
-        const message =
-          line === undefined ? this.loc("LoaderUnsupportedKey", key, owner, reason) : this.loc("LoaderUnsupportedKeyAtLine", key, line, owner, reason);
-        throw this.error("Unsupported", message, keyPath);
-      }
-      const allowed = [...rules.allowed].sort().join(", ");
-      const message = line === undefined ? this.loc("LoaderUnknownKey", key, owner, allowed) : this.loc("LoaderUnknownKeyAtLine", key, line, owner, allowed);
-      throw this.error("UnknownKey", message, keyPath);
+      if (reason !== undefined) throw this.error("Unsupported", this.loc("LoaderUnsupportedKey", key, line, owner, reason), keyPath);
+      throw this.error("UnknownKey", this.loc("LoaderUnknownKey", key, line, owner, [...rules.allowed].sort().join(", ")), keyPath);
     }
   }
 
