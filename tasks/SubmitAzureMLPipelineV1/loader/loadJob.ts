@@ -101,13 +101,13 @@ export async function loadJob(filePath: string, options: LoadJobOptions): Promis
     properties: reader.stringMap(["properties"]),
   };
   const io = { ...ctx, level: "job" as const };
-  const jobIo: JobIo = {
+  const top: TopLevel = {
     inputs: await readInputs(io, ["inputs"]),
     outputs: readOutputs(io, ["outputs"]),
     identity: readIdentity(reader, ["identity"])?.camel,
     description: common.description,
   };
-  const template = kind === "pipeline" ? await pipelineTemplate(ctx, jobIo) : await commandTemplate(ctx, jobIo);
+  const template = kind === "pipeline" ? await pipelineTemplate(ctx, top) : await commandTemplate(ctx, top);
   return assemblePlan({ kind, filePath: absolute, plan, template, common });
 }
 
@@ -130,14 +130,14 @@ async function readJobFile(absolute: string, loc: Loc): Promise<YamlSource> {
 }
 
 /** What a pipeline job and a command job both have at their top level. */
-interface JobIo {
+interface TopLevel {
   inputs: Map<string, InputModel>;
   outputs: Map<string, OutputModel>;
   identity?: Record<string, unknown>;
   description?: string;
 }
 
-async function pipelineTemplate(ctx: JobContext, job: JobIo): Promise<Record<string, unknown>> {
+async function pipelineTemplate(ctx: JobContext, job: TopLevel): Promise<Record<string, unknown>> {
   const { reader, plan } = ctx;
   const compute = readCompute(ctx, ["compute"], "get");
   const settings = readSettings(reader, plan);
@@ -168,7 +168,7 @@ async function pipelineTemplate(ctx: JobContext, job: JobIo): Promise<Record<str
   };
 }
 
-async function commandTemplate(ctx: JobContext, job: JobIo): Promise<Record<string, unknown>> {
+async function commandTemplate(ctx: JobContext, job: TopLevel): Promise<Record<string, unknown>> {
   const { reader } = ctx;
   const command = reader.requireString(["command"]);
   const declared = { inputs: new Set(job.inputs.keys()), outputs: new Set(job.outputs.keys()), owner: reader.loc("LoaderOwnerJob") };
