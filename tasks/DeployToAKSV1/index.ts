@@ -52,6 +52,6 @@ void runTaskEntry(__dirname, async (entry) => {
   if (result.swaggerUri) setOutput("SwaggerUri", result.swaggerUri);
   setSecretOutput("EndpointKey", result.credential.value);
   if (result.credential.kind === "token") log.info(loc("TokenOutput", result.credential.expiresOn?.toISOString() ?? "?"));
-  writeSummary(result, inputs.workspace.workspaceName);
+  writeSummary(result, inputs.workspace.workspaceName, loc);
   return undefined;
 });

@@ -17,7 +17,7 @@ import type { Loc } from "../common/loc";
 
 export interface WatchOptions {
   jobs: JobsClient;
-  /** The workspace's run history (discovered once, on first use: see run.ts). */
+  /** The workspace's run history (discovered once, on first use: see operation.ts). */
   runHistory: (abortSignal: AbortSignal) => Promise<RunHistory>;
   workspace: WorkspaceTarget;
   log: TaskLog;
