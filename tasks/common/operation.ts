@@ -11,7 +11,7 @@ import type { TaskLog } from "./logging";
 
 export interface EntryContext {
   log: TaskLog;
-  /** task.json `messages` lookup (the entry's `tl.loc`; tests: `taskLoc`, taskLibContext.testing.ts). */
+  /** task.json `messages` lookup (task-lib's loc, from runTaskEntry; tests: `taskLoc`, taskLibContext.testing.ts). */
   loc: Loc;
   /** Aborted when the pipeline is cancelled; its reason is a CancelledError. */
   abortSignal: AbortSignal;

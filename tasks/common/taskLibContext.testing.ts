@@ -1,6 +1,6 @@
 /**
  * In-process task-lib for unit tests: `taskLoc` words messages as the built task does (the task's
- * task.json `messages` plus the shared ones the build merges in, formatted like `tl.loc`) without
+ * task.json `messages` plus the shared ones the build merges in, formatted as task-lib does) without
  * setting task-lib's resource path, so no test depends on which one ran before; `setTaskEnvironment`
  * sets inputs and variables the way the agent passes them (task-lib moves INPUT_* into its vault when
  * it loads, so they are reloaded here).
