@@ -10,7 +10,7 @@ import { AzureOperationError, InputError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
 import { codeAssetName } from "./codeAsset";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { InlineModelSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference, versionId, type WorkspaceScope } from "./references";
 
@@ -80,12 +80,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
     throw err;
   }
-  const target = await resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
+  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx);
   const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = model.version ?? "1";
   const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
@@ -99,7 +94,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
     return { id: existing.id ?? versionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
   }
-  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const created = await azureCall(ctx, context, () =>
     ml.modelVersions.createOrUpdate(
       ws.resourceGroupName,
@@ -119,7 +114,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
       { abortSignal: ctx.abortSignal },
     ),
   );
-  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(loc("InlineModelRegistered", model.path, `${name}:${version}`, model.type));
   return { id: created.id ?? versionId(ws, "models", name, version), name, version, modelType: model.type };
 }
