@@ -24,7 +24,7 @@ void runTaskEntry(__dirname, async (entry) => {
   const read = getAzureConnection(loc, "azureSubscription");
   const { request, pollingIntervalInMs, metricsHistory: historyOf } = readInputs(loc, read.subscriptionId);
   // The job file is checked before the first network access (signing in starts below).
-  const plan = await loadPlan(request, abortSignal, tl.loc);
+  const plan = await loadPlan(request, abortSignal, loc);
   const conn = signInEarly(read);
   // Loaded while the sign-in is under way.
   const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");

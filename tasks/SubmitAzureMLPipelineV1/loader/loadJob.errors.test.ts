@@ -687,7 +687,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     it("the tests' Loc refuses a key task.json lacks and a parameter count its placeholders do not take", () => {
       const loc = loaderLoc();
       assert.equal(loc("LoaderMissingKey", "jobs"), "Missing required key 'jobs'.");
-      assert.throws(() => loc("LoaderNoSuchMessage"), /LoaderNoSuchMessage is not in task.json messages/);
+      assert.throws(() => loc("LoaderNoSuchMessage"), /loc key LoaderNoSuchMessage is not in the messages of SubmitAzureMLPipelineV1/);
       assert.throws(() => loc("LoaderMissingKey"), /1 placeholder\(s\) but was given 0/);
       assert.throws(() => loc("LoaderMissingKey", "a", "b"), /1 placeholder\(s\) but was given 2/);
     });
