@@ -163,17 +163,29 @@ describe("agent runner", function () {
       assert.equal(run.result, "Cancelled");
     });
 
-    it("sends the interrupt signal after afterMs", async () => {
+    it("sends the interrupt signal afterMs after the output matched `when`", async () => {
       const run = await runTask({
         task: FIXTURE,
         taskRoot,
         inputs: { message: "x", mode: "waitForSignal" },
-        interrupt: { signal: "SIGTERM", afterMs: 300 },
+        interrupt: { signal: "SIGTERM", when: /Waiting for cancellation/, afterMs: 600 },
         timeoutInMs: 10_000,
       });
       assert.equal(run.interrupted, true);
       assert.equal(run.resultMessage, "Cancelled by SIGTERM");
-      assert.ok(run.durationMs >= 250, `ran ${run.durationMs} ms`);
+      assert.ok(run.durationMs >= 600, `ran ${run.durationMs} ms`);
+    });
+
+    it("sends the interrupt signal afterMs after the start without `when`", async () => {
+      const run = await runTask({
+        task: FIXTURE,
+        taskRoot,
+        inputs: { message: "x", mode: "hang" },
+        interrupt: { signal: "SIGTERM", afterMs: 400 },
+        timeoutInMs: 1_500,
+      });
+      assert.equal(run.interrupted, true);
+      assert.ok(run.durationMs >= 350, `ran ${run.durationMs} ms`);
     });
 
     it("kills a task that outlives its timeout and fails the step", async () => {

@@ -48,7 +48,11 @@ export interface AgentRunOptions {
   caCertPath?: string;
   /** Kill (SIGKILL) after this long (default 120000) → result.timedOut. */
   timeoutInMs?: number;
-  /** Send a signal to the task once its stdout matches `when` (or after `afterMs`). */
+  /**
+   * Send a signal to the task once its stdout matches `when`, or `afterMs` after the start; with both,
+   * `afterMs` after the match (a task under load may not have set its signal handlers `afterMs` after
+   * the spawn).
+   */
   interrupt?: { signal: "SIGINT" | "SIGTERM"; when?: RegExp; afterMs?: number };
   /** Default: the task folder (as the agent does). */
   cwd?: string;
@@ -175,6 +179,7 @@ function spawnTask(run: { entry: string; cwd: string; env: Record<string, string
   let stderr = "";
   let timedOut = false;
   let interrupted = false;
+  let matched = false;
 
   return new Promise<AgentRunResult>((resolve, reject) => {
     const child = spawn(process.execPath, [run.entry], { cwd: run.cwd, env: run.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -207,8 +212,9 @@ function spawnTask(run: { entry: string; cwd: string; env: Record<string, string
         kill();
       }, options.timeoutInMs ?? DEFAULT_TIMEOUT_IN_MS),
     );
-    if (options.interrupt?.afterMs !== undefined) {
-      timers.push(setTimeout(sendInterrupt, options.interrupt.afterMs));
+    const interruptAfterMs = options.interrupt?.afterMs;
+    if (interruptAfterMs !== undefined && !options.interrupt?.when) {
+      timers.push(setTimeout(sendInterrupt, interruptAfterMs));
     }
     if (options.abortSignal?.aborted) {
       kill();
@@ -225,7 +231,9 @@ function spawnTask(run: { entry: string; cwd: string; env: Record<string, string
       if (when && !interrupted) {
         when.lastIndex = 0;
         if (when.test(stdout.slice(-(chunk.length + INTERRUPT_MATCH_WINDOW)))) {
-          sendInterrupt();
+          if (interruptAfterMs === undefined) sendInterrupt();
+          else if (!matched) timers.push(setTimeout(sendInterrupt, interruptAfterMs));
+          matched = true;
         }
       }
     });

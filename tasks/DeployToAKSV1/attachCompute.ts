@@ -7,7 +7,7 @@ import type { ComputeResource, Kubernetes } from "@azure/arm-machinelearning";
 import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
 import { checkCluster, type CheckedCluster } from "./clusterCheck";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { workspaceId } from "./references";
 
 export interface ComputeRequest {

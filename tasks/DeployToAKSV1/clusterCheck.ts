@@ -5,7 +5,7 @@
 import { AzureOperationError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
 export interface ClusterRef {
   resourceGroupName: string;

@@ -13,7 +13,7 @@ import { markIndicator, resolveDatastore, uploadArtifact } from "../common/datas
 import { InputError } from "../common/errors";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../common/ignoreRules";
 import { azureCall } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { CodeSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference, versionId } from "./references";
 
@@ -42,7 +42,7 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
   // empty folder is a refused input that sends nothing); unused if the hash fails.
   let datastore: ReturnType<typeof resolveDatastore> | undefined;
   const lookUp = () => {
-    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx);
     datastore.catch(() => undefined);
     return datastore;
   };
@@ -61,7 +61,7 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
   const target = await (datastore ?? lookUp());
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
-  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const codeUri = `${target.containerUrl.replace(/\/+$/, "")}/${codeUriPathOf(artifact)}`;
   const created = await azureCall(
     ctx,
@@ -76,7 +76,7 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
         { abortSignal: ctx.abortSignal },
       ),
   );
-  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(upload.uploaded ? loc("CodeUploaded", folder, `${name}:${version}`) : loc("CodeReused", folder, `${name}:${version}`));
   return created.id ?? versionId(ws, "codes", name, version);
 }

@@ -8,7 +8,7 @@ import { AzureOperationError, RemoteRunError } from "../common/errors";
 import { formatDuration } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
 export interface DeployedModel {
   deployment: OnlineDeployment;

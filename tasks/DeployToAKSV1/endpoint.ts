@@ -15,7 +15,7 @@ import { AzureOperationError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { sleep } from "../common/wait";
 import { azureCall, pollOptions, statusOf } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { endpointBody, type EndpointSpec } from "./endpointSpec";
 import { describeTraffic, normalizeTraffic, sameTraffic, type TrafficMap } from "./trafficSplit";
 

@@ -8,7 +8,7 @@
 import { anonymousEnvironmentVersion, condaFileText, readCondaFile } from "../common/cliEnvironment";
 import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, statusOf } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { EnvironmentSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference, versionId } from "./references";
 

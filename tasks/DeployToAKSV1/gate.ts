@@ -7,7 +7,7 @@ import type { ModelVersion } from "@azure/arm-machinelearning";
 import type { GateInputs } from "../common/gateInputs";
 import { evaluateGate, GateFailedError, gateFailureMessage, gateReport, metricsFromProperties, needsChampion } from "../common/qualityGate";
 import { azureCall, statusOf } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { getEndpoint } from "./endpoint";
 import { parseAssetReference, type WorkspaceScope } from "./references";
 import { resolveModel } from "./resolveModel";

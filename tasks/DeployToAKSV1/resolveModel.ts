@@ -10,7 +10,7 @@ import { AzureOperationError, InputError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { azureCall, statusOf } from "./azureCall";
 import { codeAssetName } from "./codeAsset";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { InlineModelSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference, versionId, type WorkspaceScope } from "./references";
 
@@ -77,7 +77,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
   // empty folder is a refused input that sends nothing); unused if the hash fails.
   let datastore: ReturnType<typeof resolveDatastore> | undefined;
   const lookUp = () => {
-    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx.abortSignal);
+    datastore = resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx);
     datastore.catch(() => undefined);
     return datastore;
   };
@@ -102,7 +102,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
     return { id: existing.id ?? versionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
   }
-  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const created = await azureCall(ctx, context, () =>
     ml.modelVersions.createOrUpdate(
       ws.resourceGroupName,
@@ -122,7 +122,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
       { abortSignal: ctx.abortSignal },
     ),
   );
-  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(loc("InlineModelRegistered", model.path, `${name}:${version}`, model.type));
   return { id: created.id ?? versionId(ws, "models", name, version), name, version, modelType: model.type };
 }

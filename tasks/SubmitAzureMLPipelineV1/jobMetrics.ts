@@ -8,7 +8,8 @@ import { formatTable, markdownTable, type TaskLog } from "../common/logging";
 import { formatNumber } from "../common/qualityGate";
 import { readJobMetrics, workspaceMlflowClient, type JobMetrics, type MlflowTransport, type StepRun } from "../common/azureml/mlflow";
 import { remoteText } from "../common/remoteText";
-import type { Loc, WorkspaceTarget } from "./request";
+import type { WorkspaceTarget } from "./request";
+import type { Loc } from "../common/loc";
 
 export interface JobMetricsDeps {
   ml: Parameters<typeof workspaceMlflowClient>[0] & MlflowTransport;

@@ -14,7 +14,8 @@ import type { TaskLog } from "../common/logging";
 import { formatBytes } from "../common/datastore";
 import { toLocalArtifact, type ArtifactStore } from "./artifactStore";
 import { ANONYMOUS_COMPONENT_NAME, workspaceChildId, type CodeVersionRegistration, type JobPlan, type ResolvedJobDependencies } from "./loader";
-import type { Loc, WorkspaceTarget } from "./request";
+import type { WorkspaceTarget } from "./request";
+import type { Loc } from "../common/loc";
 
 export interface RegisterAssetsOptions {
   ml: AzureMachineLearningWorkspaces;
@@ -55,7 +56,7 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
   const rg = workspace.resourceGroupName;
   const wsName = workspace.workspaceName;
   const fail = (resource: string) => (error: unknown) => {
-    throw asAzureOperationError(error, { resource, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource, resourceGroupName: rg });
   };
 
   let uploaded = 0;

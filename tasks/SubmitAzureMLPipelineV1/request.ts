@@ -3,9 +3,6 @@
  * Nothing here reads task inputs: the entry does (index.ts).
  */
 
-/** Formats a message of task.json `messages` (the entry passes `tl.loc`). */
-export type Loc = (key: string, ...params: unknown[]) => string;
-
 export interface WorkspaceTarget {
   subscriptionId: string;
   resourceGroupName: string;

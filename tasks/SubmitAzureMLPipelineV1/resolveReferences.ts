@@ -9,7 +9,8 @@ import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
 import type { TaskLog } from "../common/logging";
 import type { JobPlan, SourceLocation, WorkspaceReference } from "./loader";
-import type { Loc, WorkspaceTarget } from "./request";
+import type { WorkspaceTarget } from "./request";
+import type { Loc } from "../common/loc";
 import { getAssetVersionId, isAssetKind, isNotFound, KIND_NOUN, latestAssetVersionId } from "./workspaceAssets";
 
 export interface ResolveReferencesOptions {
@@ -43,7 +44,7 @@ async function resolveReference(plan: JobPlan, reference: WorkspaceReference, op
   const wsName = workspace.workspaceName;
   const described = describe(reference);
   const missing = () => new InputError("jobFile", loc("ReferenceNotFound", described, wsName, where(reference.usedAt)));
-  const azureError = (error: unknown) => asAzureOperationError(error, { resource: `${described} in workspace '${wsName}'`, resourceGroupName: rg });
+  const azureError = (error: unknown) => asAzureOperationError(error, loc, { resource: `${described} in workspace '${wsName}'`, resourceGroupName: rg });
   try {
     if (reference.kind === "computes") {
       const compute = await ml.computeOperations.get(rg, wsName, reference.name, { abortSignal });

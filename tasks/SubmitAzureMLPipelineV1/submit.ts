@@ -8,7 +8,6 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
-import type { TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
 import { STEP_RUN_PROPERTY, submittedByStep } from "./jobName";
@@ -16,20 +15,20 @@ import type { JobResource, JobsClient } from "./jobsRest";
 import { loadPlan } from "./jobFile";
 import { generateJobName, type JobBody, type JobPlan } from "./loader";
 import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
-import type { Loc, SubmitPipelineRequest } from "./request";
+import type { SubmitPipelineRequest } from "./request";
+import type { Loc } from "../common/loc";
+import type { EntryContext } from "../common/operation";
 import { resolveReferences } from "./resolveReferences";
 import { isNotFound } from "./workspaceAssets";
 
 export { loadPlan } from "./jobFile";
 
-export interface SubmitDependencies {
+/** The entry's context (log, loc, the cancellation signal) and the clients. */
+export interface SubmitDependencies extends EntryContext {
   ml: AzureMachineLearningWorkspaces;
   /** Job GET/PUT as JSON (the SDK's job serializer drops data input URIs: see jobsRest.ts). */
   jobs: JobsClient;
   store: ArtifactStore;
-  log: TaskLog;
-  loc: Loc;
-  abortSignal: AbortSignal;
   /** The job file, when the entry has loaded it already (local checks come before signing in). */
   plan?: JobPlan;
   /** A token of the connection for the Azure ML resource, sent as `x-azureml-token` (see jobNeedsAmlToken). */
@@ -55,12 +54,12 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const { ml, log, loc, abortSignal } = deps;
   const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
 
-  const plan = deps.plan ?? (await loadPlan(request, abortSignal));
+  const plan = deps.plan ?? (await loadPlan(request, abortSignal, loc));
   for (const warning of plan.warnings) log.warning(warning);
   log.info(loc("Loaded", plan.filePath, plan.kind, plan.uploads.length, plan.references.length));
 
   const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
-    throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
   const workspaceId =
     workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
@@ -68,7 +67,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
   if (!request.validateOnly) {
-    const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+    const existing = await getJob(deps.jobs, request, jobName, { abortSignal, loc });
     if (existing) {
       refuseUnlessOurs(existing, request, jobName, loc);
       log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
@@ -115,14 +114,14 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   } catch (error) {
     // Another attempt of this step may have submitted it meanwhile: attach to that one.
     if ((error as { statusCode?: number }).statusCode === 409) {
-      const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+      const existing = await getJob(deps.jobs, request, jobName, { abortSignal, loc });
       if (existing) {
         refuseUnlessOurs(existing, request, jobName, loc);
         log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
         return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing, body };
       }
     }
-    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
   }
 }
 
@@ -162,12 +161,17 @@ function refuseUnlessOurs(existing: JobResource, request: SubmitPipelineRequest,
   throw new InputError(input, loc("JobNameTaken", jobName, source, existing.properties.status ?? "Unknown"));
 }
 
-async function getJob(jobs: JobsClient, request: SubmitPipelineRequest, jobName: string, abortSignal: AbortSignal): Promise<JobResource | undefined> {
+async function getJob(
+  jobs: JobsClient,
+  request: SubmitPipelineRequest,
+  jobName: string,
+  { abortSignal, loc }: { abortSignal: AbortSignal; loc: Loc },
+): Promise<JobResource | undefined> {
   const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
   try {
     return await jobs.get(request.workspace, jobName, abortSignal);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
   }
 }

@@ -6,7 +6,11 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadJob, type JobPlan } from "./index";
+import { loaderLoc } from "./loaderLoc.testing";
+import { loadJob as loadWith, type JobPlan, type LoadJobOptions } from "./index";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
