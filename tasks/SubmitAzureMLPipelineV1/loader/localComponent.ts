@@ -118,7 +118,7 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   return { filePath, name, inputs, outputs, componentId };
 }
 
-function readComponentInputs(reader: DocumentReader): Map<string, ComponentInputDeclaration> {
+export function readComponentInputs(reader: DocumentReader): Map<string, ComponentInputDeclaration> {
   const { loc } = reader;
   const inputs = new Map<string, ComponentInputDeclaration>();
   for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
@@ -135,7 +135,7 @@ function readComponentInputs(reader: DocumentReader): Map<string, ComponentInput
   return inputs;
 }
 
-function readComponentOutputs(reader: DocumentReader): Map<string, { type: string }> {
+export function readComponentOutputs(reader: DocumentReader): Map<string, { type: string }> {
   const { loc } = reader;
   const outputs = new Map<string, { type: string }>();
   for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
