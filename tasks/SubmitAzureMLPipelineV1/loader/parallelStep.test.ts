@@ -128,12 +128,22 @@ describe("loader: parallel steps", () => {
       plan.uploads.map((u) => [u.kind, u.files.map((f) => f.relativePath)]),
       [["code", ["score.py"]]],
     );
-    assert.ok(plan.warnings.some((w) => w.includes("display_name") && w.includes("line 14")), plan.warnings.join("\n"));
+    assert.ok(
+      plan.warnings.some((w) => w.includes("display_name") && w.includes("line 14")),
+      plan.warnings.join("\n"),
+    );
     const resolved = resolve(plan);
     const [component] = plan.componentVersions(resolved);
     const code = `azureml:${WS}/codes/code-0/versions/1`;
     const environment = `azureml:${WS}/environments/sklearn-env/versions/4`;
-    const task = { type: "run_function", code, entry_script: "score.py", program_arguments: "--threshold ${{inputs.threshold}} --out ${{outputs.scored}}", append_row_to: "${{outputs.scored}}", environment };
+    const task = {
+      type: "run_function",
+      code,
+      entry_script: "score.py",
+      program_arguments: "--threshold ${{inputs.threshold}} --out ${{outputs.scored}}",
+      append_row_to: "${{outputs.scored}}",
+      environment,
+    };
     // ParallelJob._to_component: task, inputs/outputs (types inferred as for command steps), input_data and the
     // settings; mini_batch_size "10kb" → 10240 (Parallel/ParallelComponent __init__), dumped by a string field.
     assert.deepEqual(JSON.parse(JSON.stringify(component.body.properties.componentSpec)), {
@@ -308,7 +318,13 @@ jobs:
       ["distribution", "{type: mpi}", "Unknown key"],
     ]) {
       it(`step key ${key}`, async () => {
-        await rejects(await write({ "job.yml": step(`    ${key}: ${value}\n`) }), key === "distribution" ? "UnknownKey" : "Unsupported", 9, `jobs.score.${key}`, hint);
+        await rejects(
+          await write({ "job.yml": step(`    ${key}: ${value}\n`) }),
+          key === "distribution" ? "UnknownKey" : "Unsupported",
+          9,
+          `jobs.score.${key}`,
+          hint,
+        );
       });
     }
     it("a placeholder in program_arguments that names no input", async () => {

@@ -99,7 +99,19 @@ const PARALLEL_SETTING_KEYS = [
   "retry_settings",
   "resources",
 ];
-const STEP_KEYS = ["type", "name", "display_name", "description", "tags", "properties", "compute", "inputs", "outputs", "environment_variables", "experiment_name"];
+const STEP_KEYS = [
+  "type",
+  "name",
+  "display_name",
+  "description",
+  "tags",
+  "properties",
+  "compute",
+  "inputs",
+  "outputs",
+  "environment_variables",
+  "experiment_name",
+];
 
 const stepRefusals = (loc: Loc): Record<string, string> => ({
   partition_keys: loc("LoaderParallelNoPartitionKeys"),
@@ -126,7 +138,20 @@ const taskKeys = (loc: Loc): KeyRules => ({
 });
 const componentFileKeys = (loc: Loc): KeyRules => ({
   kind: loc("LoaderKindParallelComponent"),
-  allowed: ["$schema", "type", "name", "version", "display_name", "description", "tags", "is_deterministic", "inputs", "outputs", "task", ...PARALLEL_SETTING_KEYS],
+  allowed: [
+    "$schema",
+    "type",
+    "name",
+    "version",
+    "display_name",
+    "description",
+    "tags",
+    "is_deterministic",
+    "inputs",
+    "outputs",
+    "task",
+    ...PARALLEL_SETTING_KEYS,
+  ],
   unsupported: {
     partition_keys: loc("LoaderParallelNoPartitionKeys"),
     code: loc("LoaderParallelTaskHolds"),
@@ -276,7 +301,8 @@ async function readParallelComponentFile(ctx: StepContext, filePath: string): Pr
     throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", filePath), []);
   }
   const type = reader.string(["type"]);
-  if (type !== "parallel") throw reader.error("Unsupported", loc("LoaderParallelComponentType", filePath, type ?? "command", reader.lineOf(["type"])), ["type"]);
+  if (type !== "parallel")
+    throw reader.error("Unsupported", loc("LoaderParallelComponentType", filePath, type ?? "command", reader.lineOf(["type"])), ["type"]);
   const doc = reader.requireMapping([], componentFileKeys(loc));
   const inputs = readComponentInputs(reader);
   const outputs = readComponentOutputs(reader);

@@ -96,7 +96,10 @@ describe("SubmitAzureMLPipeline task: parallel steps", function () {
       [...blobs.keys()].some((b) => b.endsWith("/score/score.py")),
       [...blobs.keys()].join(", "),
     );
-    const components = puts(emu, /\/components\/azureml_anonymous\/versions\/[^/]+$/).map((p) => ({ version: p.path.split("/").pop()!, spec: p.body.properties.componentSpec }));
+    const components = puts(emu, /\/components\/azureml_anonymous\/versions\/[^/]+$/).map((p) => ({
+      version: p.path.split("/").pop()!,
+      spec: p.body.properties.componentSpec,
+    }));
     assert.deepEqual(components.map((c) => [c.spec.type, c.spec._source]).sort(), [
       ["parallel", "YAML.COMPONENT"],
       ["parallel", "YAML.JOB"],
@@ -165,7 +168,10 @@ describe("SubmitAzureMLPipeline task: parallel steps", function () {
     const bad = PIPELINE.replace('    mini_batch_size: "2"\n', "    mini_batch_size: 2\n");
     const r = await runSubmitTask(emu, { sources: suite.sources, jobFile: await writeJob(bad) });
     assert.equal(r.result, "Failed", details(r));
-    assert.match(r.resultMessage ?? "", /mini_batch_size at line 19 must be a string, as the CLI reads it: write '2' \(quoted\) instead of 2\. \(.*job\.yml:19/);
+    assert.match(
+      r.resultMessage ?? "",
+      /mini_batch_size at line 19 must be a string, as the CLI reads it: write '2' \(quoted\) instead of 2\. \(.*job\.yml:19/,
+    );
     for (const method of ["GET", "PUT", "POST"]) {
       assert.deepEqual(
         emu.requests.filter(method, /\/workspaces\/ml_workspace\//).map((e) => e.path),

@@ -17,7 +17,10 @@ describe("emulator: parallel pipeline nodes", () => {
   let h: RouterHarness;
   let ml: MachineLearningEmulator;
   beforeEach(() => {
-    h = new RouterHarness({ timeScale: 1000, blob: { endpoint: "https://127.0.0.1:10999/devstoreaccount1", accountName: "devstoreaccount1", accountKey: "a2V5" } });
+    h = new RouterHarness({
+      timeScale: 1000,
+      blob: { endpoint: "https://127.0.0.1:10999/devstoreaccount1", accountName: "devstoreaccount1", accountKey: "a2V5" },
+    });
     ml = new MachineLearningEmulator();
     h.use(ml);
     ml.seedDefaults(SUB, RG);
@@ -34,7 +37,10 @@ describe("emulator: parallel pipeline nodes", () => {
   }
   let registered = 0;
   const task = { type: "run_function", entry_script: "score.py", environment: `azureml:${ENV}` };
-  async function pipeline(node: Record<string, unknown>, spec: Record<string, unknown> = { type: "parallel", task, outputs: { scored: { type: "uri_folder" } } }) {
+  async function pipeline(
+    node: Record<string, unknown>,
+    spec: Record<string, unknown> = { type: "parallel", task, outputs: { scored: { type: "uri_folder" } } },
+  ) {
     const componentId = await register(`batch${++registered}`, spec);
     return {
       properties: {
@@ -46,7 +52,10 @@ describe("emulator: parallel pipeline nodes", () => {
   }
 
   it("runs a pipeline with a parallel node; its step run carries the task's environment", async () => {
-    const put = await h.call("PUT", `${WS}/jobs/par1`, { body: await pipeline({ retry_settings: { max_retries: 2 }, error_threshold: -1 }), headers: ML_TOKEN });
+    const put = await h.call("PUT", `${WS}/jobs/par1`, {
+      body: await pipeline({ retry_settings: { max_retries: 2 }, error_threshold: -1 }),
+      headers: ML_TOKEN,
+    });
     assert.equal(put.status, 201, JSON.stringify(put.body));
     const step = ml.job(ml.job("par1")!.children.score)!;
     assert.equal(step.properties.environmentId, ENV);
