@@ -2,7 +2,8 @@
  * `type: parallel` steps: the anonymous parallel component and the node compared field by field with
  * what the CLI builds (azure-ai-ml entities/_job/parallel/parallel_job.py `_to_component`/`_to_node`,
  * entities/_builders/parallel.py `Parallel.__init__`/`_to_rest_object`, _schema/component/
- * parallel_component.py; see parallelStep.ts), and every refusal made while loading (before any upload),
+ * parallel_component.py; the recorded node of test_pipeline_job.pyTestPipelineJobtest_pipeline_job_with_parallel_job.json,
+ * see parallelStep.ts), and every refusal made while loading (before any upload),
  * naming file, line and key.
  */
 import * as assert from "node:assert/strict";
@@ -241,6 +242,7 @@ jobs:
       componentId: `${WS}/components/azureml_anonymous/versions/${component.version}`,
       inputs: { data: { job_input_type: "uri_folder", uri: `${WS}/data/digits/versions/3` } },
       outputs: {},
+      environment_variables: {},
       task,
       input_data: "${{inputs.data}}",
       mini_batch_size: 1048576,
@@ -278,6 +280,7 @@ jobs:
       componentId: `${WS}/components/batch_score/versions/2`,
       inputs: {},
       outputs: {},
+      environment_variables: {},
       mini_batch_size: "${{parent.inputs.size}}",
       logging_level: "INFO",
     });

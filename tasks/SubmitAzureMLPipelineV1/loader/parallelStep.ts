@@ -27,6 +27,13 @@
  *   puts on task.code and task.environment.
  * - _schema/component/parallel_component.py `ParallelComponentSchema`: the component spec dumps
  *   mini_batch_size with a string field (so the integer goes back as its decimal string).
+ * - A recorded pipeline PUT with an inline parallel step (needuv/azure-sdk-for-python, a fork carrying
+ *   sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobtest_pipeline_job_with_parallel_job.json,
+ *   azure-ai-ml 0.1.0b4): the node carries `type: parallel`, `mini_batch_size` as an integer (102400 for
+ *   "100kb"), `task` with `code`/`environment` as `azureml:` + ARM ids, `input_data`, `retry_settings`
+ *   {timeout, max_retries}, `max_concurrency_per_instance`, `mini_batch_error_threshold`, and
+ *   `environment_variables: {}` when the step sets none (Parallel.__init__ defaults it to {}). Unset
+ *   settings were sent as null there; they are left out here, as for command nodes.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -382,7 +389,7 @@ export function buildParallelNode(ctx: StepContext, step: StepRead, steps: Reado
     computeId: step.compute ? restId(step.compute) : undefined,
     inputs: mapEntries(step.inputs, nodeInput),
     outputs: mapEntries(step.outputs, nodeOutput),
-    environment_variables: step.environmentVariables,
+    environment_variables: step.environmentVariables ?? {},
     task: task ? taskDict(task) : undefined,
     input_data: own.inputData ?? inherited.inputData,
     mini_batch_size: own.miniBatchSize ?? inherited.miniBatchSize,

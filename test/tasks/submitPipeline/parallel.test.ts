@@ -152,6 +152,7 @@ describe("SubmitAzureMLPipeline task: parallel steps", function () {
       componentId: `${WS}/components/azureml_anonymous/versions/${file.version}`,
       inputs: { data: { job_input_type: "literal", value: "${{parent.jobs.score_inline.outputs.scored}}" } },
       outputs: {},
+      environment_variables: {},
       task,
       input_data: "${{inputs.data}}",
       mini_batch_size: 1024,
