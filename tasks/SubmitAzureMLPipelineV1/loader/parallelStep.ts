@@ -16,7 +16,9 @@
  *   max_concurrency_per_instance, error_threshold, mini_batch_error_threshold, retry_settings and
  *   resources (settings that are `${{...}}` bindings stay on the node only); `_to_node`: the node gets
  *   compute, inputs, outputs, those settings, environment_variables, properties and identity — not
- *   display_name, description nor tags.
+ *   display_name, description nor tags; _schema/pipeline/pipeline_component.py
+ *   `_post_load_pipeline_jobs` then only sets the node's name (the key) and `_source: YAML.JOB` on
+ *   node and component (the inline step is read by _schema/pipeline/pipeline_parallel_job.py).
  * - entities/_builders/parallel.py `Parallel.__init__`: `mini_batch_size` "<n>[kb|mb|gb]" becomes an
  *   integer (×1024ⁿ); a node whose component is a loaded file takes resources, retry_settings,
  *   input_data, max_concurrency_per_instance, mini_batch_error_threshold, mini_batch_size and task from
