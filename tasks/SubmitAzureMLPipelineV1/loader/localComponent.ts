@@ -82,6 +82,8 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
     throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", filePath), []);
   }
+  // Before the command keys are checked: a parallel file's keys are not a command component's.
+  if (reader.get(["type"]) === "parallel") throw reader.error("Unsupported", loc("LoaderComponentParallelStep", filePath, reader.lineOf(["type"])), ["type"]);
   const doc = reader.requireMapping([], componentKeys(loc));
   const type = reader.string(["type"]) ?? "command";
   if (type !== "command") {

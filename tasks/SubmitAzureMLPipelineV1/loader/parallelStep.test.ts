@@ -350,6 +350,18 @@ jobs:
         return true;
       });
     });
+    it("a parallel component file used by a step without type: parallel", async () => {
+      const file = await write({
+        "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  score:\n    component: ./c.yml\n",
+        "c.yml": "type: parallel\ntask:\n  type: run_function\n  environment: azureml:env:1\n",
+      });
+      await assert.rejects(loadJob(file), (e: unknown) => {
+        assert.ok(e instanceof JobDefinitionError);
+        assert.deepEqual([e.code, e.filePath, e.line, e.keyPath], ["Unsupported", path.join(dir, "c.yml"), 1, "type"], e.message);
+        assert.ok(e.message.includes("set type: parallel on the step"), e.message);
+        return true;
+      });
+    });
     it("a parallel component file binding mini_batch_size (component settings cannot be bindings)", async () => {
       const file = await write({
         "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  score:\n    type: parallel\n    component: ./c.yml\n",
