@@ -115,6 +115,16 @@ describe("Marketplace listing", () => {
       assert.match(overview, /for `type: pipeline`\s+and `type: command` jobs/);
     });
 
+    it("Submit Azure ML pipeline supports the step types the page names", () => {
+      // pipelineSteps.ts checkStepType: the step types sent; the others are refused (LoaderStepTypeUnsupported).
+      assert.match(
+        read("tasks/SubmitAzureMLPipelineV1/loader/pipelineSteps.ts"),
+        /type === undefined \|\| type === "command" \|\| type === "parallel"\) return/,
+      );
+      assert.match(overview, /Pipeline steps are `command` or `parallel` steps/);
+      assert.match(read("tasks/SubmitAzureMLPipelineV1/task.json"), /\(supported: command, parallel\)/);
+    });
+
     it("Deploy model to AKS only reads the cluster (one call on it: managedClusters.get)", () => {
       const dir = path.join(repoRoot, "tasks", "DeployToAKSV1");
       const calls = fs

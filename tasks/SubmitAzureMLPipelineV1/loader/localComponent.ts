@@ -82,6 +82,8 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
     throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", filePath), []);
   }
+  // Before the command keys are checked: a parallel file's keys are not a command component's.
+  if (reader.get(["type"]) === "parallel") throw reader.error("Unsupported", loc("LoaderComponentParallelStep", filePath, reader.lineOf(["type"])), ["type"]);
   const doc = reader.requireMapping([], componentKeys(loc));
   const type = reader.string(["type"]) ?? "command";
   if (type !== "command") {
@@ -118,7 +120,7 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
   return { filePath, name, inputs, outputs, componentId };
 }
 
-function readComponentInputs(reader: DocumentReader): Map<string, ComponentInputDeclaration> {
+export function readComponentInputs(reader: DocumentReader): Map<string, ComponentInputDeclaration> {
   const { loc } = reader;
   const inputs = new Map<string, ComponentInputDeclaration>();
   for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
@@ -135,7 +137,7 @@ function readComponentInputs(reader: DocumentReader): Map<string, ComponentInput
   return inputs;
 }
 
-function readComponentOutputs(reader: DocumentReader): Map<string, { type: string }> {
+export function readComponentOutputs(reader: DocumentReader): Map<string, { type: string }> {
   const { loc } = reader;
   const outputs = new Map<string, { type: string }>();
   for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {

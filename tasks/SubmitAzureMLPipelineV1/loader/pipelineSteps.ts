@@ -25,12 +25,12 @@ import type { YamlPath } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { ownValue, setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
+import { buildParallelNode, readParallelStep, type ParallelStepParts } from "./parallelStep";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
 const unsupportedStepTypes = (loc: Loc): Readonly<Record<string, string>> => ({
   sweep: loc("LoaderStepSweep"),
-  parallel: loc("LoaderStepParallel"),
   pipeline: loc("LoaderStepPipeline"),
   spark: loc("LoaderStepSpark"),
   import: loc("LoaderStepImport"),
@@ -88,7 +88,7 @@ export interface StepContext {
   abortSignal?: AbortSignal;
 }
 
-interface StepRead {
+export interface StepRead {
   name: string;
   path: YamlPath;
   source: "YAML.JOB" | "YAML.COMPONENT" | "REMOTE.WORKSPACE.COMPONENT" | "REMOTE.REGISTRY";
@@ -110,6 +110,8 @@ interface StepRead {
   /** Component step: the component id. Inline step: what its anonymous component is built from. */
   component?: IdValue;
   inline?: { command: string; code?: IdValue; environment: IdValue };
+  /** `type: parallel` steps (parallelStep.ts). */
+  parallel?: ParallelStepParts;
 }
 
 /** Reads every step, checks bindings across steps, and returns the `jobs` node templates. */
@@ -135,7 +137,7 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const line = reader.lineOf(p);
   if (!NODE_NAME.test(name)) throw reader.error("InvalidValue", reader.loc("LoaderStepName", name, line), p);
   const step = reader.requireMapping(p);
-  checkStepType(reader, name);
+  if (checkStepType(reader, name) === "parallel") return readParallelStep(ctx, scope, name);
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) throw reader.error("MissingKey", reader.loc("LoaderStepNeedsCommand", name, line), p);
   reader.checkKeys(p, step, isComponentStep ? componentStepKeys(reader.loc) : inlineStepKeys(reader.loc));
@@ -152,11 +154,11 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   return /^azureml:/i.test(value) ? registeredComponentStep(ctx, read, value) : localComponentStep(ctx, read, value);
 }
 
-/** Only command steps are sent; the other step types the CLI knows are refused with what to do instead. */
-function checkStepType(reader: DocumentReader, name: string): void {
+/** Command and parallel steps are sent; the other step types the CLI knows are refused with what to do instead. */
+function checkStepType(reader: DocumentReader, name: string): "command" | "parallel" {
   const typePath = ["jobs", name, "type"];
   const type = reader.string(typePath);
-  if (type === undefined || type === "command") return;
+  if (type === undefined || type === "command" || type === "parallel") return type ?? "command";
   const typeLine = reader.lineOf(typePath);
   const instead = ownValue(unsupportedStepTypes(reader.loc), type);
   if (instead) throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnsupported", name, name, type, typeLine, instead), typePath);
@@ -164,7 +166,7 @@ function checkStepType(reader: DocumentReader, name: string): void {
 }
 
 /** What every step has, inline or component: inputs, outputs, compute and run settings. */
-async function readStepSettings(ctx: StepContext, name: string): Promise<StepRead> {
+export async function readStepSettings(ctx: StepContext, name: string): Promise<StepRead> {
   const { reader, plan } = ctx;
   const p: YamlPath = ["jobs", name];
   const io = { reader, baseDir: ctx.baseDir, plan, level: "node" as const, abortSignal: ctx.abortSignal };
@@ -210,7 +212,7 @@ async function inlineStep(ctx: StepContext, scope: PipelineScope, read: StepRead
 }
 
 /** `component: azureml:name:version` (or `@label`, an ARM id, a registry URI). */
-function registeredComponentStep(ctx: StepContext, read: StepRead, value: string): StepRead {
+export function registeredComponentStep(ctx: StepContext, read: StepRead, value: string): StepRead {
   const { reader, plan } = ctx;
   const componentPath = [...read.path, "component"];
   let parsed;
@@ -257,7 +259,7 @@ async function localComponentStep(ctx: StepContext, read: StepRead, value: strin
   return read;
 }
 
-function checkAgainstComponent(reader: DocumentReader, step: StepRead, component: LocalComponent): void {
+export function checkAgainstComponent(reader: DocumentReader, step: StepRead, component: LocalComponent): void {
   const { loc } = reader;
   for (const inputName of step.inputs.keys()) {
     if (!component.inputs.has(inputName)) {
@@ -331,7 +333,7 @@ function checkOutputBindings(reader: DocumentReader, step: StepRead, scope: Pipe
   }
 }
 
-function outputType(output: OutputModel, scope: PipelineScope): string {
+export function outputType(output: OutputModel, scope: PipelineScope): string {
   if (output.kind === "data") return output.type;
   const m = /^\$\{\{parent\.outputs\.([^}]+)\}\}$/.exec(output.value);
   const parent = m ? scope.outputs.get(m[1]) : undefined;
@@ -339,7 +341,7 @@ function outputType(output: OutputModel, scope: PipelineScope): string {
 }
 
 /** The component-spec input an inline step's input implies (the CLI infers types from values and bindings). */
-function inferredComponentInput(input: InputModel, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): Record<string, unknown> {
+export function inferredComponentInput(input: InputModel, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): Record<string, unknown> {
   switch (input.kind) {
     case "literal":
       return { type: input.literalType, default: input.value };
@@ -363,6 +365,7 @@ function inferredComponentInput(input: InputModel, steps: ReadonlyMap<string, St
 }
 
 function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): Record<string, unknown> {
+  if (step.parallel) return buildParallelNode(ctx, step, steps, scope);
   let component = step.component;
   if (step.inline) {
     const inputs: Record<string, unknown> = {};

@@ -46,6 +46,7 @@ import {
 import type { SystemData } from "./common";
 import { resolveCompute } from "./computes";
 import { DEFAULT_DATASTORE } from "./datastores";
+import { parallelNodeProblem, parallelStepRunFields } from "./parallelNodes";
 import type { JobMetricsScript } from "./mlflow";
 import { jobSchema } from "./schemas";
 import type { AssetKind, MlService, WorkspaceState } from "./state";
@@ -462,6 +463,11 @@ export class JobService {
         return { message: `Node '${nodeName}' has no componentId: register its component and refer to it by ARM id.`, target: `${target}.componentId` };
       const comp = resolveAsset(this.ml, ws, "components", componentId);
       if (!comp.ok) return { message: `Node '${nodeName}': ${comp.message}`, target: `${target}.componentId`, ...missingComponent(componentId) };
+      // A registry component's spec is not known here (comp.external): nothing to check it against.
+      if (type.toLowerCase() === "parallel" && comp.version && isRecord(comp.version.properties.componentSpec)) {
+        const problem = parallelNodeProblem(nodeName, node, comp.version.properties.componentSpec, target);
+        if (problem) return problem;
+      }
       const nodeCompute = asString(node.computeId) ?? asString(node.compute);
       if (nodeCompute && !nodeCompute.startsWith("${{") && !isServerless(nodeCompute)) {
         const r = resolveCompute(this.ml, ws, nodeCompute);
@@ -629,6 +635,7 @@ export class JobService {
         ...(typeof spec.command === "string" ? { command: spec.command } : {}),
         ...(typeof spec.environment === "string" ? { environmentId: spec.environment.replace(/^azureml:(?=\/)/, "") } : {}),
         ...(typeof spec.code === "string" ? { codeId: spec.code.replace(/^azureml:(?=\/)/, "") } : {}),
+        ...(type === "parallel" ? parallelStepRunFields(node, spec) : {}),
         inputs,
         outputs,
       };
