@@ -21,6 +21,7 @@ import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputM
 import { loadLocalComponent, type LocalComponent, type LocalComponentContext } from "./localComponent";
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
+import { readSweepStep } from "./sweepStep";
 import type { YamlPath } from "./yamlSource";
 import { setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
@@ -28,7 +29,6 @@ import { refuseOutsideWorkFolders } from "./workFolders";
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
 const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
-  sweep: "submit the sweep as its own job (a type: sweep job YAML), or make this a command step with fixed hyperparameters",
   parallel: "submit the parallel job on its own, or make this a command step that processes the whole input",
   pipeline: "list the sub-pipeline's steps under this pipeline's 'jobs' instead of using a pipeline component",
   spark: "submit the Spark job on its own (a type: spark job YAML)",
@@ -86,7 +86,7 @@ export interface StepContext {
   abortSignal?: AbortSignal;
 }
 
-interface StepRead {
+export interface StepRead {
   name: string;
   path: YamlPath;
   source: "YAML.JOB" | "YAML.COMPONENT" | "REMOTE.WORKSPACE.COMPONENT" | "REMOTE.REGISTRY";
@@ -108,6 +108,8 @@ interface StepRead {
   /** Component step: the component id. Inline step: what its anonymous component is built from. */
   component?: IdValue;
   inline?: { command: string; code?: IdValue; environment: IdValue };
+  /** Steps of other types (sweepStep.ts) build their own node dict. */
+  buildNode?: () => Record<string, unknown>;
 }
 
 /** Reads every step, checks bindings across steps, and returns the `jobs` node templates. */
@@ -121,7 +123,7 @@ export async function readPipelineSteps(ctx: StepContext, scope: PipelineScope):
   const nodes: Record<string, Record<string, unknown>> = {};
   for (const step of steps.values()) {
     checkBindings(reader, step, steps, scope);
-    nodes[step.name] = buildNode(ctx, step, steps, scope);
+    nodes[step.name] = step.buildNode ? step.buildNode() : buildNode(ctx, step, steps, scope);
   }
   return nodes;
 }
@@ -139,17 +141,18 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   }
   const step = reader.requireMapping(p);
   const type = reader.string([...p, "type"]);
+  if (type === "sweep") return readSweepStep(ctx, scope, name);
   if (type !== undefined && type !== "command") {
     const typeLine = reader.lineOf([...p, "type"]);
     const instead = UNSUPPORTED_STEP_TYPES[type];
     if (instead) {
       throw reader.error(
         "Unsupported",
-        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command); ${instead}.`,
+        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command, sweep); ${instead}.`,
         [...p, "type"],
       );
     }
-    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command).`, [
+    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command, sweep).`, [
       ...p,
       "type",
     ]);
