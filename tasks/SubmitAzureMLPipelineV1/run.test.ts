@@ -259,6 +259,72 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     }
   });
 
+  it("a sweep step: its trial file is registered, the node is sent as the CLI sends it, the job runs; a refused sweep sends nothing", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "sweep-run-"));
+    try {
+      await fs.mkdir(path.join(dir, "src"));
+      await fs.writeFile(path.join(dir, "src", "greet.py"), "print(1)\n");
+      await fs.writeFile(
+        path.join(dir, "trial.yml"),
+        [
+          "type: command",
+          "code: ./src",
+          "command: python greet.py --whom ${{inputs.whom}}",
+          "environment: azureml:AzureML-sklearn-1.0@latest",
+          "inputs:",
+          "  whom: {type: string}",
+          "",
+        ].join("\n"),
+      );
+      const lines = [
+        "type: pipeline",
+        "settings: {default_compute: azureml:gpu-cluster}",
+        "jobs:",
+        "  node:",
+        "    type: sweep",
+        "    trial: ./trial.yml",
+        "    search_space: {whom: {type: choice, values: [a, b]}}",
+        "    limits: {max_concurrent_trials: 1, max_total_trials: 2}",
+        "    sampling_algorithm: grid",
+        "    objective: {goal: minimize, primary_metric: metric}",
+        "",
+      ];
+      await fs.writeFile(path.join(dir, "job.yml"), lines.join("\n"));
+      const result = await runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml") }), deps);
+      assert.equal(result.status, "Completed");
+      const component = requests.find((r) => r.method === "PUT" && /\/components\/azureml_anonymous\/versions\//.test(r.path))!;
+      assert.equal(component.body.properties.componentSpec._source, "YAML.COMPONENT");
+      const [put] = jobPuts();
+      assert.deepEqual(put.body.properties.jobs.node, {
+        limits: { max_concurrent_trials: 1, max_total_trials: 2 },
+        sampling_algorithm: "grid",
+        objective: { goal: "minimize", primary_metric: "metric" },
+        search_space: { whom: { type: "choice", values: ["a", "b"] } },
+        name: "node",
+        type: "sweep",
+        _source: "YAML.COMPONENT",
+        trial: { componentId: component.path.replace(/^.*?(?=\/subscriptions\/)/, "") },
+      });
+
+      requests.length = 0;
+      store.sent.length = 0;
+      await fs.writeFile(path.join(dir, "src", "greet.py"), "print(2)\n"); // new code: an upload would be needed
+      await fs.writeFile(path.join(dir, "job.yml"), [...lines.slice(0, -1), "    identity: {type: user_identity}", ""].join("\n"));
+      await assert.rejects(
+        runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml"), defaultJobName: "azdo_b42_000000000002" }), deps),
+        (e: unknown) => e instanceof InputError && e.message.includes(`${path.join(dir, "job.yml")}:11`) && e.message.includes("identity"),
+      );
+      assert.deepEqual(
+        requests.filter((r) => r.method !== "GET"),
+        [],
+        "nothing registered or submitted",
+      );
+      assert.deepEqual(store.sent, [], "nothing uploaded");
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {
     await assert.rejects(
       runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps),
