@@ -325,6 +325,59 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     }
   });
 
+  it("a pipeline component step: inner component, then the pipeline component, registered before the job, which runs", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pcomp-run-"));
+    try {
+      await fs.writeFile(
+        path.join(dir, "inner.yml"),
+        [
+          "type: pipeline",
+          "inputs:",
+          "  n: {type: integer, default: 3}",
+          "jobs:",
+          "  say:",
+          "    command: echo ${{inputs.n}}",
+          "    environment: azureml:AzureML-sklearn-1.0@latest",
+          "    inputs:",
+          "      n: ${{parent.inputs.n}}",
+          "",
+        ].join("\n"),
+      );
+      await fs.writeFile(
+        path.join(dir, "job.yml"),
+        [
+          "type: pipeline",
+          "settings: {default_compute: azureml:gpu-cluster}",
+          "jobs:",
+          "  sub:",
+          "    type: pipeline",
+          "    component: ./inner.yml",
+          "    inputs: {n: 5}",
+          "",
+        ].join("\n"),
+      );
+      const result = await runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml") }), deps);
+      assert.equal(result.status, "Completed");
+      const components = requests.filter((r) => r.method === "PUT" && /\/components\/azureml_anonymous\/versions\//.test(r.path));
+      assert.deepEqual(
+        components.map((c) => c.body.properties.componentSpec.type),
+        ["command", "pipeline"],
+      );
+      const innerId = components[0].path.replace(/^.*?(?=\/subscriptions\/)/, "");
+      assert.equal(components[1].body.properties.componentSpec.jobs.say.componentId, innerId);
+      const [put] = jobPuts();
+      assert.deepEqual(put.body.properties.jobs.sub, {
+        name: "sub",
+        type: "pipeline",
+        _source: "YAML.COMPONENT",
+        componentId: components[1].path.replace(/^.*?(?=\/subscriptions\/)/, ""),
+        inputs: { n: { job_input_type: "literal", value: "5" } },
+      });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {
     await assert.rejects(
       runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps),

@@ -169,11 +169,8 @@ describe("loader: CLI files read as the CLI reads them", () => {
     );
   });
 
-  it("refuses the step types it does not send yet (parallel, pipeline) at load time, naming key, line and what to do instead", async () => {
-    for (const [type, instead] of [
-      ["parallel", "submit the parallel job on its own"],
-      ["pipeline", "list the sub-pipeline's steps under this pipeline's 'jobs'"],
-    ]) {
+  it("refuses the step types it does not send yet (parallel) at load time, naming key, line and what to do instead", async () => {
+    for (const [type, instead] of [["parallel", "submit the parallel job on its own"]]) {
       await assert.rejects(
         load({
           "src/train.py": "print(1)\n",

@@ -261,7 +261,16 @@ function assemblePlan(input: AssembleInput): JobPlan {
     };
 
   const componentVersions = (resolved: ResolvedJobDependencies): ComponentVersionRegistration[] => {
-    const lookup = baseLookup(resolved);
+    const base = baseLookup(resolved);
+    // A pipeline component's spec names its inner anonymous components, which the plan holds before it
+    // (pipelineComponentStep.ts), so their versions are known by the time it is hashed.
+    const known = new Map<string, string>();
+    const lookup: IdLookup = (target) => {
+      if (target.kind !== "component") return base(target);
+      const version = known.get(target.key);
+      if (version === undefined) throw new Error(`Anonymous component '${target.key}' is used before it is planned.`);
+      return workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version });
+    };
     return [...plan.components.values()].map((component) => {
       const spec = materialize(component.specTemplate, lookup);
       const hashed = { ...spec };
@@ -274,6 +283,7 @@ function assemblePlan(input: AssembleInput): JobPlan {
       // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
       spec.name = ANONYMOUS_COMPONENT_NAME;
       spec.version = version;
+      known.set(component.key, version);
       return {
         key: component.key,
         name: ANONYMOUS_COMPONENT_NAME,

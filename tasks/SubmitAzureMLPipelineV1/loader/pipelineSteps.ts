@@ -21,6 +21,7 @@ import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputM
 import { loadLocalComponent, type LocalComponent, type LocalComponentContext } from "./localComponent";
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
+import { readPipelineComponentStep } from "./pipelineComponentStep";
 import { readSweepStep } from "./sweepStep";
 import type { YamlPath } from "./yamlSource";
 import { setOwn } from "../../common/ownKeys";
@@ -30,7 +31,6 @@ const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
 const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
   parallel: "submit the parallel job on its own, or make this a command step that processes the whole input",
-  pipeline: "list the sub-pipeline's steps under this pipeline's 'jobs' instead of using a pipeline component",
   spark: "submit the Spark job on its own (a type: spark job YAML)",
   import: "import the data beforehand (az ml data import) and give it to the pipeline as an input",
   data_transfer: "copy the data beforehand and give it to the pipeline as an input",
@@ -142,20 +142,22 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const step = reader.requireMapping(p);
   const type = reader.string([...p, "type"]);
   if (type === "sweep") return readSweepStep(ctx, scope, name);
+  if (type === "pipeline") return readPipelineComponentStep(ctx, scope, name);
   if (type !== undefined && type !== "command") {
     const typeLine = reader.lineOf([...p, "type"]);
     const instead = UNSUPPORTED_STEP_TYPES[type];
     if (instead) {
       throw reader.error(
         "Unsupported",
-        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command, sweep); ${instead}.`,
+        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command, sweep, pipeline); ${instead}.`,
         [...p, "type"],
       );
     }
-    throw reader.error("Unsupported", `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command, sweep).`, [
-      ...p,
-      "type",
-    ]);
+    throw reader.error(
+      "Unsupported",
+      `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command, sweep, pipeline).`,
+      [...p, "type"],
+    );
   }
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) {
@@ -395,7 +397,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
       is_deterministic: true,
       _source: "YAML.JOB",
     };
-    component = ctx.plan.addComponent({ key: `step:${step.name}`, specTemplate: spec, description: step.description, tags: step.tags });
+    component = ctx.plan.addComponent({ key: `step:${ctx.reader.filePath}:${step.name}`, specTemplate: spec, description: step.description, tags: step.tags });
   }
   return {
     type: "command",
