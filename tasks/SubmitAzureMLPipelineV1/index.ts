@@ -26,7 +26,7 @@ void runTaskEntry(__dirname, async ({ abortSignal, log }) => {
   const { request, pollingIntervalInMs } = readRequest(read.subscriptionId);
   const historyOf = metricNames(readString("metricsHistory"));
   // The job file is checked before the first network access (signing in starts below).
-  const plan = await loadPlan(request, abortSignal);
+  const plan = await loadPlan(request, abortSignal, tl.loc);
   const conn = signInEarly(read);
   // Loaded while the sign-in is under way.
   const { AzureMachineLearningWorkspaces } = await import("@azure/arm-machinelearning");

@@ -52,7 +52,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const { ml, log, loc, abortSignal } = deps;
   const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
 
-  const plan = deps.plan ?? (await loadPlan(request, abortSignal));
+  const plan = deps.plan ?? (await loadPlan(request, abortSignal, loc));
   for (const warning of plan.warnings) log.warning(warning);
   log.info(loc("Loaded", plan.filePath, plan.kind, plan.uploads.length, plan.references.length));
 
@@ -134,9 +134,13 @@ export function jobNeedsAmlToken(body: JobBody): boolean {
 }
 
 /** Loads the job file; its mistakes are InputErrors naming `jobFile` or `overrides`. */
-export async function loadPlan(request: Pick<SubmitPipelineRequest, "jobFile" | "overrides" | "workFolders">, abortSignal: AbortSignal): Promise<JobPlan> {
+export async function loadPlan(
+  request: Pick<SubmitPipelineRequest, "jobFile" | "overrides" | "workFolders">,
+  abortSignal: AbortSignal,
+  loc: Loc,
+): Promise<JobPlan> {
   try {
-    return await loadJob(request.jobFile, { overrides: request.overrides, workFolders: request.workFolders, abortSignal });
+    return await loadJob(request.jobFile, { loc, overrides: request.overrides, workFolders: request.workFolders, abortSignal });
   } catch (error) {
     if (error instanceof JobDefinitionError) throw new InputError(error.code === "BadOverride" ? "overrides" : "jobFile", error.message);
     throw error;

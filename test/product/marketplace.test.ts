@@ -110,7 +110,8 @@ describe("Marketplace listing", () => {
     });
 
     it("Submit Azure ML pipeline supports the job types the page names, and only those", () => {
-      assert.match(read("tasks/SubmitAzureMLPipelineV1/loader/loadJob.ts"), /\(supported: pipeline, command\)/);
+      // The loader's job types (its refusal lists them from this table: task.json LoaderUnsupportedJobType).
+      assert.match(read("tasks/SubmitAzureMLPipelineV1/loader/loadJob.ts"), /JOB_TYPES[^=]*= \{ pipeline: "pipeline", command: "command" \}/);
       assert.match(overview, /for `type: pipeline`\s+and `type: command` jobs/);
     });
 

@@ -6,7 +6,11 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadJob, type JobPlan } from "./index";
+import { loaderLoc } from "./loaderLoc.testing";
+import { loadJob as loadWith, type JobPlan, type LoadJobOptions } from "./index";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
@@ -170,7 +174,7 @@ describe("loader: CLI files read as the CLI reads them", () => {
   });
 
   it("refuses the step types it does not send yet (parallel) at load time, naming key, line and what to do instead", async () => {
-    for (const [type, instead] of [["parallel", "submit the parallel job on its own"]]) {
+    for (const [type, instead] of [["parallel", "make this a command step that processes the whole input, or run this pipeline with az ml job create"]]) {
       await assert.rejects(
         load({
           "src/train.py": "print(1)\n",

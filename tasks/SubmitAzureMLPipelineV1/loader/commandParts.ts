@@ -8,6 +8,8 @@ import { LocalPathError, type IdValue, type PlanBuilder } from "./planBuilder";
 import { secondsToIsoDuration } from "./pythonValues";
 import { parseAssetReference, parseComputeReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
+import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export interface PartsContext {
@@ -24,32 +26,36 @@ export async function readCode(ctx: PartsContext, p: YamlPath): Promise<IdValue 
   if (value === undefined) return undefined;
   const line = reader.lineOf(p);
   const location = reader.locate(p);
-  if (/^git\+/i.test(value)) throw reader.error("Unsupported", `Invalid code value: ${value} at line ${line}. Git paths are not supported.`, p);
-  if (/^azureml:/i.test(value) || value.startsWith("/subscriptions/")) {
-    let parsed;
-    try {
-      parsed = parseAssetReference(value.startsWith("/") ? `azureml:${value}` : value, "codes");
-    } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Code at line ${line}: ${error.message}`, p);
-      throw error;
-    }
-    if (parsed.form === "passthrough") {
-      if (parsed.value.startsWith("azureml://")) throw reader.error("Unsupported", `Code at line ${line}: registry code ids cannot be used for jobs.`, p);
-      return { form: "armId", id: parsed.value };
-    }
-    if (parsed.form === "version") return plan.addReference("codes", parsed.name, { version: parsed.version, resolution: "static", location });
-    return plan.addReference("codes", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
-    throw reader.error("Unsupported", `Code at line ${line}: '${value}' is neither a local path nor an azureml: reference.`, p);
+  if (/^git\+/i.test(value)) throw reader.error("Unsupported", reader.loc("LoaderCodeGit", value, line), p);
+  if (/^azureml:/i.test(value) || value.startsWith("/subscriptions/")) return readCodeReference(ctx, p, value);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw reader.error("Unsupported", reader.loc("LoaderCodeNotLocalNorReference", line, value), p);
   const local = path.resolve(ctx.baseDir, value);
   refuseOutsideWorkFolders(ctx, p, local);
   try {
     return await plan.addCode(local, location, ctx.abortSignal);
   } catch (error) {
-    if (error instanceof LocalPathError) throw reader.error(error.errorCode, `${error.message} (code '${value}' at line ${line})`, p);
+    if (error instanceof LocalPathError) throw reader.error(error.errorCode, `${error.message} ${reader.loc("LoaderCodeWhere", value, line)}`, p);
     throw error;
   }
+}
+
+/** `code: azureml:name:version` (or `@label`, or an ARM id). */
+function readCodeReference(ctx: PartsContext, p: YamlPath, value: string): IdValue {
+  const { reader, plan } = ctx;
+  const location = reader.locate(p);
+  let parsed;
+  try {
+    parsed = parseAssetReference(value.startsWith("/") ? `azureml:${value}` : value, "codes", reader.loc);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderCodeInvalid", reader.lineOf(p), error.message), p);
+    throw error;
+  }
+  if (parsed.form === "passthrough") {
+    if (parsed.value.startsWith("azureml://")) throw reader.error("Unsupported", reader.loc("LoaderCodeFromRegistry", reader.lineOf(p)), p);
+    return { form: "armId", id: parsed.value };
+  }
+  if (parsed.form === "version") return plan.addReference("codes", parsed.name, { version: parsed.version, resolution: "static", location });
+  return plan.addReference("codes", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
 }
 
 /** `compute:` → a named compute (looked up when `resolution` is `get`) or a verbatim value. */
@@ -59,9 +65,9 @@ export function readCompute(ctx: PartsContext, p: YamlPath, resolution: "get" | 
   if (value === undefined) return undefined;
   let parsed;
   try {
-    parsed = parseComputeReference(value);
+    parsed = parseComputeReference(value, reader.loc);
   } catch (error) {
-    if (error instanceof ReferenceSyntaxError) throw reader.error("Unsupported", `Compute at line ${reader.lineOf(p)}: ${error.message}`, p);
+    if (error instanceof ReferenceSyntaxError) throw reader.error("Unsupported", reader.loc("LoaderComputeInvalid", reader.lineOf(p), error.message), p);
     throw error;
   }
   if (parsed.form === "passthrough") return parsed.value.startsWith("/") ? { form: "armId", id: parsed.value } : { form: "verbatim", value: parsed.value };
@@ -75,14 +81,14 @@ export interface ThreeForms {
   camel: Record<string, unknown>;
 }
 
-const RESOURCES_KEYS: KeyRules = {
+const resourcesKeys = (loc: Loc): KeyRules => ({
   kind: "resources",
   allowed: ["instance_count", "instance_type", "shm_size", "docker_args", "properties"],
-  unsupported: { locations: "resources.locations needs an api-version newer than 2022-10-01" },
-};
+  unsupported: { locations: loc("LoaderNoResourceLocations") },
+});
 
 export function readResources(reader: DocumentReader, p: YamlPath): ThreeForms | undefined {
-  const m = reader.mapping(p, RESOURCES_KEYS);
+  const m = reader.mapping(p, resourcesKeys(reader.loc));
   if (!m) return undefined;
   const instanceCount = reader.integer([...p, "instance_count"], { min: 1 });
   const instanceType = reader.string([...p, "instance_type"]);
@@ -107,15 +113,12 @@ export function readDistribution(reader: DocumentReader, p: YamlPath): ThreeForm
   const m = reader.mapping(p);
   if (!m) return undefined;
   const type = reader.requireString([...p, "type"]).toLowerCase();
-  const info = DISTRIBUTION_TYPES[type];
+  const info = ownValue(DISTRIBUTION_TYPES, type);
   if (!info) {
-    throw reader.error(
-      "InvalidValue",
-      `Distribution type '${type}' at line ${reader.lineOf([...p, "type"])} is not supported (allowed: ${Object.keys(DISTRIBUTION_TYPES).join(", ")}).`,
-      [...p, "type"],
-    );
+    const allowed = Object.keys(DISTRIBUTION_TYPES).join(", ");
+    throw reader.error("InvalidValue", reader.loc("LoaderDistributionType", type, reader.lineOf([...p, "type"]), allowed), [...p, "type"]);
   }
-  reader.checkKeys(p, m, { kind: `${type} distribution`, allowed: ["type", ...info.keys] });
+  reader.checkKeys(p, m, { kind: reader.loc("LoaderKindDistribution", type), allowed: ["type", ...info.keys] });
   const yaml: Record<string, unknown> = { type };
   const snake: Record<string, unknown> = { distribution_type: info.rest };
   const camel: Record<string, unknown> = { distributionType: info.rest };
@@ -140,22 +143,19 @@ export function readIdentity(reader: DocumentReader, p: YamlPath): Omit<ThreeFor
   const m = reader.mapping(p);
   if (!m) return undefined;
   const type = reader.requireString([...p, "type"]).toLowerCase();
-  const rest = IDENTITY_TYPES[type];
+  const rest = ownValue(IDENTITY_TYPES, type);
   if (!rest) {
-    throw reader.error(
-      "InvalidValue",
-      `Identity type '${type}' at line ${reader.lineOf([...p, "type"])} is not valid (allowed: ${Object.keys(IDENTITY_TYPES).join(", ")}).`,
-      [...p, "type"],
-    );
+    const allowed = Object.keys(IDENTITY_TYPES).join(", ");
+    throw reader.error("InvalidValue", reader.loc("LoaderIdentityType", type, reader.lineOf([...p, "type"]), allowed), [...p, "type"]);
   }
   if (rest !== "Managed") {
-    reader.checkKeys(p, m, { kind: `${type} identity`, allowed: ["type"] });
+    reader.checkKeys(p, m, { kind: reader.loc("LoaderKindIdentity", type), allowed: ["type"] });
     return { snake: { identity_type: rest }, camel: { identityType: rest } };
   }
   reader.checkKeys(p, m, {
-    kind: "managed identity",
+    kind: reader.loc("LoaderKindIdentity", "managed"),
     allowed: ["type", "client_id", "object_id"],
-    unsupported: { msi_resource_id: "give the identity's client_id or object_id instead" },
+    unsupported: { msi_resource_id: reader.loc("LoaderNoMsiResourceId") },
   });
   const clientId = reader.string([...p, "client_id"]);
   const objectId = reader.string([...p, "object_id"]);
@@ -178,18 +178,15 @@ export function readQueueSettings(reader: DocumentReader, p: YamlPath): Omit<Thr
   const m = reader.mapping(p, {
     kind: "queue_settings",
     allowed: ["job_tier"],
-    unsupported: { priority: "queue priority is carried only by preview api-versions of the jobs API; remove it" },
+    unsupported: { priority: reader.loc("LoaderNoQueuePriority") },
   });
   if (!m) return undefined;
   const tier = reader.string([...p, "job_tier"]);
   if (tier === undefined) return { snake: {}, camel: {} };
-  const rest = JOB_TIERS[tier.toLowerCase()];
+  const rest = ownValue(JOB_TIERS, tier.toLowerCase());
   if (!rest) {
-    throw reader.error(
-      "InvalidValue",
-      `queue_settings.job_tier '${tier}' at line ${reader.lineOf([...p, "job_tier"])} is not valid (allowed: ${Object.keys(JOB_TIERS).join(", ")}).`,
-      [...p, "job_tier"],
-    );
+    const allowed = Object.keys(JOB_TIERS).join(", ");
+    throw reader.error("InvalidValue", reader.loc("LoaderJobTier", tier, reader.lineOf([...p, "job_tier"]), allowed), [...p, "job_tier"]);
   }
   return { snake: { job_tier: rest }, camel: { jobTier: rest } };
 }
@@ -224,10 +221,11 @@ export function checkCommandPlaceholders(
     if (set.has(name)) continue;
     const at = m.index;
     if (kind === "inputs" && optionalRanges.some(([s, e]) => at > s && at < e)) continue;
-    throw reader.error(
-      "UnknownBinding",
-      `The command of ${declared.owner} at line ${reader.lineOf(p)} refers to \${{${kind}.${name}}}, but ${declared.owner} declares no ${kind === "inputs" ? "input" : "output"} '${name}' (declared: ${[...set].sort().join(", ") || "none"}).`,
-      p,
-    );
+    const names = [...set].sort().join(", ") || reader.loc("LoaderNone");
+    const message =
+      kind === "inputs"
+        ? reader.loc("LoaderCommandUnknownInput", declared.owner, reader.lineOf(p), name, declared.owner, name, names)
+        : reader.loc("LoaderCommandUnknownOutput", declared.owner, reader.lineOf(p), name, declared.owner, name, names);
+    throw reader.error("UnknownBinding", message, p);
   }
 }

@@ -2,6 +2,8 @@
  * Typed, position-aware access to a parsed YAML document: every read names the key and the line when it
  * fails, and every mapping is checked against an explicit allow-list (nothing is silently dropped).
  */
+import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 import { JobDefinitionError, type JobDefinitionErrorCode, type SourceLocation } from "./errors";
 import type { OverrideOrigins } from "./overrides";
 import type { YamlPath, YamlSource } from "./yamlSource";
@@ -24,6 +26,8 @@ export class DocumentReader {
   constructor(
     readonly source: YamlSource,
     readonly root: unknown,
+    /** The task's messages: every refusal and warning of the loader is one of them. */
+    readonly loc: Loc,
     private readonly origins?: OverrideOrigins,
   ) {}
 
@@ -40,7 +44,7 @@ export class DocumentReader {
   error(code: JobDefinitionErrorCode, message: string, path: YamlPath): JobDefinitionError {
     const origin = this.origins?.originOf(path);
     if (origin) {
-      return new JobDefinitionError(code, `${message} (set by override line ${origin.lineNumber} '${origin.text}')`, {
+      return new JobDefinitionError(code, `${message} ${this.loc("LoaderSetByOverride", origin.lineNumber, origin.text)}`, {
         location: { filePath: this.source.filePath },
         keyPath: DocumentReader.describe(path),
       });
@@ -77,11 +81,11 @@ export class DocumentReader {
     const value = this.get(path);
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "object" || Array.isArray(value)) {
-      throw this.error(
-        "InvalidValue",
-        `'${DocumentReader.describe(path)}' must be a mapping${rules ? ` (a ${rules.kind})` : ""}, not ${describeValue(value)}.`,
-        path,
-      );
+      const what = DocumentReader.describe(path);
+      const message = rules
+        ? this.loc("LoaderMustBeMappingOfKind", what, rules.kind, describeValue(value, this.loc))
+        : this.loc("LoaderMustBeMapping", what, describeValue(value, this.loc));
+      throw this.error("InvalidValue", message, path);
     }
     if (rules) this.checkKeys(path, value as Record<string, unknown>, rules);
     return value as Record<string, unknown>;
@@ -89,7 +93,7 @@ export class DocumentReader {
 
   requireMapping(path: YamlPath, rules?: KeyRules): Record<string, unknown> {
     const m = this.mapping(path, rules);
-    if (!m) throw this.error("MissingKey", `Missing required key '${DocumentReader.describe(path)}'.`, path);
+    if (!m) throw this.error("MissingKey", this.loc("LoaderMissingKey", DocumentReader.describe(path)), path);
     return m;
   }
 
@@ -97,26 +101,24 @@ export class DocumentReader {
     for (const key of Object.keys(value)) {
       if (rules.allowed.includes(key)) continue;
       const keyPath = [...path, key];
-      const reason = rules.unsupported?.[key];
+      const reason = ownValue(rules.unsupported, key);
+      // The line of the key, or of its nearest ancestor in the file (a key an override adds is not in it).
       const line = this.lineOf(keyPath);
-      const at = line === undefined ? "" : ` at line ${line}`;
-      const owner = path.length === 0 ? `the ${rules.kind}` : `${rules.kind} '${DocumentReader.describe(path)}'`;
-      if (reason !== undefined) {
-        throw this.error("Unsupported", `Key '${key}'${at} in ${owner} is not supported by this task: ${reason}`, keyPath);
-      }
-      throw this.error("UnknownKey", `Unknown key '${key}'${at} in ${owner} (allowed: ${[...rules.allowed].sort().join(", ")}).`, keyPath);
+      const owner = path.length === 0 ? this.loc("LoaderOwnerDocument", rules.kind) : this.loc("LoaderOwnerAt", rules.kind, DocumentReader.describe(path));
+      if (reason !== undefined) throw this.error("Unsupported", this.loc("LoaderUnsupportedKey", key, line, owner, reason), keyPath);
+      throw this.error("UnknownKey", this.loc("LoaderUnknownKey", key, line, owner, [...rules.allowed].sort().join(", ")), keyPath);
     }
   }
 
   string(path: YamlPath, options: { required?: boolean; allowNumbers?: boolean } = {}): string | undefined {
     const value = this.get(path);
     if (value === undefined || value === null) {
-      if (options.required) throw this.error("MissingKey", `Missing required key '${DocumentReader.describe(path)}'.`, path);
+      if (options.required) throw this.error("MissingKey", this.loc("LoaderMissingKey", DocumentReader.describe(path)), path);
       return undefined;
     }
     if (typeof value === "string") return value;
     if (options.allowNumbers && (typeof value === "number" || typeof value === "boolean")) return this.scalarText(path);
-    throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a string, not ${describeValue(value)}.`, path);
+    throw this.error("InvalidValue", this.loc("LoaderMustBeString", DocumentReader.describe(path), describeValue(value, this.loc)), path);
   }
 
   requireString(path: YamlPath): string {
@@ -134,7 +136,7 @@ export class DocumentReader {
       if (TRUTHY.has(v)) return true;
       if (FALSY.has(v)) return false;
     }
-    throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be true or false, not ${describeValue(value)}.`, path);
+    throw this.error("InvalidValue", this.loc("LoaderMustBeBoolean", DocumentReader.describe(path), describeValue(value, this.loc)), path);
   }
 
   /** Integers; numeric strings (from overrides) are coerced. */
@@ -143,10 +145,10 @@ export class DocumentReader {
     if (value === undefined || value === null) return undefined;
     const n = typeof value === "string" && /^[-+]?\d+$/.test(value.trim()) ? Number(value) : value;
     if (typeof n !== "number" || !Number.isInteger(n)) {
-      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be an integer, not ${describeValue(value)}.`, path);
+      throw this.error("InvalidValue", this.loc("LoaderMustBeInteger", DocumentReader.describe(path), describeValue(value, this.loc)), path);
     }
     if (options.min !== undefined && n < options.min) {
-      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be at least ${options.min}, not ${n}.`, path);
+      throw this.error("InvalidValue", this.loc("LoaderMustBeAtLeast", DocumentReader.describe(path), options.min, String(n)), path);
     }
     return n;
   }
@@ -157,7 +159,7 @@ export class DocumentReader {
     if (value === undefined || value === null) return undefined;
     const n = typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
     if (typeof n !== "number" || !Number.isFinite(n)) {
-      throw this.error("InvalidValue", `'${DocumentReader.describe(path)}' must be a number, not ${describeValue(value)}.`, path);
+      throw this.error("InvalidValue", this.loc("LoaderMustBeNumber", DocumentReader.describe(path), describeValue(value, this.loc)), path);
     }
     return n;
   }
@@ -171,7 +173,10 @@ export class DocumentReader {
       if (value === null || value === undefined) {
         out[key] = "";
       } else if (typeof value === "object") {
-        throw this.error("InvalidValue", `'${DocumentReader.describe([...path, key])}' must be a string, not ${describeValue(value)}.`, [...path, key]);
+        throw this.error("InvalidValue", this.loc("LoaderMustBeString", DocumentReader.describe([...path, key]), describeValue(value, this.loc)), [
+          ...path,
+          key,
+        ]);
       } else {
         out[key] = typeof value === "string" ? value : this.scalarText([...path, key]);
       }
@@ -193,10 +198,11 @@ export class DocumentReader {
   }
 }
 
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string '${value}'`;
-  return `${typeof value} ${String(value)}`;
+/** What a wrong value is, for messages: "a list", "the string 'x'", "number 5". */
+export function describeValue(value: unknown, loc: Loc): string {
+  if (value === null || value === undefined) return loc("LoaderValueNothing");
+  if (Array.isArray(value)) return loc("LoaderValueList");
+  if (typeof value === "object") return loc("LoaderValueMapping");
+  if (typeof value === "string") return loc("LoaderValueString", value);
+  return loc("LoaderValueScalar", typeof value, String(value));
 }

@@ -7,22 +7,23 @@ import * as path from "node:path";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
 import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
+import type { Loc } from "../../common/loc";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
 
-const INLINE_ENVIRONMENT_KEYS: KeyRules = {
-  kind: "inline environment",
+const inlineEnvironmentKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindInlineEnvironment"),
   allowed: ["image", "conda_file", "description", "tags", "os_type"],
   unsupported: {
-    build: "Docker build contexts are not supported: build and push the image, then reference it with 'image'",
-    inference_config: "inference_config applies to deployments, not jobs",
-    name: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
-    version: "named inline environments are not supported: register the environment and reference it as azureml:<name>:<version>",
+    build: loc("LoaderNoDockerBuild"),
+    inference_config: loc("LoaderNoInferenceConfig"),
+    name: loc("LoaderNoNamedInlineEnvironment"),
+    version: loc("LoaderNoNamedInlineEnvironment"),
   },
-};
+});
 
 export interface EnvironmentContext {
   reader: DocumentReader;
@@ -35,13 +36,13 @@ export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Pro
   const { reader, plan } = ctx;
   const value = reader.get(p);
   const location = reader.locate(p);
-  if (value === undefined || value === null) throw reader.error("MissingKey", `Missing required key '${DocumentReader.describe(p)}'.`, p);
+  if (value === undefined || value === null) throw reader.error("MissingKey", reader.loc("LoaderMissingKey", DocumentReader.describe(p)), p);
   if (typeof value === "string") {
     let parsed;
     try {
-      parsed = parseAssetReference(value, "environments");
+      parsed = parseAssetReference(value, "environments", reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Environment at line ${reader.lineOf(p)}: ${error.message}`, p);
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderEnvironmentInvalid", reader.lineOf(p), error.message), p);
       throw error;
     }
     if (parsed.form === "passthrough") {
@@ -50,9 +51,9 @@ export async function readEnvironment(ctx: EnvironmentContext, p: YamlPath): Pro
     if (parsed.form === "version") return plan.addReference("environments", parsed.name, { version: parsed.version, resolution: "static", location });
     return plan.addReference("environments", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
   }
-  reader.mapping(p, INLINE_ENVIRONMENT_KEYS);
+  reader.mapping(p, inlineEnvironmentKeys(reader.loc));
   const image = reader.string([...p, "image"]);
-  if (!image) throw reader.error("MissingKey", `Docker image or Dockerfile is required for environments: set 'image' in ${DocumentReader.describe(p)}.`, p);
+  if (!image) throw reader.error("MissingKey", reader.loc("LoaderEnvironmentNoImage", DocumentReader.describe(p)), p);
   const condaFile = await readCondaFile(ctx, [...p, "conda_file"]);
   const osType = reader.string([...p, "os_type"]);
   const version = anonymousEnvironmentVersion(image, condaFile);
@@ -88,7 +89,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
     try {
       text = await fs.readFile(file, "utf8");
     } catch {
-      throw reader.error("FileNotFound", `Conda file not found: ${file} (conda_file at line ${reader.lineOf(p)}).`, p);
+      throw reader.error("FileNotFound", reader.loc("LoaderCondaFileNotFound", file, reader.lineOf(p)), p);
     }
     const source = parseYamlSource(text, file);
     ctx.plan.warnings.push(...source.duplicateKeyWarnings());
@@ -96,7 +97,7 @@ async function readCondaFile(ctx: EnvironmentContext, p: YamlPath): Promise<stri
   } else if (typeof value === "object" && !Array.isArray(value)) {
     conda = value;
   } else {
-    throw reader.error("InvalidValue", `'${DocumentReader.describe(p)}' must be a path to a conda file or a mapping.`, p);
+    throw reader.error("InvalidValue", reader.loc("LoaderCondaFileForm", DocumentReader.describe(p)), p);
   }
   return condaFileText(conda);
 }

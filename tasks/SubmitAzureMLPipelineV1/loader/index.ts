@@ -17,5 +17,5 @@ export type {
 } from "./jobPlan";
 export { JobDefinitionError, type JobDefinitionErrorCode, type SourceLocation } from "./errors";
 export { ANONYMOUS_ENVIRONMENT_NAME } from "./environments";
-export { defaultExperimentName, generateJobName } from "./jobNaming";
+export { defaultExperimentName, generateJobName } from "./cliDefaultNames";
 export { workspaceChildId } from "./references";

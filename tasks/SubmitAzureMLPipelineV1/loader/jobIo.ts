@@ -11,7 +11,8 @@ import { pythonStr } from "./pythonValues";
 import { LocalPathError, restId, statLocalPath, type IdValue, type PlanBuilder } from "./planBuilder";
 import { isRemoteUri, parseAssetReference, parseDatastoreReference, ReferenceSyntaxError } from "./references";
 import type { IdPlaceholder } from "./placeholders";
-import { setOwn } from "../../common/ownKeys";
+import type { Loc } from "../../common/loc";
+import { ownValue, setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 export const LITERAL_TYPES = ["string", "integer", "number", "boolean"] as const;
@@ -65,22 +66,20 @@ export interface IoContext {
   abortSignal?: AbortSignal;
 }
 
-const DATA_INPUT_KEYS: KeyRules = {
-  kind: "input",
+const dataInputKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindInput"),
   allowed: ["type", "path", "mode", "description", "datastore"],
-  unsupported: { optional: "optional inputs belong in a component definition", default: "give the value directly instead of a default" },
-};
+  unsupported: { optional: loc("LoaderNoOptionalInput"), default: loc("LoaderNoInputDefault") },
+});
 /** JobOutput `assetName`/`assetVersion` are in preview jobs api-versions only (not in GA 2024-04-01 nor 2024-10-01). */
-const OUTPUT_ASSET_REFUSAL =
-  "registering a job output as a named data asset (name/version) needs the preview jobs api-versions the CLI uses; remove name/version and register the output after the job (RegisterModel for a model, or az ml data create)";
-const OUTPUT_KEYS: KeyRules = {
-  kind: "output",
+const outputKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindOutput"),
   allowed: ["type", "mode", "path", "description"],
   unsupported: {
-    name: OUTPUT_ASSET_REFUSAL,
-    version: OUTPUT_ASSET_REFUSAL,
+    name: loc("LoaderNoOutputAsset"),
+    version: loc("LoaderNoOutputAsset"),
   },
-};
+});
 
 /** Reads `inputs` at `basePath` (a mapping of name → value). */
 export async function readInputs(ctx: IoContext, basePath: YamlPath): Promise<Map<string, InputModel>> {
@@ -90,7 +89,7 @@ export async function readInputs(ctx: IoContext, basePath: YamlPath): Promise<Ma
   for (const name of Object.keys(mapping)) {
     const p = [...basePath, name];
     if (!NAME_PATTERN.test(name) && !(ctx.level === "job" && /^[a-zA-Z_][a-zA-Z0-9_.]*$/.test(name))) {
-      throw ctx.reader.error("InvalidValue", `'${name}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+      throw ctx.reader.error("InvalidValue", ctx.reader.loc("LoaderBadParameterName", name), p);
     }
     const model = await readInput(ctx, p);
     if (model) inputs.set(name, model);
@@ -111,22 +110,25 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
     return literalInput(reader, p, value);
   }
   if (Array.isArray(value)) {
-    throw reader.error("InvalidValue", `Input '${DocumentReader.describe(p)}' must be a value or a mapping, not ${describeValue(value)}.`, p);
+    throw reader.error("InvalidValue", reader.loc("LoaderInputIsList", DocumentReader.describe(p), describeValue(value, reader.loc)), p);
   }
   if (Object.hasOwn(value, "value")) return literalValueInput(ctx, p, value as Record<string, unknown>);
-  reader.mapping(p, DATA_INPUT_KEYS);
+  return dataInput(ctx, p);
+}
+
+/** `name: {type, path, mode, datastore, description}`. */
+async function dataInput(ctx: IoContext, p: YamlPath): Promise<InputModel> {
+  const { reader } = ctx;
+  reader.mapping(p, dataInputKeys(reader.loc));
   const type = readDataType(reader, [...p, "type"], "input") ?? "uri_folder";
   const description = reader.string([...p, "description"]);
   const yamlMode = reader.string([...p, "mode"]);
   let mode: string | undefined;
   if (yamlMode !== undefined) {
-    mode = INPUT_MODES[yamlMode];
+    mode = ownValue(INPUT_MODES, yamlMode);
     if (!mode) {
-      throw reader.error(
-        "InvalidValue",
-        `Input mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for inputs (allowed: ${Object.keys(INPUT_MODES).join(", ")}).`,
-        [...p, "mode"],
-      );
+      const allowed = Object.keys(INPUT_MODES).join(", ");
+      throw reader.error("InvalidValue", reader.loc("LoaderInputMode", yamlMode, reader.lineOf([...p, "mode"]), allowed), [...p, "mode"]);
     }
   }
   const pathValue = reader.string([...p, "path"], { required: true })!;
@@ -146,7 +148,7 @@ async function readInput(ctx: IoContext, p: YamlPath): Promise<InputModel | unde
  */
 async function literalValueInput(ctx: IoContext, p: YamlPath, mapping: Record<string, unknown>): Promise<InputModel | undefined> {
   const { reader } = ctx;
-  reader.checkKeys(p, mapping, { kind: "literal input ({value: ...})", allowed: ["value"] });
+  reader.checkKeys(p, mapping, { kind: reader.loc("LoaderKindLiteralInput"), allowed: ["value"] });
   const vp = [...p, "value"];
   const raw = mapping.value;
   if (typeof raw === "string") return readBinding(ctx, vp, raw, "input") ?? literalInput(reader, vp, raw);
@@ -155,11 +157,7 @@ async function literalValueInput(ctx: IoContext, p: YamlPath, mapping: Record<st
     if (raw === 1 || raw === 0) return { kind: "literal", value: raw === 1 ? "True" : "False", literalType: "boolean" };
     return { kind: "literal", value: String(Math.trunc(raw)), literalType: "integer" };
   }
-  throw reader.error(
-    "InvalidValue",
-    `'${DocumentReader.describe(vp)}' at line ${reader.lineOf(vp)} must be a string, a number or true/false, not ${describeValue(raw)}.`,
-    vp,
-  );
+  throw reader.error("InvalidValue", reader.loc("LoaderLiteralValue", DocumentReader.describe(vp), reader.lineOf(vp), describeValue(raw, reader.loc)), vp);
 }
 
 function literalInput(reader: DocumentReader, p: YamlPath, value: string | number | boolean): InputModel {
@@ -178,24 +176,16 @@ function readBinding(ctx: IoContext, p: YamlPath, text: string, direction: "inpu
   const line = reader.lineOf(p);
   if (ctx.level === "job") {
     if (direction === "input") return { kind: "binding", value: text, path: p }; // sent as a literal, as the CLI does
-    throw reader.error("InvalidValue", `Output '${DocumentReader.describe(p)}' at line ${line} cannot be a binding at job level.`, p);
+    throw reader.error("InvalidValue", reader.loc("LoaderJobOutputBinding", DocumentReader.describe(p), line), p);
   }
   if (/^(inputs|outputs)\./.test(expr)) {
-    throw reader.error("UnknownBinding", `Binding '${text}' at line ${line} has changed to \${{parent.${expr}}}, please change to use new format.`, p);
+    throw reader.error("UnknownBinding", reader.loc("LoaderBindingOldFormat", text, line, expr), p);
   }
   if (direction === "input" && !/^parent\.(inputs|jobs)\./.test(expr)) {
-    throw reader.error(
-      "UnknownBinding",
-      `Binding '${text}' at line ${line}: a job input in a pipeline can bind only to a job output (\${{parent.jobs.<step>.outputs.<name>}}) or a pipeline input (\${{parent.inputs.<name>}}).`,
-      p,
-    );
+    throw reader.error("UnknownBinding", reader.loc("LoaderInputBindingTarget", text, line), p);
   }
   if (direction === "output" && !/^parent\.outputs\./.test(expr)) {
-    throw reader.error(
-      "UnknownBinding",
-      `Binding '${text}' at line ${line}: a step output can bind only to a pipeline output (\${{parent.outputs.<name>}}).`,
-      p,
-    );
+    throw reader.error("UnknownBinding", reader.loc("LoaderOutputBindingTarget", text, line), p);
   }
   return { kind: "binding", value: `\${{${expr}}}`, path: p };
 }
@@ -206,13 +196,13 @@ function readDataType(reader: DocumentReader, p: YamlPath, direction: "input" | 
   if ((DATA_TYPES as readonly string[]).includes(type)) return type as DataType;
   const line = reader.lineOf(p);
   if ((LITERAL_TYPES as readonly string[]).includes(type)) {
-    throw reader.error(
-      "InvalidValue",
-      `Type '${type}' at line ${line} is a literal type: give the ${direction}'s value directly (e.g. 'learning_rate: 0.01').`,
-      p,
-    );
+    const message = direction === "input" ? reader.loc("LoaderInputLiteralType", type, line) : reader.loc("LoaderOutputLiteralType", type, line);
+    throw reader.error("InvalidValue", message, p);
   }
-  throw reader.error("InvalidValue", `Unknown ${direction} type '${type}' at line ${line} (allowed: ${DATA_TYPES.join(", ")}).`, p);
+  const allowed = DATA_TYPES.join(", ");
+  const message =
+    direction === "input" ? reader.loc("LoaderUnknownInputType", type, line, allowed) : reader.loc("LoaderUnknownOutputType", type, line, allowed);
+  throw reader.error("InvalidValue", message, p);
 }
 
 async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type: DataType, datastore: string | undefined): Promise<string | IdPlaceholder> {
@@ -226,9 +216,9 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
     const kind = MODEL_TYPES.has(type) ? "models" : "data";
     let parsed;
     try {
-      parsed = parseAssetReference(value, kind);
+      parsed = parseAssetReference(value, kind, reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Input path at line ${reader.lineOf(p)}: ${error.message}`, p);
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderInputPathInvalid", reader.lineOf(p), error.message), p);
       throw error;
     }
     if (parsed.form === "passthrough") return parsed.value;
@@ -238,22 +228,29 @@ async function resolveInputPath(ctx: IoContext, p: YamlPath, value: string, type
         : plan.addReference(kind, parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
     return restId(id);
   }
+  return localInputPath(ctx, p, value, type, datastore);
+}
+
+/** A local file or folder input: uploaded to the datastore (the input's, else workspaceblobstore). */
+async function localInputPath(ctx: IoContext, p: YamlPath, value: string, type: DataType, datastore: string | undefined): Promise<string> {
+  const { reader, plan } = ctx;
   const local = path.resolve(ctx.baseDir, value.replace(/^file:/i, ""));
   refuseOutsideWorkFolders(ctx, p, local);
   try {
-    const { isDirectory } = await statLocalPath(local);
+    const { isDirectory } = await statLocalPath(local, reader.loc);
     if (type === "uri_file" && isDirectory) {
-      throw reader.error("InvalidValue", `There is no file on target path: ${local} (input type uri_file at line ${reader.lineOf(p)}).`, p);
+      throw reader.error("InvalidValue", reader.loc("LoaderInputNotAFile", local, reader.lineOf(p)), p);
     }
     if (type === "uri_folder" && !isDirectory) {
-      throw reader.error("InvalidValue", `There is no dir on target path: ${local} (input type uri_folder at line ${reader.lineOf(p)}).`, p);
+      throw reader.error("InvalidValue", reader.loc("LoaderInputNotAFolder", local, reader.lineOf(p)), p);
     }
     if (datastore !== undefined) addDatastoreReference(ctx, [...p.slice(0, -1), "datastore"], datastore);
+    const location = reader.locate(p);
     const upload = await plan.addUpload(local, { kind: "data", datastoreName: datastore ?? "workspaceblobstore", location, abortSignal: ctx.abortSignal });
     return datastoreUriOf({ blobPrefix: upload.blobPrefix, isDirectory: upload.isDirectory }, upload.datastoreName);
   } catch (error) {
     if (error instanceof LocalPathError) {
-      throw reader.error(error.errorCode, `${error.message} (path '${value}' at line ${reader.lineOf(p)})`, p);
+      throw reader.error(error.errorCode, `${error.message} ${reader.loc("LoaderInputPathWhere", value, reader.lineOf(p))}`, p);
     }
     throw error;
   }
@@ -273,9 +270,10 @@ function checkDatastoreOfUri(ctx: IoContext, p: YamlPath, uri: string): void {
 function addDatastoreReference(ctx: IoContext, p: YamlPath, raw: string): void {
   let parsed;
   try {
-    parsed = parseDatastoreReference(raw);
+    parsed = parseDatastoreReference(raw, ctx.reader.loc);
   } catch (error) {
-    if (error instanceof ReferenceSyntaxError) throw ctx.reader.error("InvalidValue", `Datastore at line ${ctx.reader.lineOf(p)}: ${error.message}`, p);
+    if (error instanceof ReferenceSyntaxError)
+      throw ctx.reader.error("InvalidValue", ctx.reader.loc("LoaderDatastoreInvalid", ctx.reader.lineOf(p), error.message), p);
     throw error;
   }
   if (parsed.form === "named") ctx.plan.addReference("datastores", parsed.name, { resolution: "static", location: ctx.reader.locate(p) });
@@ -289,7 +287,7 @@ export function readOutputs(ctx: IoContext, basePath: YamlPath): Map<string, Out
   for (const name of Object.keys(mapping)) {
     const p = [...basePath, name];
     if (!NAME_PATTERN.test(name)) {
-      throw ctx.reader.error("InvalidValue", `'${name}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
+      throw ctx.reader.error("InvalidValue", ctx.reader.loc("LoaderBadParameterName", name), p);
     }
     outputs.set(name, readOutput(ctx, p));
   }
@@ -303,25 +301,19 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
   if (typeof value === "string") {
     const binding = readBinding(ctx, p, value, "output");
     if (binding) return binding;
-    throw reader.error(
-      "InvalidValue",
-      `Output '${DocumentReader.describe(p)}' at line ${reader.lineOf(p)} must be a mapping (type, mode, path) or a \${{parent.outputs.<name>}} binding, not ${describeValue(value)}.`,
-      p,
-    );
+    throw reader.error("InvalidValue", reader.loc("LoaderOutputForm", DocumentReader.describe(p), reader.lineOf(p), describeValue(value, reader.loc)), p);
   }
-  reader.mapping(p, OUTPUT_KEYS);
+  reader.mapping(p, outputKeys(reader.loc));
   const type = readDataType(reader, [...p, "type"], "output") ?? "uri_folder";
   const yamlMode = reader.string([...p, "mode"]);
   let mode: string | undefined;
   if (yamlMode !== undefined) {
-    mode = OUTPUT_MODES[yamlMode];
+    mode = ownValue(OUTPUT_MODES, yamlMode);
     if (!mode) {
-      const extra = yamlMode === "direct" ? " ('direct' outputs are not sent by this task: use rw_mount or upload)" : "";
-      throw reader.error(
-        "InvalidValue",
-        `Output mode '${yamlMode}' at line ${reader.lineOf([...p, "mode"])} is not valid for outputs (allowed: ${Object.keys(OUTPUT_MODES).join(", ")})${extra}.`,
-        [...p, "mode"],
-      );
+      const line = reader.lineOf([...p, "mode"]);
+      const allowed = Object.keys(OUTPUT_MODES).join(", ");
+      const message = yamlMode === "direct" ? reader.loc("LoaderOutputModeDirect", line, allowed) : reader.loc("LoaderOutputMode", yamlMode, line, allowed);
+      throw reader.error("InvalidValue", message, [...p, "mode"]);
     }
   }
   const pathValue = reader.string([...p, "path"]);
@@ -329,11 +321,7 @@ function readOutput(ctx: IoContext, p: YamlPath): OutputModel {
     const binding = readBinding(ctx, [...p, "path"], pathValue, "output");
     if (binding) return { ...binding, mode, yamlMode };
     if (!isRemoteUri(pathValue)) {
-      throw reader.error(
-        "InvalidValue",
-        `Output path '${pathValue}' at line ${reader.lineOf([...p, "path"])} must be a datastore or storage URI (azureml://datastores/<name>/paths/<path>).`,
-        [...p, "path"],
-      );
+      throw reader.error("InvalidValue", reader.loc("LoaderOutputPathNotUri", pathValue, reader.lineOf([...p, "path"])), [...p, "path"]);
     }
     checkDatastoreOfUri(ctx, [...p, "path"], pathValue);
   }

@@ -3,7 +3,12 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JobDefinitionError, loadJob, type JobDefinitionErrorCode } from "./index";
+import type { Loc } from "../../common/loc";
+import { loaderLoc } from "./loaderLoc.testing";
+import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type LoadJobOptions } from "./index";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
@@ -650,6 +655,155 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     it("refuses non-numeric list indexes in overrides", async () => {
       const file = await write({ "job.yml": `${COMMAND}tags: {a: b}\nproperties: {}\n` });
       await rejects(loadJob(file, { overrides: "tags.a.b=1" }), "BadOverride", undefined, "defined by a reference string ('b')");
+    });
+  });
+
+  describe("messages (task.json)", () => {
+    /** A Loc that shows which message was used with which parameters. */
+    const keysLoc: Loc = (key, ...params) => `<${key}${params.map((p) => `|${String(p)}`).join("")}>`;
+    const COMMAND = "type: command\ncommand: echo\nenvironment: azureml:env:1\n";
+
+    it("takes every text of a refusal from the Loc it is given, fragments included", async () => {
+      await rejects(
+        loadWith(await write({ "job.yml": "type: automl\n" }), { loc: keysLoc }),
+        "Unsupported",
+        1,
+        "<LoaderUnsupportedJobType|automl|1|pipeline, command>",
+      );
+      await rejects(
+        loadWith(await write({ "job.yml": `${COMMAND}services: {}\n` }), { loc: keysLoc }),
+        "Unsupported",
+        4,
+        /^<LoaderUnsupportedKey\|services\|4\|<LoaderOwnerDocument\|<LoaderKindCommandJob>>\|<LoaderNoJobServices>> \(/,
+      );
+      await rejects(
+        loadWith(await write({ "job.yml": COMMAND }), { loc: keysLoc, overrides: "resources.instance_count=0" }),
+        "InvalidValue",
+        undefined,
+        "<LoaderMustBeAtLeast|resources.instance_count|1|0> <LoaderSetByOverride|1|resources.instance_count=0>",
+      );
+    });
+
+    it("the tests' Loc refuses a key task.json lacks and a parameter count its placeholders do not take", () => {
+      const loc = loaderLoc();
+      assert.equal(loc("LoaderMissingKey", "jobs"), "Missing required key 'jobs'.");
+      assert.throws(() => loc("LoaderNoSuchMessage"), /LoaderNoSuchMessage is not in task.json messages/);
+      assert.throws(() => loc("LoaderMissingKey"), /1 placeholder\(s\) but was given 0/);
+      assert.throws(() => loc("LoaderMissingKey", "a", "b"), /1 placeholder\(s\) but was given 2/);
+    });
+
+    it("refusals no other case here reaches, each with its whole text", async () => {
+      const cases: [string, JobDefinitionErrorCode, number, string][] = [
+        ["hello\n", "NotAMapping", 1, `Job file ${path.join(dir, "job.yml")} must contain a mapping (type, jobs, ...), not a scalar.`],
+        [`${COMMAND}resources: 5\n`, "InvalidValue", 4, "'resources' must be a mapping (a resources), not number 5."],
+        [
+          `${COMMAND}queue_settings:\n  job_tier: gold\n`,
+          "InvalidValue",
+          5,
+          "queue_settings.job_tier 'gold' at line 5 is not valid (allowed: spot, basic, standard, premium).",
+        ],
+        [`${COMMAND}inputs:\n  a: {value: null}\n`, "InvalidValue", 5, "'inputs.a.value' at line 5 must be a string, a number or true/false, not nothing."],
+        [
+          `${COMMAND}outputs:\n  o: {type: string}\n`,
+          "InvalidValue",
+          5,
+          "Type 'string' at line 5 is a literal type: give the output's value directly (e.g. 'learning_rate: 0.01').",
+        ],
+        [
+          `${COMMAND.replace("echo", "echo ${{inputs.x}}")}`,
+          "UnknownBinding",
+          2,
+          "The command of the job at line 2 refers to ${{inputs.x}}, but the job declares no input 'x' (declared: none).",
+        ],
+        [
+          `${COMMAND}inputs:\n  d: {type: uri_folder, path: "azureml://datastores/bad-name/paths/x"}\n`,
+          "InvalidValue",
+          5,
+          "Datastore at line 5: 'bad-name' is not a valid datastore name.",
+        ],
+        [
+          "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    command: echo\n    environment: azureml:e:1\n    outputs:\n      o: ${{parent.inputs.x}}\n",
+          "UnknownBinding",
+          8,
+          "Binding '${{parent.inputs.x}}' at line 8: a step output can bind only to a pipeline output (${{parent.outputs.<name>}}).",
+        ],
+        [
+          "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    command: echo\n    environment: azureml:e:1\n    inputs:\n      i: ${{parent.jobs.b}}\n",
+          "UnknownBinding",
+          8,
+          "Step 'a' input 'i' at line 8 binds to ${{parent.jobs.b}}: use ${{parent.jobs.<step>.outputs.<name>}} or ${{parent.inputs.<name>}}.",
+        ],
+      ];
+      for (const [yaml, code, line, message] of cases) {
+        await rejects(loadJob(await write({ "job.yml": yaml })), code, line, `${message} (${path.join(dir, "job.yml")}:${line}`);
+      }
+      await rejects(
+        loadJob(
+          await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    command: echo\n    environment: azureml:e:1\n    list: [x]\n" }),
+          {
+            overrides: "jobs.a.list.3.y=1",
+          },
+        ),
+        "BadOverride",
+        undefined,
+        "Override line 1 'jobs.a.list.3.y=1' indexes 'jobs.a.list.3' beyond the end of its list.",
+      );
+    });
+
+    it("warns that a step's experiment_name is ignored", async () => {
+      const plan = await loadJob(
+        await write({
+          "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    command: echo\n    environment: azureml:e:1\n    experiment_name: x\n",
+        }),
+      );
+      assert.deepEqual(plan.warnings, ["Step 'a': experiment_name is ignored inside a pipeline step (line 7)."]);
+    });
+
+    it("refuses local paths outside the working folders, naming a link's target", async () => {
+      const inside = path.join(dir, "work");
+      await write({ "work/job.yml": `${COMMAND}code: ../src\n`, "src/a.py": "print(1)\n", "work/link.yml": `${COMMAND}code: ./to-src\n` });
+      await fs.symlink(path.join(dir, "src"), path.join(inside, "to-src"));
+      const src = path.join(dir, "src");
+      await rejects(
+        loadJob(path.join(inside, "job.yml"), { workFolders: [inside] }),
+        "InvalidValue",
+        4,
+        `'code' names ${src} which is outside the pipeline's working folders. Keep the files the job uses under ${inside}, with links that stay inside it.`,
+      );
+      await rejects(
+        loadJob(path.join(inside, "link.yml"), { workFolders: [inside] }),
+        "InvalidValue",
+        4,
+        `'code' names ${path.join(inside, "to-src")}, a link to ${await fs.realpath(src)}, which is outside the pipeline's working folders.`,
+      );
+    });
+
+    it("names like Object's members (constructor, toString) are not taken for known keys, modes or types", async () => {
+      await rejects(loadJob(await write({ "job.yml": `${COMMAND}constructor: 1\n` })), "UnknownKey", 4, "Unknown key 'constructor' at line 4");
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}inputs:\n  d:\n    type: uri_folder\n    path: azureml:d:1\n    mode: constructor\n` })),
+        "InvalidValue",
+        8,
+        "Input mode 'constructor' at line 8 is not valid for inputs",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}outputs:\n  o:\n    mode: toString\n` })),
+        "InvalidValue",
+        6,
+        "Output mode 'toString' at line 6 is not valid for outputs",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": `${COMMAND}distribution:\n  type: constructor\n` })),
+        "InvalidValue",
+        5,
+        "Distribution type 'constructor' at line 5 is not supported",
+      );
+      await rejects(
+        loadJob(await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    type: constructor\n    command: echo\n" })),
+        "Unsupported",
+        5,
+        "jobs.a.type 'constructor' at line 5 is not a step type (supported: command, sweep, pipeline).",
+      );
     });
   });
 });

@@ -7,7 +7,11 @@ import * as path from "node:path";
 import { hashLocalArtifact } from "../../common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../common/ignoreRules";
 import { hashDictAsUuid } from "./pythonValues";
-import { loadJob, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { loaderLoc } from "./loaderLoc.testing";
+import { loadJob as loadWith, type JobPlan, type LoadJobOptions, type ResolvedJobDependencies } from "./index";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
 
 const SAMPLES = path.resolve(__dirname, "..", "..", "..", "..", "samples", "pipelines");
 const WS = "/subscriptions/sub/resourceGroups/ml_rg/providers/Microsoft.MachineLearningServices/workspaces/ml_workspace";

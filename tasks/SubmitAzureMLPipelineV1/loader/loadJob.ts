@@ -10,7 +10,7 @@ import { DocumentReader, type KeyRules } from "./documentReader";
 import { readEnvironment } from "./environments";
 import { JobDefinitionError } from "./errors";
 import type { ComponentVersionRegistration, JobBody, JobBodyOptions, JobKind, JobPlan, ResolvedJobDependencies } from "./jobPlan";
-import { mapEntries, readInputs, readOutputs, restJobInput, restJobOutput } from "./jobIo";
+import { mapEntries, readInputs, readOutputs, restJobInput, restJobOutput, type InputModel, type OutputModel } from "./jobIo";
 import type { LocalComponent } from "./localComponent";
 import { applyOverrides, parseOverrides } from "./overrides";
 import { readPipelineSteps } from "./pipelineSteps";
@@ -18,10 +18,13 @@ import { materialize, type IdLookup, type IdTarget } from "./placeholders";
 import { PlanBuilder, restId, staticReferenceId } from "./planBuilder";
 import { hashDictAsUuid } from "./pythonValues";
 import { parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from "./references";
-import { parseYamlSource } from "./yamlSource";
+import { parseYamlSource, type YamlSource } from "./yamlSource";
+import type { Loc } from "../../common/loc";
 import { ownValue } from "../../common/ownKeys";
 
 export interface LoadJobOptions {
+  /** The task's messages (task.json): the entry passes `tl.loc`, unit tests a lookup over task.json. */
+  loc: Loc;
   /** `--set`-style overrides, one `key.path=value` a line. */
   overrides?: string;
   /** Working folders every local path must really be inside (common/confinement.ts); none: no check. */
@@ -45,60 +48,50 @@ const COMMON_JOB_KEYS = [
   "outputs",
   "identity",
 ];
-const JOB_UNSUPPORTED: Readonly<Record<string, string>> = {
-  services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-};
-const PIPELINE_KEYS: KeyRules = {
-  kind: "pipeline job",
+const pipelineKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindPipelineJob"),
   allowed: [...COMMON_JOB_KEYS, "settings", "jobs"],
-  unsupported: { ...JOB_UNSUPPORTED, component: "pipeline components are not supported: list the steps under 'jobs'" },
-};
-const COMMAND_KEYS: KeyRules = {
-  kind: "command job",
+  unsupported: { services: loc("LoaderNoJobServices"), component: loc("LoaderNoPipelineComponents") },
+});
+const commandKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandJob"),
   allowed: [...COMMON_JOB_KEYS, "command", "code", "environment", "environment_variables", "resources", "distribution", "limits", "queue_settings"],
-  unsupported: JOB_UNSUPPORTED,
-};
+  unsupported: { services: loc("LoaderNoJobServices") },
+});
 const JOB_TYPES: Readonly<Record<string, JobKind>> = { pipeline: "pipeline", command: "command" };
 const KNOWN_SETTINGS = ["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun", "on_init", "on_finalize"];
 
+/** What every part of a job reads with: the document, the folder its paths are relative to, the plan. */
+interface JobContext {
+  reader: DocumentReader;
+  baseDir: string;
+  plan: PlanBuilder;
+  abortSignal?: AbortSignal;
+}
+
 /** Loads and checks the job YAML at `filePath`; reads and hashes local code and data it names. */
-export async function loadJob(filePath: string, options: LoadJobOptions = {}): Promise<JobPlan> {
+export async function loadJob(filePath: string, options: LoadJobOptions): Promise<JobPlan> {
+  const { loc } = options;
   const absolute = path.resolve(filePath);
-  let text: string;
-  try {
-    text = await fs.readFile(absolute, "utf8");
-  } catch (error) {
-    throw new JobDefinitionError("FileNotFound", `Job file not found: ${absolute}.`, { location: { filePath: absolute }, cause: error });
-  }
-  if (text.trim() === "") throw new JobDefinitionError("NotAMapping", `Job file ${absolute} is empty.`, { location: { filePath: absolute } });
-  const source = parseYamlSource(text, absolute);
-  const document = source.value;
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw new JobDefinitionError(
-      "NotAMapping",
-      `Job file ${absolute} must contain a mapping (type, jobs, ...), not a ${Array.isArray(document) ? "list" : "scalar"}.`,
-      {
-        location: { filePath: absolute, line: 1 },
-      },
-    );
-  }
-  const doc = structuredClone(document) as Record<string, unknown>;
-  const overrides = parseOverrides(options.overrides ?? "");
+  const source = await readJobFile(absolute, loc);
+  const doc = structuredClone(source.value) as Record<string, unknown>;
+  const overrides = parseOverrides(options.overrides ?? "", loc);
   const overriddenType = [...overrides].reverse().find((o) => o.path.length === 1 && o.path[0] === "type")?.value;
   const typeText = overriddenType ?? (typeof doc.type === "string" ? doc.type : doc.type === undefined ? "command" : String(doc.type));
   const kind = ownValue(JOB_TYPES, typeText);
-  const rules = kind === "pipeline" ? PIPELINE_KEYS : COMMAND_KEYS;
-  const origins = applyOverrides(doc, overrides, { allowedRootKeys: new Set(rules.allowed.filter((k) => k !== "$schema")), jobType: kind ?? typeText });
-  const reader = new DocumentReader(source, doc, origins);
+  const rules = kind === "pipeline" ? pipelineKeys(loc) : commandKeys(loc);
+  const allowedRootKeys = new Set(rules.allowed.filter((k) => k !== "$schema"));
+  const origins = applyOverrides(doc, overrides, { allowedRootKeys, jobType: kind ?? typeText, loc });
+  const reader = new DocumentReader(source, doc, loc, origins);
   if (!kind) {
-    throw reader.error("Unsupported", `Unsupported job type: '${typeText}' at line ${reader.lineOf(["type"])} (supported: pipeline, command).`, ["type"]);
+    const supported = Object.keys(JOB_TYPES).join(", ");
+    throw reader.error("Unsupported", loc("LoaderUnsupportedJobType", typeText, reader.lineOf(["type"]), supported), ["type"]);
   }
   reader.requireMapping([], rules);
 
   const plan = new PlanBuilder(options.workFolders);
   plan.warnings.push(...source.duplicateKeyWarnings());
-  const baseDir = path.dirname(absolute);
-  const ctx = { reader, baseDir, plan, abortSignal: options.abortSignal };
+  const ctx: JobContext = { reader, baseDir: path.dirname(absolute), plan, abortSignal: options.abortSignal };
   const common = {
     name: reader.string(["name"], { allowNumbers: true }),
     displayName: reader.string(["display_name"], { allowNumbers: true }),
@@ -108,66 +101,97 @@ export async function loadJob(filePath: string, options: LoadJobOptions = {}): P
     properties: reader.stringMap(["properties"]),
   };
   const io = { ...ctx, level: "job" as const };
-  const inputs = await readInputs(io, ["inputs"]);
-  const outputs = readOutputs(io, ["outputs"]);
-  const identity = readIdentity(reader, ["identity"])?.camel;
-
-  let template: Record<string, unknown>;
-  if (kind === "pipeline") {
-    const compute = readCompute(ctx, ["compute"], "get");
-    const settings = readSettings(reader, plan);
-    const jobs = await readPipelineSteps(
-      { ...ctx, components: { plan, cache: new Map<string, Promise<LocalComponent>>(), abortSignal: options.abortSignal } },
-      {
-        inputNames: new Set(Object.keys(reader.mapping(["inputs"]) ?? {})),
-        inputs,
-        outputs,
-        hasDefaultCompute: compute !== undefined || settings.hasDefaultCompute,
-      },
-    );
-    for (const key of ["on_init", "on_finalize"]) {
-      const node = settings.rest[key];
-      if (typeof node === "string" && !(node in jobs)) {
-        throw reader.error("UnknownBinding", `settings.${key} at line ${reader.lineOf(["settings", key])} names step '${node}', which is not in 'jobs'.`, [
-          "settings",
-          key,
-        ]);
-      }
-    }
-    template = {
-      jobType: "Pipeline",
-      description: common.description,
-      computeId: compute ? restId(compute) : undefined,
-      identity,
-      settings: settings.rest,
-      inputs: mapEntries(inputs, restJobInput),
-      outputs: mapEntries(outputs, restJobOutput),
-      jobs,
-    };
-  } else {
-    const command = reader.requireString(["command"]);
-    checkCommandPlaceholders(reader, ["command"], command, { inputs: new Set(inputs.keys()), outputs: new Set(outputs.keys()), owner: "the job" });
-    const code = await readCode(ctx, ["code"]);
-    const environment = await readEnvironment(ctx, ["environment"]);
-    const compute = readCompute(ctx, ["compute"], "static");
-    template = {
-      jobType: "Command",
-      description: common.description,
-      command,
-      codeId: code ? restId(code) : undefined,
-      environmentId: restId(environment),
-      computeId: compute ? restId(compute) : undefined,
-      inputs: mapEntries(inputs, restJobInput),
-      outputs: mapEntries(outputs, restJobOutput),
-      environmentVariables: reader.stringMap(["environment_variables"]),
-      resources: readResources(reader, ["resources"])?.camel,
-      distribution: readDistribution(reader, ["distribution"])?.camel,
-      limits: readLimits(reader, ["limits"])?.camel,
-      identity,
-      queueSettings: readQueueSettings(reader, ["queue_settings"])?.camel,
-    };
-  }
+  const top: TopLevel = {
+    inputs: await readInputs(io, ["inputs"]),
+    outputs: readOutputs(io, ["outputs"]),
+    identity: readIdentity(reader, ["identity"])?.camel,
+    description: common.description,
+  };
+  const template = kind === "pipeline" ? await pipelineTemplate(ctx, top) : await commandTemplate(ctx, top);
   return assemblePlan({ kind, filePath: absolute, plan, template, common });
+}
+
+/** The job file's text parsed; it must hold a mapping. */
+async function readJobFile(absolute: string, loc: Loc): Promise<YamlSource> {
+  let text: string;
+  try {
+    text = await fs.readFile(absolute, "utf8");
+  } catch (error) {
+    throw new JobDefinitionError("FileNotFound", loc("LoaderJobFileNotFound", absolute), { location: { filePath: absolute }, cause: error });
+  }
+  if (text.trim() === "") throw new JobDefinitionError("NotAMapping", loc("LoaderJobFileEmpty", absolute), { location: { filePath: absolute } });
+  const source = parseYamlSource(text, absolute);
+  const document = source.value;
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    const message = Array.isArray(document) ? loc("LoaderJobFileIsList", absolute) : loc("LoaderJobFileIsScalar", absolute);
+    throw new JobDefinitionError("NotAMapping", message, { location: { filePath: absolute, line: 1 } });
+  }
+  return source;
+}
+
+/** What a pipeline job and a command job both have at their top level. */
+interface TopLevel {
+  inputs: Map<string, InputModel>;
+  outputs: Map<string, OutputModel>;
+  identity?: Record<string, unknown>;
+  description?: string;
+}
+
+async function pipelineTemplate(ctx: JobContext, job: TopLevel): Promise<Record<string, unknown>> {
+  const { reader, plan } = ctx;
+  const compute = readCompute(ctx, ["compute"], "get");
+  const settings = readSettings(reader, plan);
+  const jobs = await readPipelineSteps(
+    { ...ctx, components: { plan, loc: reader.loc, cache: new Map<string, Promise<LocalComponent>>(), abortSignal: ctx.abortSignal } },
+    {
+      inputNames: new Set(Object.keys(reader.mapping(["inputs"]) ?? {})),
+      inputs: job.inputs,
+      outputs: job.outputs,
+      hasDefaultCompute: compute !== undefined || settings.hasDefaultCompute,
+    },
+  );
+  for (const key of ["on_init", "on_finalize"]) {
+    const node = settings.rest[key];
+    if (typeof node === "string" && !(node in jobs)) {
+      throw reader.error("UnknownBinding", reader.loc("LoaderSettingsUnknownStep", key, reader.lineOf(["settings", key]), node), ["settings", key]);
+    }
+  }
+  return {
+    jobType: "Pipeline",
+    description: job.description,
+    computeId: compute ? restId(compute) : undefined,
+    identity: job.identity,
+    settings: settings.rest,
+    inputs: mapEntries(job.inputs, restJobInput),
+    outputs: mapEntries(job.outputs, restJobOutput),
+    jobs,
+  };
+}
+
+async function commandTemplate(ctx: JobContext, job: TopLevel): Promise<Record<string, unknown>> {
+  const { reader } = ctx;
+  const command = reader.requireString(["command"]);
+  const declared = { inputs: new Set(job.inputs.keys()), outputs: new Set(job.outputs.keys()), owner: reader.loc("LoaderOwnerJob") };
+  checkCommandPlaceholders(reader, ["command"], command, declared);
+  const code = await readCode(ctx, ["code"]);
+  const environment = await readEnvironment(ctx, ["environment"]);
+  const compute = readCompute(ctx, ["compute"], "static");
+  return {
+    jobType: "Command",
+    description: job.description,
+    command,
+    codeId: code ? restId(code) : undefined,
+    environmentId: restId(environment),
+    computeId: compute ? restId(compute) : undefined,
+    inputs: mapEntries(job.inputs, restJobInput),
+    outputs: mapEntries(job.outputs, restJobOutput),
+    environmentVariables: reader.stringMap(["environment_variables"]),
+    resources: readResources(reader, ["resources"])?.camel,
+    distribution: readDistribution(reader, ["distribution"])?.camel,
+    limits: readLimits(reader, ["limits"])?.camel,
+    identity: job.identity,
+    queueSettings: readQueueSettings(reader, ["queue_settings"])?.camel,
+  };
 }
 
 interface SettingsRead {
@@ -185,14 +209,11 @@ function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
   if (datastore !== undefined) {
     let parsed;
     try {
-      parsed = parseDatastoreReference(datastore);
+      parsed = parseDatastoreReference(datastore, reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError)
-        throw reader.error("InvalidValue", `settings.default_datastore at line ${reader.lineOf(["settings", "default_datastore"])}: ${error.message}`, [
-          "settings",
-          "default_datastore",
-        ]);
-      throw error;
+      if (!(error instanceof ReferenceSyntaxError)) throw error;
+      const p = ["settings", "default_datastore"];
+      throw reader.error("InvalidValue", reader.loc("LoaderDefaultDatastoreInvalid", reader.lineOf(p), error.message), p);
     }
     rest.default_datastore =
       parsed.form === "passthrough"
@@ -206,7 +227,7 @@ function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
   for (const [key, value] of Object.entries(settings)) {
     if (KNOWN_SETTINGS.includes(key) || value === null || value === undefined) continue;
     rest[key] = value;
-    plan.warnings.push(`Unknown setting 'settings.${key}' (line ${reader.lineOf(["settings", key])}) is forwarded to the service as is, as the CLI does.`);
+    plan.warnings.push(reader.loc("LoaderUnknownSetting", key, reader.lineOf(["settings", key])));
   }
   rest._source = "YAML.JOB";
   return { rest, hasDefaultCompute: compute !== undefined };
@@ -227,101 +248,7 @@ interface AssembleInput {
 }
 
 function assemblePlan(input: AssembleInput): JobPlan {
-  const { plan, template, common } = input;
-  const references = [...plan.references.values()];
-  const referencesByKey = plan.references;
-
-  /** Looks up every id except anonymous components (whose versions hash specs built from these ids). */
-  const baseLookup =
-    (resolved: ResolvedJobDependencies): IdLookup =>
-    (target: IdTarget) => {
-      const workspaceId = resolved.workspaceId;
-      switch (target.kind) {
-        case "reference": {
-          const reference = referencesByKey.get(target.key)!;
-          const id = resolved.referenceIds?.[target.key] ?? staticReferenceId(reference, workspaceId);
-          if (!id)
-            throw new Error(
-              `Reference '${target.key}' was not resolved: look up the newest version of ${reference.kind} '${reference.name}' and pass its id in referenceIds.`,
-            );
-          return id;
-        }
-        case "code": {
-          const id = resolved.codeIds[target.key];
-          if (!id) throw new Error(`Code version '${target.key}' was not registered: pass its id in codeIds.`);
-          return id;
-        }
-        case "environment": {
-          const env = plan.environments.get(target.key)!;
-          return workspaceChildId(workspaceId, "environments", env.name, { version: env.version });
-        }
-        case "component":
-          throw new Error("Anonymous component ids are resolved by the plan itself.");
-      }
-    };
-
-  const componentVersions = (resolved: ResolvedJobDependencies): ComponentVersionRegistration[] => {
-    const base = baseLookup(resolved);
-    // A pipeline component's spec names its inner anonymous components, which the plan holds before it
-    // (pipelineComponentStep.ts), so their versions are known by the time it is hashed.
-    const known = new Map<string, string>();
-    const lookup: IdLookup = (target) => {
-      if (target.kind !== "component") return base(target);
-      const version = known.get(target.key);
-      if (version === undefined) throw new Error(`Anonymous component '${target.key}' is used before it is planned.`);
-      return workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version });
-    };
-    return [...plan.components.values()].map((component) => {
-      const spec = materialize(component.specTemplate, lookup);
-      const hashed = { ...spec };
-      delete hashed.name;
-      delete hashed.version;
-      delete hashed.id;
-      const version = hashDictAsUuid(hashed);
-      // Registered anonymously, a local component file's own name/version are replaced too
-      // (azure-ai-ml entities/_component/component.py: _set_is_anonymous → name = ANONYMOUS_COMPONENT_NAME,
-      // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
-      spec.name = ANONYMOUS_COMPONENT_NAME;
-      spec.version = version;
-      known.set(component.key, version);
-      return {
-        key: component.key,
-        name: ANONYMOUS_COMPONENT_NAME,
-        version,
-        body: {
-          properties: {
-            componentSpec: spec,
-            isAnonymous: true,
-            description: component.description,
-            tags: component.tags ?? {},
-            properties: {},
-          },
-        },
-      };
-    });
-  };
-
-  const buildJobBody = (resolved: ResolvedJobDependencies, options: JobBodyOptions): JobBody => {
-    const base = baseLookup(resolved);
-    const versions = new Map(componentVersions(resolved).map((c) => [c.key, c.version]));
-    const lookup: IdLookup = (target) =>
-      target.kind === "component"
-        ? workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: versions.get(target.key)! })
-        : base(target);
-    const properties = common.properties && Object.keys(common.properties).length > 0 ? common.properties : (options.defaultProperties ?? {});
-    const body = materialize(
-      {
-        ...template,
-        displayName: common.displayName ?? options.jobName,
-        experimentName: common.experimentName ?? options.defaultExperimentName ?? "Default",
-        tags: common.tags ?? {},
-        properties,
-      },
-      lookup,
-    );
-    return { properties: body as unknown as PipelineJob | CommandJob };
-  };
-
+  const { plan, common } = input;
   return {
     kind: input.kind,
     filePath: input.filePath,
@@ -331,10 +258,105 @@ function assemblePlan(input: AssembleInput): JobPlan {
     uploads: [...plan.uploads.values()],
     codeVersions: [...plan.codeVersions.values()],
     environmentVersions: [...plan.environments.values()],
-    references,
+    references: [...plan.references.values()],
     warnings: plan.warnings,
     staticReferenceId,
-    componentVersions,
-    buildJobBody,
+    componentVersions: (resolved) => componentVersions(plan, resolved),
+    buildJobBody: (resolved, options) => buildJobBody(input, resolved, options),
   };
+}
+
+/**
+ * Looks up every id except anonymous components' (whose versions hash specs built from these ids). Its
+ * errors are the caller's mistakes (an id it did not pass), not the job file's.
+ */
+function baseLookup(plan: PlanBuilder, resolved: ResolvedJobDependencies): IdLookup {
+  return (target: IdTarget) => {
+    const workspaceId = resolved.workspaceId;
+    switch (target.kind) {
+      case "reference": {
+        const reference = plan.references.get(target.key)!;
+        const id = resolved.referenceIds?.[target.key] ?? staticReferenceId(reference, workspaceId);
+        if (!id)
+          throw new Error(
+            `Reference '${target.key}' was not resolved: look up the newest version of ${reference.kind} '${reference.name}' and pass its id in referenceIds.`,
+          );
+        return id;
+      }
+      case "code": {
+        const id = resolved.codeIds[target.key];
+        if (!id) throw new Error(`Code version '${target.key}' was not registered: pass its id in codeIds.`);
+        return id;
+      }
+      case "environment": {
+        const env = plan.environments.get(target.key)!;
+        return workspaceChildId(workspaceId, "environments", env.name, { version: env.version });
+      }
+      case "component":
+        throw new Error("Anonymous component ids are resolved by the plan itself.");
+    }
+  };
+}
+
+function componentVersions(plan: PlanBuilder, resolved: ResolvedJobDependencies): ComponentVersionRegistration[] {
+  const base = baseLookup(plan, resolved);
+  // A pipeline component's spec names its inner anonymous components, which the plan holds before it
+  // (pipelineComponentStep.ts), so their versions are known by the time it is hashed.
+  const known = new Map<string, string>();
+  const lookup: IdLookup = (target) => {
+    if (target.kind !== "component") return base(target);
+    const version = known.get(target.key);
+    if (version === undefined) throw new Error(`Anonymous component '${target.key}' is used before it is planned.`);
+    return workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version });
+  };
+  return [...plan.components.values()].map((component) => {
+    const spec = materialize(component.specTemplate, lookup);
+    const hashed = { ...spec };
+    delete hashed.name;
+    delete hashed.version;
+    delete hashed.id;
+    const version = hashDictAsUuid(hashed);
+    // Registered anonymously, a local component file's own name/version are replaced too
+    // (azure-ai-ml entities/_component/component.py: _set_is_anonymous → name = ANONYMOUS_COMPONENT_NAME,
+    // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
+    spec.name = ANONYMOUS_COMPONENT_NAME;
+    spec.version = version;
+    known.set(component.key, version);
+    return {
+      key: component.key,
+      name: ANONYMOUS_COMPONENT_NAME,
+      version,
+      body: {
+        properties: {
+          componentSpec: spec,
+          isAnonymous: true,
+          description: component.description,
+          tags: component.tags ?? {},
+          properties: {},
+        },
+      },
+    };
+  });
+}
+
+function buildJobBody(input: AssembleInput, resolved: ResolvedJobDependencies, options: JobBodyOptions): JobBody {
+  const { plan, template, common } = input;
+  const base = baseLookup(plan, resolved);
+  const versions = new Map(componentVersions(plan, resolved).map((c) => [c.key, c.version]));
+  const lookup: IdLookup = (target) =>
+    target.kind === "component"
+      ? workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: versions.get(target.key)! })
+      : base(target);
+  const properties = common.properties && Object.keys(common.properties).length > 0 ? common.properties : (options.defaultProperties ?? {});
+  const body = materialize(
+    {
+      ...template,
+      displayName: common.displayName ?? options.jobName,
+      experimentName: common.experimentName ?? options.defaultExperimentName ?? "Default",
+      tags: common.tags ?? {},
+      properties,
+    },
+    lookup,
+  );
+  return { properties: body as unknown as PipelineJob | CommandJob };
 }

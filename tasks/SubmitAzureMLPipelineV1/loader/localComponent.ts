@@ -11,6 +11,8 @@ import { readEnvironment } from "./environments";
 import { DATA_TYPES, LITERAL_TYPES, NAME_PATTERN, OUTPUT_MODES } from "./jobIo";
 import { specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseYamlSource } from "./yamlSource";
+import type { Loc } from "../../common/loc";
+import { ownValue } from "../../common/ownKeys";
 
 export interface ComponentInputDeclaration {
   type: string;
@@ -26,8 +28,8 @@ export interface LocalComponent {
   componentId: IdValue;
 }
 
-const COMPONENT_KEYS: KeyRules = {
-  kind: "command component",
+const componentKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandComponent"),
   allowed: [
     "$schema",
     "type",
@@ -46,16 +48,17 @@ const COMPONENT_KEYS: KeyRules = {
     "distribution",
   ],
   unsupported: {
-    additional_includes: "additional_includes is not supported: put the files in the code folder",
-    instance_count: "set resources.instance_count on the step instead",
-    properties: "component properties are not supported by this task",
+    additional_includes: loc("LoaderNoAdditionalIncludes"),
+    instance_count: loc("LoaderNoComponentInstanceCount"),
+    properties: loc("LoaderNoComponentProperties"),
   },
-};
-const COMPONENT_INPUT_KEYS: KeyRules = { kind: "component input", allowed: ["type", "default", "optional", "description", "min", "max", "enum", "mode"] };
-const COMPONENT_OUTPUT_KEYS: KeyRules = { kind: "component output", allowed: ["type", "description", "mode"] };
+});
+const COMPONENT_INPUT_KEYS = ["type", "default", "optional", "description", "min", "max", "enum", "mode"];
+const COMPONENT_OUTPUT_KEYS = ["type", "description", "mode"];
 
 export interface LocalComponentContext {
   plan: PlanBuilder;
+  loc: Loc;
   cache: Map<string, Promise<LocalComponent>>;
   abortSignal?: AbortSignal;
 }
@@ -71,64 +74,27 @@ export function loadLocalComponent(ctx: LocalComponentContext, filePath: string)
 }
 
 async function readComponentFile(ctx: LocalComponentContext, filePath: string): Promise<LocalComponent> {
+  const { loc } = ctx;
   const text = await fs.readFile(filePath, "utf8");
   const source = parseYamlSource(text, filePath);
   ctx.plan.warnings.push(...source.duplicateKeyWarnings());
-  const reader = new DocumentReader(source, source.value);
+  const reader = new DocumentReader(source, source.value, loc);
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
-    throw reader.error("NotAMapping", `Component file ${filePath} must contain a mapping.`, []);
+    throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", filePath), []);
   }
-  const doc = reader.requireMapping([], COMPONENT_KEYS);
+  const doc = reader.requireMapping([], componentKeys(loc));
   const type = reader.string(["type"]) ?? "command";
   if (type !== "command") {
-    throw reader.error("Unsupported", `Component type '${type}' at line ${reader.lineOf(["type"])} is not supported: only command components are.`, ["type"]);
+    throw reader.error("Unsupported", loc("LoaderComponentType", type, reader.lineOf(["type"])), ["type"]);
   }
-  const baseDir = path.dirname(filePath);
   const name = reader.string(["name"]);
   const command = reader.requireString(["command"]);
+  const inputs = readComponentInputs(reader);
+  const outputs = readComponentOutputs(reader);
+  const owner = loc("LoaderOwnerComponent", filePath);
+  checkCommandPlaceholders(reader, ["command"], command, { inputs: new Set(inputs.keys()), outputs: new Set(outputs.keys()), owner });
 
-  const inputs = new Map<string, ComponentInputDeclaration>();
-  for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
-    const p = ["inputs", inputName];
-    if (!NAME_PATTERN.test(inputName))
-      throw reader.error("InvalidValue", `'${inputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
-    reader.requireMapping(p, COMPONENT_INPUT_KEYS);
-    const inputType = reader.requireString([...p, "type"]);
-    if (![...LITERAL_TYPES, ...DATA_TYPES].includes(inputType as never)) {
-      throw reader.error(
-        "InvalidValue",
-        `Unknown input type '${inputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${[...LITERAL_TYPES, ...DATA_TYPES].join(", ")}).`,
-        [...p, "type"],
-      );
-    }
-    inputs.set(inputName, { type: inputType, optional: reader.boolean([...p, "optional"]) ?? false, hasDefault: reader.has([...p, "default"]) });
-  }
-  const outputs = new Map<string, { type: string }>();
-  for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
-    const p = ["outputs", outputName];
-    if (!NAME_PATTERN.test(outputName))
-      throw reader.error("InvalidValue", `'${outputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
-    reader.mapping(p, COMPONENT_OUTPUT_KEYS);
-    const outputType = reader.string([...p, "type"]) ?? "uri_folder";
-    if (!DATA_TYPES.includes(outputType as never)) {
-      throw reader.error("InvalidValue", `Unknown output type '${outputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${DATA_TYPES.join(", ")}).`, [
-        ...p,
-        "type",
-      ]);
-    }
-    const mode = reader.string([...p, "mode"]);
-    if (mode !== undefined && !OUTPUT_MODES[mode]) {
-      throw reader.error(
-        "InvalidValue",
-        `Output mode '${mode}' at line ${reader.lineOf([...p, "mode"])} is not valid (allowed: ${Object.keys(OUTPUT_MODES).join(", ")}).`,
-        [...p, "mode"],
-      );
-    }
-    outputs.set(outputName, { type: outputType });
-  }
-  checkCommandPlaceholders(reader, ["command"], command, { inputs: new Set(inputs.keys()), outputs: new Set(outputs.keys()), owner: `component ${filePath}` });
-
-  const parts = { reader, baseDir, plan: ctx.plan, abortSignal: ctx.abortSignal };
+  const parts = { reader, baseDir: path.dirname(filePath), plan: ctx.plan, abortSignal: ctx.abortSignal };
   const code = await readCode(parts, ["code"]);
   const environment = await readEnvironment(parts, ["environment"]);
   readResources(reader, ["resources"]);
@@ -150,4 +116,42 @@ async function readComponentFile(ctx: LocalComponentContext, filePath: string): 
 
   const componentId = ctx.plan.addComponent({ key: `file:${filePath}`, specTemplate: spec, description, tags });
   return { filePath, name, inputs, outputs, componentId };
+}
+
+function readComponentInputs(reader: DocumentReader): Map<string, ComponentInputDeclaration> {
+  const { loc } = reader;
+  const inputs = new Map<string, ComponentInputDeclaration>();
+  for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
+    const p = ["inputs", inputName];
+    if (!NAME_PATTERN.test(inputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", inputName), p);
+    reader.requireMapping(p, { kind: loc("LoaderKindComponentInput"), allowed: COMPONENT_INPUT_KEYS });
+    const inputType = reader.requireString([...p, "type"]);
+    const types: readonly string[] = [...LITERAL_TYPES, ...DATA_TYPES];
+    if (!types.includes(inputType)) {
+      throw reader.error("InvalidValue", loc("LoaderUnknownInputType", inputType, reader.lineOf([...p, "type"]), types.join(", ")), [...p, "type"]);
+    }
+    inputs.set(inputName, { type: inputType, optional: reader.boolean([...p, "optional"]) ?? false, hasDefault: reader.has([...p, "default"]) });
+  }
+  return inputs;
+}
+
+function readComponentOutputs(reader: DocumentReader): Map<string, { type: string }> {
+  const { loc } = reader;
+  const outputs = new Map<string, { type: string }>();
+  for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
+    const p = ["outputs", outputName];
+    if (!NAME_PATTERN.test(outputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", outputName), p);
+    reader.mapping(p, { kind: loc("LoaderKindComponentOutput"), allowed: COMPONENT_OUTPUT_KEYS });
+    const outputType = reader.string([...p, "type"]) ?? "uri_folder";
+    if (!(DATA_TYPES as readonly string[]).includes(outputType)) {
+      throw reader.error("InvalidValue", loc("LoaderUnknownOutputType", outputType, reader.lineOf([...p, "type"]), DATA_TYPES.join(", ")), [...p, "type"]);
+    }
+    const mode = reader.string([...p, "mode"]);
+    if (mode !== undefined && !ownValue(OUTPUT_MODES, mode)) {
+      const allowed = Object.keys(OUTPUT_MODES).join(", ");
+      throw reader.error("InvalidValue", loc("LoaderComponentOutputMode", mode, reader.lineOf([...p, "mode"]), allowed), [...p, "mode"]);
+    }
+    outputs.set(outputName, { type: outputType });
+  }
+  return outputs;
 }

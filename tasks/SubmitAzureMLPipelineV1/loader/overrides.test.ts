@@ -1,11 +1,14 @@
 import * as assert from "node:assert/strict";
 import { JobDefinitionError } from "./errors";
+import { loaderLoc } from "./loaderLoc.testing";
 import { applyOverrides, parseOverrides } from "./overrides";
+
+const loc = loaderLoc();
 
 const ROOT_KEYS = new Set(["inputs", "jobs", "settings", "name", "experiment_name"]);
 
 function apply(document: Record<string, unknown>, text: string) {
-  return applyOverrides(document, parseOverrides(text), { allowedRootKeys: ROOT_KEYS, jobType: "pipeline" });
+  return applyOverrides(document, parseOverrides(text, loc), { allowedRootKeys: ROOT_KEYS, jobType: "pipeline", loc });
 }
 
 function isOverrideError(line: number, pattern: RegExp) {
@@ -15,7 +18,7 @@ function isOverrideError(line: number, pattern: RegExp) {
 
 describe("overrides", () => {
   it("parses key.path=value lines, splitting at the first '=' and skipping blanks and comments", () => {
-    assert.deepEqual(parseOverrides("\n# tuned\ninputs.lr=0.1\r\n  jobs.train.compute = azureml:gpu \nname=a=b\n"), [
+    assert.deepEqual(parseOverrides("\n# tuned\ninputs.lr=0.1\r\n  jobs.train.compute = azureml:gpu \nname=a=b\n", loc), [
       { lineNumber: 3, text: "inputs.lr=0.1", path: ["inputs", "lr"], value: "0.1" },
       { lineNumber: 4, text: "jobs.train.compute = azureml:gpu", path: ["jobs", "train", "compute"], value: "azureml:gpu" },
       { lineNumber: 5, text: "name=a=b", path: ["name"], value: "a=b" },
@@ -43,9 +46,9 @@ describe("overrides", () => {
   });
 
   it("refuses malformed lines", () => {
-    assert.throws(() => parseOverrides("inputs.lr=1\nlearning_rate 0.1"), isOverrideError(2, /not of the form key\.path=value/));
-    assert.throws(() => parseOverrides("=1"), isOverrideError(1, /not of the form/));
-    assert.throws(() => parseOverrides("inputs..lr=1"), isOverrideError(1, /invalid key path 'inputs\.\.lr'/));
+    assert.throws(() => parseOverrides("inputs.lr=1\nlearning_rate 0.1", loc), isOverrideError(2, /not of the form key\.path=value/));
+    assert.throws(() => parseOverrides("=1", loc), isOverrideError(1, /not of the form/));
+    assert.throws(() => parseOverrides("inputs..lr=1", loc), isOverrideError(1, /invalid key path 'inputs\.\.lr'/));
   });
 
   it("refuses unknown root keys, naming the allowed ones", () => {

@@ -5,6 +5,7 @@
  * as the CLI's schema does: `true` → boolean for `settings.continue_on_step_failure`, while a literal
  * input stays the string `"0.1"`). Setting below a string (e.g. `component: azureml:x:1`) is refused.
  */
+import type { Loc } from "../../common/loc";
 import { JobDefinitionError } from "./errors";
 
 export interface Override {
@@ -17,7 +18,7 @@ export interface Override {
 }
 
 /** Parses the overrides text; blank lines and `#` comment lines are skipped. */
-export function parseOverrides(text: string): Override[] {
+export function parseOverrides(text: string, loc: Loc): Override[] {
   const overrides: Override[] = [];
   text.split(/\r?\n/).forEach((rawLine, index) => {
     const line = rawLine.trim();
@@ -25,12 +26,12 @@ export function parseOverrides(text: string): Override[] {
     const lineNumber = index + 1;
     const eq = line.indexOf("=");
     if (eq <= 0) {
-      throw overrideError(lineNumber, line, "is not of the form key.path=value");
+      throw overrideError(loc("LoaderOverrideNotKeyValue", lineNumber, line));
     }
     const key = line.slice(0, eq).trim();
     const path = key.split(".");
     if (path.some((segment) => segment.trim() === "" || /\s/.test(segment))) {
-      throw overrideError(lineNumber, line, `has an invalid key path '${key}' (use dotted names such as inputs.learning_rate)`);
+      throw overrideError(loc("LoaderOverrideBadKeyPath", lineNumber, line, key));
     }
     overrides.push({ lineNumber, text: line, path, value: line.slice(eq + 1).trim() });
   });
@@ -59,49 +60,25 @@ export interface ApplyOverridesOptions {
   /** Top-level keys the document's job type allows. */
   allowedRootKeys: ReadonlySet<string>;
   jobType: string;
+  loc: Loc;
 }
 
 /** Applies overrides in order to `document` (mutated) and returns where each came from. */
 export function applyOverrides(document: Record<string, unknown>, overrides: readonly Override[], options: ApplyOverridesOptions): OverrideOrigins {
+  const { loc } = options;
   const origins = new OverrideOrigins();
   for (const override of overrides) {
     const [root] = override.path;
     if (!options.allowedRootKeys.has(root)) {
-      throw overrideError(
-        override.lineNumber,
-        override.text,
-        `sets '${root}', which is not a key of a ${options.jobType} job (allowed: ${[...options.allowedRootKeys].sort().join(", ")})`,
-      );
+      const allowed = [...options.allowedRootKeys].sort().join(", ");
+      throw overrideError(loc("LoaderOverrideUnknownRoot", override.lineNumber, override.text, root, options.jobType, allowed));
     }
-    let container: Record<string, unknown> | unknown[] = document;
-    for (let i = 0; i < override.path.length - 1; i++) {
-      const segment = override.path[i];
-      const next: unknown = getChild(container, segment);
-      const walked = override.path.slice(0, i + 1).join(".");
-      if (next === undefined || next === null) {
-        if (Array.isArray(container)) {
-          throw overrideError(override.lineNumber, override.text, `indexes '${walked}' beyond the end of its list`);
-        }
-        const created: Record<string, unknown> = {};
-        container[segment] = created;
-        container = created;
-      } else if (typeof next === "object") {
-        container = next as Record<string, unknown> | unknown[];
-      } else if (typeof next === "string") {
-        throw overrideError(override.lineNumber, override.text, `cannot set a property below '${walked}': it is defined by a reference string ('${next}')`);
-      } else {
-        throw overrideError(
-          override.lineNumber,
-          override.text,
-          `cannot set a property below '${walked}': it is a ${typeof next} (${String(next)}), not a mapping`,
-        );
-      }
-    }
+    const container = parentOf(document, override, loc);
     const last = override.path[override.path.length - 1];
     if (Array.isArray(container)) {
       const index = Number(last);
       if (!Number.isInteger(index) || index < 0 || index > container.length) {
-        throw overrideError(override.lineNumber, override.text, `uses '${last}' as an index into a list of ${container.length} items`);
+        throw overrideError(loc("LoaderOverrideBadIndex", override.lineNumber, override.text, last, container.length));
       }
       container[index] = override.value;
     } else {
@@ -112,6 +89,31 @@ export function applyOverrides(document: Record<string, unknown>, overrides: rea
   return origins;
 }
 
+/** The mapping or list the override's last segment is set in, creating missing mappings on the way. */
+function parentOf(document: Record<string, unknown>, override: Override, loc: Loc): Record<string, unknown> | unknown[] {
+  let container: Record<string, unknown> | unknown[] = document;
+  for (let i = 0; i < override.path.length - 1; i++) {
+    const segment = override.path[i];
+    const next: unknown = getChild(container, segment);
+    const walked = override.path.slice(0, i + 1).join(".");
+    if (next === undefined || next === null) {
+      if (Array.isArray(container)) {
+        throw overrideError(loc("LoaderOverrideBeyondList", override.lineNumber, override.text, walked));
+      }
+      const created: Record<string, unknown> = {};
+      container[segment] = created;
+      container = created;
+    } else if (typeof next === "object") {
+      container = next as Record<string, unknown> | unknown[];
+    } else if (typeof next === "string") {
+      throw overrideError(loc("LoaderOverrideBelowReference", override.lineNumber, override.text, walked, next));
+    } else {
+      throw overrideError(loc("LoaderOverrideBelowScalar", override.lineNumber, override.text, walked, typeof next, String(next)));
+    }
+  }
+  return container;
+}
+
 function getChild(container: Record<string, unknown> | unknown[], segment: string): unknown {
   if (Array.isArray(container)) {
     const index = Number(segment);
@@ -120,6 +122,6 @@ function getChild(container: Record<string, unknown> | unknown[], segment: strin
   return Object.hasOwn(container, segment) ? container[segment] : undefined;
 }
 
-function overrideError(lineNumber: number, text: string, problem: string): JobDefinitionError {
-  return new JobDefinitionError("BadOverride", `Override line ${lineNumber} '${text}' ${problem}.`);
+function overrideError(message: string): JobDefinitionError {
+  return new JobDefinitionError("BadOverride", message);
 }

@@ -12,7 +12,11 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JobDefinitionError, loadJob, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { loaderLoc } from "./loaderLoc.testing";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string) => loadWith(file, { loc: loaderLoc() });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 const TRAIN = [
@@ -266,7 +270,7 @@ describe("loader: pipeline component steps", () => {
         "sub/pipeline.yml",
         "InvalidValue",
         2,
-        "must say 'type: pipeline'",
+        "so its type must be 'pipeline', not 'command' (line 2)",
       );
       await rejects(
         { ...job, "sub/pipeline.yml": SUB.replace("      lr: ${{parent.inputs.lr}}", "      lr: ${{parent.inputs.rate}}") },

@@ -17,6 +17,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { readCompute } from "./commandParts";
+import type { Loc } from "../../common/loc";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import {
   DATA_TYPES,
@@ -40,25 +41,28 @@ import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { refuseOutsideWorkFolders } from "./workFolders";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 
-const PIPELINE_STEP_KEYS: KeyRules = {
-  kind: "pipeline step",
+const pipelineStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindPipelineStep"),
   allowed: ["type", "name", "display_name", "description", "tags", "properties", "compute", "inputs", "outputs", "component", "settings", "experiment_name"],
   unsupported: {
-    jobs: "a pipeline step runs a pipeline component: put its steps under 'jobs' in a component file (type: pipeline) and give its path under 'component'",
-    command: "a pipeline step runs a pipeline component, not a command",
+    jobs: loc("LoaderPipelineStepNoJobs"),
+    command: loc("LoaderPipelineStepNoCommand"),
   },
-};
+});
 
-const PIPELINE_COMPONENT_KEYS: KeyRules = {
-  kind: "pipeline component",
+const pipelineComponentKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindPipelineComponent"),
   allowed: ["$schema", "type", "name", "version", "display_name", "description", "tags", "inputs", "outputs", "jobs", "is_deterministic"],
   unsupported: {
-    settings: "settings of a pipeline component are not sent by the CLI; set them on the pipeline job",
-    compute: "set compute on the component's steps or the pipeline job's settings.default_compute",
+    settings: loc("LoaderPipelineComponentNoSettings"),
+    compute: loc("LoaderPipelineComponentNoCompute"),
   },
-};
-const INPUT_KEYS: KeyRules = { kind: "component input", allowed: ["type", "default", "optional", "description", "min", "max", "enum"] };
-const OUTPUT_KEYS: KeyRules = { kind: "component output", allowed: ["type", "description", "mode"] };
+});
+const inputKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindComponentInput"),
+  allowed: ["type", "default", "optional", "description", "min", "max", "enum"],
+});
+const outputKeys = (loc: Loc): KeyRules => ({ kind: loc("LoaderKindComponentOutput"), allowed: ["type", "description", "mode"] });
 
 /** Files being read, per plan: a component that includes itself (directly or not) is refused. */
 const loading = new WeakMap<PlanBuilder, string[]>();
@@ -67,17 +71,11 @@ const loading = new WeakMap<PlanBuilder, string[]>();
 export async function readPipelineComponentStep(ctx: StepContext, scope: PipelineScope, name: string): Promise<StepRead> {
   const { reader, plan } = ctx;
   const p: YamlPath = ["jobs", name];
-  const step = reader.requireMapping(p, PIPELINE_STEP_KEYS);
+  const step = reader.requireMapping(p, pipelineStepKeys(reader.loc));
   for (const key of ["experiment_name", "settings"]) {
-    if (key in step)
-      plan.warnings.push(
-        `Step '${name}': ${key} is ignored on a pipeline step, as the CLI does (line ${reader.lineOf([...p, key])}); set it on the pipeline job.`,
-      );
+    if (key in step) plan.warnings.push(reader.loc("LoaderPipelineStepIgnored", name, key, reader.lineOf([...p, key])));
   }
-  if ("description" in step)
-    plan.warnings.push(
-      `Step '${name}': the CLI does not send the description of a pipeline step (line ${reader.lineOf([...p, "description"])}); it is left out here too.`,
-    );
+  if ("description" in step) plan.warnings.push(reader.loc("LoaderStepDescriptionNotSent", name, "pipeline", reader.lineOf([...p, "description"])));
   reader.string([...p, "description"]);
   reader.string([...p, "name"]); // overwritten by the node key, as the CLI does
 
@@ -133,26 +131,17 @@ async function readComponentRef(ctx: StepContext, scope: PipelineScope, stepName
   const value = reader.get(p);
   const line = reader.lineOf(p);
   if (value === undefined || value === null) {
-    throw reader.error(
-      "MissingKey",
-      `Pipeline step '${stepName}' at line ${reader.lineOf(p.slice(0, -1))} needs 'component': a pipeline component file or an azureml: component.`,
-      p,
-    );
+    throw reader.error("MissingKey", reader.loc("LoaderPipelineStepNoComponent", stepName, reader.lineOf(p.slice(0, -1))), p);
   }
   if (typeof value !== "string") {
-    throw reader.error(
-      "Unsupported",
-      `Pipeline step '${stepName}': an inline pipeline component at line ${line} is not supported by this task; put it in its own file (type: pipeline, with its jobs) and give its path under 'component'.`,
-      p,
-    );
+    throw reader.error("Unsupported", reader.loc("LoaderPipelineStepInlineComponent", stepName, line), p);
   }
   if (/^azureml:/i.test(value)) {
     let parsed;
     try {
-      parsed = parseAssetReference(value, "components");
+      parsed = parseAssetReference(value, "components", reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError)
-        throw reader.error("InvalidValue", `Pipeline step '${stepName}': component at line ${line}: ${error.message}`, p);
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderStepComponentInvalid", stepName, line, error.message), p);
       throw error;
     }
     const location = reader.locate(p);
@@ -174,13 +163,13 @@ async function readComponentRef(ctx: StepContext, scope: PipelineScope, stepName
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new Error("not a file");
   } catch {
-    throw reader.error("FileNotFound", `Pipeline component file not found: ${file} (step '${stepName}', component at line ${line}).`, p);
+    throw reader.error("FileNotFound", reader.loc("LoaderPipelineComponentNotFound", file, stepName, line), p);
   }
   const stack = loading.get(plan) ?? [];
   if (stack.includes(file)) {
     throw reader.error(
       "InvalidValue",
-      `Pipeline step '${stepName}': component ${file} at line ${line} includes itself (${[...stack, file].map((f) => path.basename(f)).join(" → ")}).`,
+      reader.loc("LoaderPipelineComponentCycle", stepName, file, line, [...stack, file].map((f) => path.basename(f)).join(" → ")),
       p,
     );
   }
@@ -204,18 +193,15 @@ async function readComponentRef(ctx: StepContext, scope: PipelineScope, stepName
 async function readPipelineComponentFile(ctx: StepContext, scope: PipelineScope, file: string): Promise<LocalComponent> {
   const source = parseYamlSource(await fs.readFile(file, "utf8"), file);
   ctx.plan.warnings.push(...source.duplicateKeyWarnings());
-  const reader = new DocumentReader(source, source.value);
+  const loc = ctx.reader.loc;
+  const reader = new DocumentReader(source, source.value, loc);
   if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
-    throw reader.error("NotAMapping", `Component file ${file} must contain a mapping.`, []);
+    throw reader.error("NotAMapping", loc("LoaderComponentNotMapping", file), []);
   }
-  const doc = reader.requireMapping([], PIPELINE_COMPONENT_KEYS);
+  const doc = reader.requireMapping([], pipelineComponentKeys(loc));
   const type = reader.string(["type"]);
   if (type !== "pipeline") {
-    throw reader.error(
-      "InvalidValue",
-      `Component ${file} is used by a type: pipeline step, so it must say 'type: pipeline' (it says ${type === undefined ? "nothing" : `'${type}'`}, line ${reader.lineOf(["type"]) ?? 1}).`,
-      ["type"],
-    );
+    throw reader.error("InvalidValue", loc("LoaderPipelineComponentType", file, type ?? "command", reader.lineOf(["type"]) ?? 1), ["type"]);
   }
   const name = reader.string(["name"]);
   reader.string(["version"], { allowNumbers: true });
@@ -228,14 +214,13 @@ async function readPipelineComponentFile(ctx: StepContext, scope: PipelineScope,
   const specInputs: Record<string, unknown> = {};
   for (const inputName of Object.keys(reader.mapping(["inputs"]) ?? {})) {
     const p = ["inputs", inputName];
-    if (!NAME_PATTERN.test(inputName))
-      throw reader.error("InvalidValue", `'${inputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
-    const declared = reader.requireMapping(p, INPUT_KEYS);
+    if (!NAME_PATTERN.test(inputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", inputName), p);
+    const declared = reader.requireMapping(p, inputKeys(loc));
     const inputType = reader.requireString([...p, "type"]);
     if (![...LITERAL_TYPES, ...DATA_TYPES].includes(inputType as never)) {
       throw reader.error(
         "InvalidValue",
-        `Unknown input type '${inputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${[...LITERAL_TYPES, ...DATA_TYPES].join(", ")}).`,
+        loc("LoaderUnknownInputType", inputType, reader.lineOf([...p, "type"]), [...LITERAL_TYPES, ...DATA_TYPES].join(", ")),
         [...p, "type"],
       );
     }
@@ -246,10 +231,7 @@ async function readPipelineComponentFile(ctx: StepContext, scope: PipelineScope,
     if (hasDefault) {
       const d = declared.default;
       if (d !== null && typeof d === "object")
-        throw reader.error("InvalidValue", `inputs.${inputName}.default at line ${reader.lineOf([...p, "default"])} must be a single value.`, [
-          ...p,
-          "default",
-        ]);
+        throw reader.error("InvalidValue", loc("LoaderPipelineComponentDefault", inputName, reader.lineOf([...p, "default"])), [...p, "default"]);
       entry.default = pythonStr(d as string | number | boolean | null, reader.isFloatLiteral([...p, "default"]));
     }
     specInputs[inputName] = entry;
@@ -265,23 +247,18 @@ async function readPipelineComponentFile(ctx: StepContext, scope: PipelineScope,
   const innerOutputs = new Map<string, OutputModel>();
   for (const outputName of Object.keys(reader.mapping(["outputs"]) ?? {})) {
     const p = ["outputs", outputName];
-    if (!NAME_PATTERN.test(outputName))
-      throw reader.error("InvalidValue", `'${outputName}' is not a valid parameter name, must be composed letters, numbers, and underscores.`, p);
-    reader.mapping(p, OUTPUT_KEYS);
+    if (!NAME_PATTERN.test(outputName)) throw reader.error("InvalidValue", loc("LoaderBadParameterName", outputName), p);
+    reader.mapping(p, outputKeys(loc));
     const outputType = reader.string([...p, "type"]) ?? "uri_folder";
     if (!DATA_TYPES.includes(outputType as never)) {
-      throw reader.error("InvalidValue", `Unknown output type '${outputType}' at line ${reader.lineOf([...p, "type"])} (allowed: ${DATA_TYPES.join(", ")}).`, [
-        ...p,
-        "type",
-      ]);
+      throw reader.error("InvalidValue", loc("LoaderUnknownOutputType", outputType, reader.lineOf([...p, "type"]), DATA_TYPES.join(", ")), [...p, "type"]);
     }
     const mode = reader.string([...p, "mode"]);
     if (mode !== undefined && !OUTPUT_MODES[mode]) {
-      throw reader.error(
-        "InvalidValue",
-        `Output mode '${mode}' at line ${reader.lineOf([...p, "mode"])} is not valid (allowed: ${Object.keys(OUTPUT_MODES).join(", ")}).`,
-        [...p, "mode"],
-      );
+      throw reader.error("InvalidValue", loc("LoaderComponentOutputMode", mode, reader.lineOf([...p, "mode"]), Object.keys(OUTPUT_MODES).join(", ")), [
+        ...p,
+        "mode",
+      ]);
     }
     outputs.set(outputName, { type: outputType });
     innerOutputs.set(outputName, { kind: "data", type: outputType as (typeof DATA_TYPES)[number], mode: mode && OUTPUT_MODES[mode], yamlMode: mode });
@@ -333,25 +310,38 @@ function checkAgainstComponent(
     if (!component.inputs.has(inputName)) {
       throw reader.error(
         "UnknownBinding",
-        `Pipeline step '${stepName}' sets input '${inputName}' at line ${reader.lineOf([...p, "inputs", inputName])}, which component ${component.filePath} does not declare (inputs: ${[...component.inputs.keys()].sort().join(", ") || "none"}).`,
+        reader.loc(
+          "LoaderStepUndeclaredInput",
+          stepName,
+          inputName,
+          reader.lineOf([...p, "inputs", inputName]),
+          component.filePath,
+          [...component.inputs.keys()].sort().join(", ") || "none",
+        ),
         [...p, "inputs", inputName],
       );
     }
   }
   for (const [inputName, declaration] of component.inputs) {
     if (!declaration.optional && !declaration.hasDefault && !inputs.has(inputName)) {
-      throw reader.error(
-        "MissingKey",
-        `Required input '${inputName}' of pipeline component ${component.filePath} is not set under jobs.${stepName}.inputs (step at line ${reader.lineOf(p)}).`,
-        [...p, "inputs"],
-      );
+      throw reader.error("MissingKey", reader.loc("LoaderPipelineStepMissingInput", inputName, component.filePath, stepName, reader.lineOf(p)), [
+        ...p,
+        "inputs",
+      ]);
     }
   }
   for (const outputName of outputs.keys()) {
     if (!component.outputs.has(outputName)) {
       throw reader.error(
         "UnknownBinding",
-        `Pipeline step '${stepName}' sets output '${outputName}' at line ${reader.lineOf([...p, "outputs", outputName])}, which component ${component.filePath} does not declare (outputs: ${[...component.outputs.keys()].sort().join(", ") || "none"}).`,
+        reader.loc(
+          "LoaderStepUndeclaredOutput",
+          stepName,
+          outputName,
+          reader.lineOf([...p, "outputs", outputName]),
+          component.filePath,
+          [...component.outputs.keys()].sort().join(", ") || "none",
+        ),
         [...p, "outputs", outputName],
       );
     }

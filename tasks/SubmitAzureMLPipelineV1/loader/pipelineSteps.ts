@@ -21,21 +21,22 @@ import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputM
 import { loadLocalComponent, type LocalComponent, type LocalComponentContext } from "./localComponent";
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
+import type { YamlPath } from "./yamlSource";
+import type { Loc } from "../../common/loc";
+import { ownValue, setOwn } from "../../common/ownKeys";
+import { refuseOutsideWorkFolders } from "./workFolders";
 import { readPipelineComponentStep } from "./pipelineComponentStep";
 import { readSweepStep } from "./sweepStep";
-import type { YamlPath } from "./yamlSource";
-import { setOwn } from "../../common/ownKeys";
-import { refuseOutsideWorkFolders } from "./workFolders";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
-const UNSUPPORTED_STEP_TYPES: Readonly<Record<string, string>> = {
-  parallel: "submit the parallel job on its own, or make this a command step that processes the whole input",
-  spark: "submit the Spark job on its own (a type: spark job YAML)",
-  import: "import the data beforehand (az ml data import) and give it to the pipeline as an input",
-  data_transfer: "copy the data beforehand and give it to the pipeline as an input",
-  automl: "submit the AutoML job on its own and pass its model to the pipeline as an input",
-};
+const unsupportedStepTypes = (loc: Loc): Readonly<Record<string, string>> => ({
+  parallel: loc("LoaderStepParallel"),
+  spark: loc("LoaderStepSpark"),
+  import: loc("LoaderStepImport"),
+  data_transfer: loc("LoaderStepDataTransfer"),
+  automl: loc("LoaderStepAutoML"),
+});
 
 const COMMON_STEP_KEYS = [
   "type",
@@ -55,20 +56,21 @@ const COMMON_STEP_KEYS = [
   "identity",
   "queue_settings",
 ];
-const COMMON_UNSUPPORTED: Readonly<Record<string, string>> = {
-  services: "job services (SSH, Jupyter, TensorBoard) are not supported",
-};
-const INLINE_STEP_KEYS: KeyRules = { kind: "command step", allowed: [...COMMON_STEP_KEYS, "command", "code", "environment"], unsupported: COMMON_UNSUPPORTED };
-const COMPONENT_STEP_KEYS: KeyRules = {
-  kind: "component step",
+const inlineStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindCommandStep"),
+  allowed: [...COMMON_STEP_KEYS, "command", "code", "environment"],
+  unsupported: { services: loc("LoaderNoJobServices") },
+});
+const componentStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindComponentStep"),
   allowed: [...COMMON_STEP_KEYS, "component"],
   unsupported: {
-    ...COMMON_UNSUPPORTED,
-    command: "a step that uses a component takes its command from the component",
-    code: "a step that uses a component takes its code from the component",
-    environment: "a step that uses a component takes its environment from the component",
+    services: loc("LoaderNoJobServices"),
+    command: loc("LoaderStepComponentCommand"),
+    code: loc("LoaderStepComponentCode"),
+    environment: loc("LoaderStepComponentEnvironment"),
   },
-};
+});
 
 /** What the rest of the pipeline needs to know about the pipeline it is in. */
 export interface PipelineScope {
@@ -108,7 +110,7 @@ export interface StepRead {
   /** Component step: the component id. Inline step: what its anonymous component is built from. */
   component?: IdValue;
   inline?: { command: string; code?: IdValue; environment: IdValue };
-  /** Steps of other types (sweepStep.ts) build their own node dict. */
+  /** Steps of other types (sweepStep.ts, pipelineComponentStep.ts) build their own node dict. */
   buildNode?: () => Record<string, unknown>;
 }
 
@@ -117,12 +119,13 @@ export async function readPipelineSteps(ctx: StepContext, scope: PipelineScope):
   const { reader } = ctx;
   const jobs = reader.requireMapping(["jobs"]);
   const names = Object.keys(jobs);
-  if (names.length === 0) throw reader.error("MissingKey", "A pipeline job needs at least one step under 'jobs'.", ["jobs"]);
+  if (names.length === 0) throw reader.error("MissingKey", reader.loc("LoaderNoSteps"), ["jobs"]);
   const steps = new Map<string, StepRead>();
   for (const name of names) steps.set(name, await readStep(ctx, scope, name));
   const nodes: Record<string, Record<string, unknown>> = {};
   for (const step of steps.values()) {
-    checkBindings(reader, step, steps, scope);
+    checkInputBindings(reader, step, steps, scope);
+    checkOutputBindings(reader, step, scope);
     nodes[step.name] = step.buildNode ? step.buildNode() : buildNode(ctx, step, steps, scope);
   }
   return nodes;
@@ -132,41 +135,43 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const { reader, plan } = ctx;
   const p: YamlPath = ["jobs", name];
   const line = reader.lineOf(p);
-  if (!NODE_NAME.test(name)) {
-    throw reader.error(
-      "InvalidValue",
-      `Pipeline node name should be a valid python identifier: '${name}' at line ${line} (lowercase letters, digits and underscores, not starting with a digit).`,
-      p,
-    );
-  }
+  if (!NODE_NAME.test(name)) throw reader.error("InvalidValue", reader.loc("LoaderStepName", name, line), p);
   const step = reader.requireMapping(p);
   const type = reader.string([...p, "type"]);
   if (type === "sweep") return readSweepStep(ctx, scope, name);
   if (type === "pipeline") return readPipelineComponentStep(ctx, scope, name);
-  if (type !== undefined && type !== "command") {
-    const typeLine = reader.lineOf([...p, "type"]);
-    const instead = UNSUPPORTED_STEP_TYPES[type];
-    if (instead) {
-      throw reader.error(
-        "Unsupported",
-        `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not supported by this task (supported: command, sweep, pipeline); ${instead}.`,
-        [...p, "type"],
-      );
-    }
-    throw reader.error(
-      "Unsupported",
-      `Step '${name}': jobs.${name}.type '${type}' at line ${typeLine} is not a step type (supported: command, sweep, pipeline).`,
-      [...p, "type"],
-    );
-  }
+  checkStepType(reader, name);
   const isComponentStep = "component" in step;
-  if (!isComponentStep && !("command" in step)) {
-    throw reader.error("MissingKey", `Step '${name}' at line ${line} needs either 'command' (an inline command step) or 'component'.`, p);
-  }
-  reader.checkKeys(p, step, isComponentStep ? COMPONENT_STEP_KEYS : INLINE_STEP_KEYS);
-  if ("experiment_name" in step)
-    plan.warnings.push(`Step '${name}': experiment_name is ignored inside a pipeline step (line ${reader.lineOf([...p, "experiment_name"])}).`);
+  if (!isComponentStep && !("command" in step)) throw reader.error("MissingKey", reader.loc("LoaderStepNeedsCommand", name, line), p);
+  reader.checkKeys(p, step, isComponentStep ? componentStepKeys(reader.loc) : inlineStepKeys(reader.loc));
+  if ("experiment_name" in step) plan.warnings.push(reader.loc("LoaderStepExperimentName", name, reader.lineOf([...p, "experiment_name"])));
 
+  const read = await readStepSettings(ctx, name);
+  if (!read.compute && !scope.hasDefaultCompute) throw reader.error("MissingKey", reader.loc("LoaderStepNoCompute", name, line, name), [...p, "compute"]);
+  if (!isComponentStep) return inlineStep(ctx, scope, read);
+  const componentPath = [...p, "component"];
+  const value = reader.get(componentPath);
+  if (typeof value !== "string") {
+    throw reader.error("Unsupported", reader.loc("LoaderStepInlineComponent", name, reader.lineOf(componentPath)), componentPath);
+  }
+  return /^azureml:/i.test(value) ? registeredComponentStep(ctx, read, value) : localComponentStep(ctx, read, value);
+}
+
+/** Only command steps are sent; the other step types the CLI knows are refused with what to do instead. */
+function checkStepType(reader: DocumentReader, name: string): void {
+  const typePath = ["jobs", name, "type"];
+  const type = reader.string(typePath);
+  if (type === undefined || type === "command") return;
+  const typeLine = reader.lineOf(typePath);
+  const instead = ownValue(unsupportedStepTypes(reader.loc), type);
+  if (instead) throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnsupported", name, name, type, typeLine, instead), typePath);
+  throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnknown", name, name, type, typeLine), typePath);
+}
+
+/** What every step has, inline or component: inputs, outputs, compute and run settings. */
+async function readStepSettings(ctx: StepContext, name: string): Promise<StepRead> {
+  const { reader, plan } = ctx;
+  const p: YamlPath = ["jobs", name];
   const io = { reader, baseDir: ctx.baseDir, plan, level: "node" as const, abortSignal: ctx.abortSignal };
   const read: StepRead = {
     name,
@@ -187,71 +192,66 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
     properties: reader.stringMap([...p, "properties"]),
   };
   reader.string([...p, "name"]); // overwritten by the node key, as the CLI does
-  if (!read.compute && !scope.hasDefaultCompute) {
-    throw reader.error(
-      "MissingKey",
-      `Compute not set for step '${name}' at line ${line}: set jobs.${name}.compute, the pipeline's compute or settings.default_compute.`,
-      [...p, "compute"],
-    );
-  }
+  return read;
+}
 
-  if (!isComponentStep) {
-    const command = reader.requireString([...p, "command"]);
-    checkCommandPlaceholders(reader, [...p, "command"], command, {
-      inputs: new Set(read.inputs.keys()),
-      outputs: new Set(read.outputs.keys()),
-      owner: `step '${name}'`,
-    });
-    read.inline = {
-      command,
-      code: await readCode(ctx, [...p, "code"]),
-      environment: await readEnvironment(ctx, [...p, "environment"]),
-    };
-    read.outputTypes = new Map([...read.outputs].map(([k, o]) => [k, outputType(o, scope)]));
-    return read;
-  }
+/** A `command:` step: its command, code and environment become an anonymous component (buildNode). */
+async function inlineStep(ctx: StepContext, scope: PipelineScope, read: StepRead): Promise<StepRead> {
+  const { reader } = ctx;
+  const p = read.path;
+  const command = reader.requireString([...p, "command"]);
+  checkCommandPlaceholders(reader, [...p, "command"], command, {
+    inputs: new Set(read.inputs.keys()),
+    outputs: new Set(read.outputs.keys()),
+    owner: reader.loc("LoaderOwnerStep", read.name),
+  });
+  read.inline = {
+    command,
+    code: await readCode(ctx, [...p, "code"]),
+    environment: await readEnvironment(ctx, [...p, "environment"]),
+  };
+  read.outputTypes = new Map([...read.outputs].map(([k, o]) => [k, outputType(o, scope)]));
+  return read;
+}
 
-  const componentPath = [...p, "component"];
-  const value = reader.get(componentPath);
-  if (typeof value !== "string") {
-    throw reader.error(
-      "Unsupported",
-      `Step '${name}': 'component' at line ${reader.lineOf(componentPath)} must be a path to a component file or an azureml: reference (inline component definitions are not supported).`,
-      componentPath,
-    );
+/** `component: azureml:name:version` (or `@label`, an ARM id, a registry URI). */
+function registeredComponentStep(ctx: StepContext, read: StepRead, value: string): StepRead {
+  const { reader, plan } = ctx;
+  const componentPath = [...read.path, "component"];
+  let parsed;
+  try {
+    parsed = parseAssetReference(value, "components", reader.loc);
+  } catch (error) {
+    if (error instanceof ReferenceSyntaxError)
+      throw reader.error("InvalidValue", reader.loc("LoaderStepComponentInvalid", read.name, reader.lineOf(componentPath), error.message), componentPath);
+    throw error;
   }
-  if (/^azureml:/i.test(value)) {
-    let parsed;
-    try {
-      parsed = parseAssetReference(value, "components");
-    } catch (error) {
-      if (error instanceof ReferenceSyntaxError)
-        throw reader.error("InvalidValue", `Step '${name}': component at line ${reader.lineOf(componentPath)}: ${error.message}`, componentPath);
-      throw error;
-    }
-    const location = reader.locate(componentPath);
-    if (parsed.form === "passthrough") {
-      const registry = parsed.value.startsWith("azureml://");
-      read.source = registry ? "REMOTE.REGISTRY" : "REMOTE.WORKSPACE.COMPONENT";
-      read.component = registry ? { form: "verbatim", value: parsed.value } : { form: "armId", id: parsed.value };
-    } else {
-      read.source = "REMOTE.WORKSPACE.COMPONENT";
-      read.component =
-        parsed.form === "version"
-          ? plan.addReference("components", parsed.name, { version: parsed.version, resolution: "static", location })
-          : plan.addReference("components", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
-    }
-    return read;
+  const location = reader.locate(componentPath);
+  if (parsed.form === "passthrough") {
+    const registry = parsed.value.startsWith("azureml://");
+    read.source = registry ? "REMOTE.REGISTRY" : "REMOTE.WORKSPACE.COMPONENT";
+    read.component = registry ? { form: "verbatim", value: parsed.value } : { form: "armId", id: parsed.value };
+  } else {
+    read.source = "REMOTE.WORKSPACE.COMPONENT";
+    read.component =
+      parsed.form === "version"
+        ? plan.addReference("components", parsed.name, { version: parsed.version, resolution: "static", location })
+        : plan.addReference("components", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
   }
+  return read;
+}
 
+/** `component: ./train.yml`: the file is loaded (once), checked against the step, and registered anonymously. */
+async function localComponentStep(ctx: StepContext, read: StepRead, value: string): Promise<StepRead> {
+  const { reader } = ctx;
+  const componentPath = [...read.path, "component"];
   const file = path.resolve(ctx.baseDir, value);
   refuseOutsideWorkFolders({ reader, plan: ctx.plan }, componentPath, file);
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new Error("not a file");
-  } catch {
-    throw reader.error("FileNotFound", `Component file not found: ${file} (step '${name}', component at line ${reader.lineOf(componentPath)}).`, componentPath);
-  }
+  const isFile = await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
+  if (!isFile) throw reader.error("FileNotFound", reader.loc("LoaderComponentFileNotFound", file, read.name, reader.lineOf(componentPath)), componentPath);
   const component = await loadLocalComponent(ctx.components, file);
   checkAgainstComponent(reader, read, component);
   read.source = "YAML.COMPONENT";
@@ -261,83 +261,73 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
 }
 
 function checkAgainstComponent(reader: DocumentReader, step: StepRead, component: LocalComponent): void {
+  const { loc } = reader;
   for (const inputName of step.inputs.keys()) {
     if (!component.inputs.has(inputName)) {
       const p = [...step.path, "inputs", inputName];
-      throw reader.error(
-        "UnknownBinding",
-        `Step '${step.name}' sets input '${inputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (inputs: ${[...component.inputs.keys()].sort().join(", ") || "none"}).`,
-        p,
-      );
+      const declared = [...component.inputs.keys()].sort().join(", ") || loc("LoaderNone");
+      throw reader.error("UnknownBinding", loc("LoaderStepUndeclaredInput", step.name, inputName, reader.lineOf(p), component.filePath, declared), p);
     }
   }
   for (const [inputName, declaration] of component.inputs) {
     if (!declaration.optional && !declaration.hasDefault && !step.inputs.has(inputName)) {
-      throw reader.error("MissingKey", `Required input '${inputName}' for component '${step.name}' not provided (component ${component.filePath}).`, [
-        ...step.path,
-        "inputs",
-      ]);
+      throw reader.error("MissingKey", loc("LoaderStepMissingInput", inputName, step.name, component.filePath), [...step.path, "inputs"]);
     }
   }
   for (const outputName of step.outputs.keys()) {
     if (!component.outputs.has(outputName)) {
       const p = [...step.path, "outputs", outputName];
-      throw reader.error(
-        "UnknownBinding",
-        `Step '${step.name}' sets output '${outputName}' at line ${reader.lineOf(p)}, which component ${component.filePath} does not declare (outputs: ${[...component.outputs.keys()].sort().join(", ") || "none"}).`,
-        p,
-      );
+      const declared = [...component.outputs.keys()].sort().join(", ") || loc("LoaderNone");
+      throw reader.error("UnknownBinding", loc("LoaderStepUndeclaredOutput", step.name, outputName, reader.lineOf(p), component.filePath, declared), p);
     }
   }
 }
 
-function checkBindings(reader: DocumentReader, step: StepRead, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): void {
+/** Each `${{parent.inputs.x}}` / `${{parent.jobs.a.outputs.b}}` of the step names something that exists. */
+function checkInputBindings(reader: DocumentReader, step: StepRead, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): void {
+  const { loc } = reader;
   for (const [inputName, input] of step.inputs) {
     if (input.kind !== "binding") continue;
-    const where = `Step '${step.name}' input '${inputName}' at line ${reader.lineOf(input.path)}`;
+    const where = loc("LoaderStepInputAt", step.name, inputName, reader.lineOf(input.path));
     const parentInput = /^\$\{\{parent\.inputs\.([^}]+)\}\}$/.exec(input.value);
     if (parentInput) {
       if (!scope.inputNames.has(parentInput[1])) {
-        throw reader.error(
-          "UnknownBinding",
-          `${where} binds to ${input.value}, but the pipeline has no input '${parentInput[1]}' (inputs: ${[...scope.inputNames].sort().join(", ") || "none"}).`,
-          input.path,
-        );
+        const inputs = [...scope.inputNames].sort().join(", ") || loc("LoaderNone");
+        throw reader.error("UnknownBinding", loc("LoaderBindingNoPipelineInput", where, input.value, parentInput[1], inputs), input.path);
       }
       continue;
     }
     const jobOutput = /^\$\{\{parent\.jobs\.([^.}]+)\.outputs\.([^.}]+)\}\}$/.exec(input.value);
-    if (!jobOutput) {
-      throw reader.error(
-        "UnknownBinding",
-        `${where} binds to ${input.value}: use \${{parent.jobs.<step>.outputs.<name>}} or \${{parent.inputs.<name>}}.`,
-        input.path,
-      );
-    }
+    if (!jobOutput) throw reader.error("UnknownBinding", loc("LoaderBindingForm", where, input.value), input.path);
     const [, source, output] = jobOutput;
     const sourceStep = steps.get(source);
     if (!sourceStep || source === step.name) {
-      throw reader.error(
-        "UnknownBinding",
-        `${where} binds to ${input.value}, but there is no ${source === step.name ? "other " : ""}step '${source}' (steps: ${[...steps.keys()].sort().join(", ")}).`,
-        input.path,
-      );
+      const names = [...steps.keys()].sort().join(", ");
+      const message =
+        source === step.name
+          ? loc("LoaderBindingNoOtherStep", where, input.value, source, names)
+          : loc("LoaderBindingNoStep", where, input.value, source, names);
+      throw reader.error("UnknownBinding", message, input.path);
     }
     if (sourceStep.outputTypes && !sourceStep.outputTypes.has(output)) {
-      throw reader.error(
-        "UnknownBinding",
-        `${where} binds to ${input.value}, but step '${source}' has no output '${output}' (outputs: ${[...sourceStep.outputTypes.keys()].sort().join(", ") || "none"}).`,
-        input.path,
-      );
+      const outputs = [...sourceStep.outputTypes.keys()].sort().join(", ") || loc("LoaderNone");
+      throw reader.error("UnknownBinding", loc("LoaderBindingNoStepOutput", where, input.value, source, output, outputs), input.path);
     }
   }
+}
+
+/** Each `${{parent.outputs.y}}` of the step names an output of the pipeline. */
+function checkOutputBindings(reader: DocumentReader, step: StepRead, scope: PipelineScope): void {
+  const { loc } = reader;
   for (const [outputName, output] of step.outputs) {
     if (output.kind !== "binding") continue;
     const m = /^\$\{\{parent\.outputs\.([^}]+)\}\}$/.exec(output.value);
     if (!m || !scope.outputs.has(m[1])) {
+      const outputs = [...scope.outputs.keys()].sort().join(", ") || loc("LoaderNone");
+      const line = reader.lineOf(output.path);
       throw reader.error(
         "UnknownBinding",
-        `Step '${step.name}' output '${outputName}' at line ${reader.lineOf(output.path)} binds to ${output.value}, but the pipeline has no output '${m?.[1] ?? output.value}' (outputs: ${[...scope.outputs.keys()].sort().join(", ") || "none"}).`,
+        loc("LoaderBindingNoPipelineOutput", step.name, outputName, line, output.value, m?.[1] ?? output.value, outputs),
         output.path,
       );
     }

@@ -6,6 +6,7 @@
 import { promises as fs } from "node:fs";
 import { codeUriPathOf, CONTENT_HASH_VERSION, hashLocalArtifact, LocalArtifactError } from "../../common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../common/ignoreRules";
+import type { Loc } from "../../common/loc";
 import type { SourceLocation } from "./errors";
 import type { CodeVersionRegistration, EnvironmentVersionRegistration, UploadAction, WorkspaceReference } from "./jobPlan";
 import { IdPlaceholder } from "./placeholders";
@@ -173,11 +174,11 @@ export function staticReferenceId(reference: WorkspaceReference, workspaceId: st
 }
 
 /** Throws {@link LocalPathError} when `localPath` does not exist. */
-export async function statLocalPath(localPath: string): Promise<{ isDirectory: boolean }> {
+export async function statLocalPath(localPath: string, loc: Loc): Promise<{ isDirectory: boolean }> {
   try {
     const stat = await fs.stat(localPath);
     return { isDirectory: stat.isDirectory() };
   } catch (error) {
-    throw new LocalPathError(localPath, "PathNotFound", `No such file or directory: ${localPath}`, { cause: error });
+    throw new LocalPathError(localPath, "PathNotFound", loc("LoaderNoSuchPath", localPath), { cause: error });
   }
 }

@@ -2,6 +2,7 @@
  * Parsing of CLI v2 reference strings (`azureml:name:version`, `azureml:name@latest`, ARM ids, registry
  * URIs, compute names) and the ARM ids they stand for.
  */
+import type { Loc } from "../../common/loc";
 
 /** Workspace child collections a job refers to. */
 export type AssetKind = "codes" | "components" | "environments" | "data" | "models";
@@ -36,61 +37,58 @@ export function isReferenceString(value: string): boolean {
  * Parses an asset reference. Curated environments (`azureml:AzureML-…`) are passed through with their
  * `azureml:` prefix for the service to expand, as the CLI does.
  */
-export function parseAssetReference(raw: string, kind: AssetKind): ParsedReference {
+export function parseAssetReference(raw: string, kind: AssetKind, loc: Loc): ParsedReference {
   const value = raw.trim();
   const registry = REGISTRY_ASSET.exec(value);
   if (registry) {
     if (registry[1].toLowerCase() !== kind) {
-      throw new ReferenceSyntaxError(`'${value}' refers to registry ${registry[1]}, not ${kind}.`);
+      throw new ReferenceSyntaxError(loc("LoaderRefRegistryKind", value, registry[1], kind));
     }
     return { form: "passthrough", value };
   }
   if (/^azureml:\/\//i.test(value)) {
-    throw new ReferenceSyntaxError(
-      `'${value}' is not a valid registry path: expected azureml://registries/<registry>/${kind}/<name>/versions/<version> (or /labels/latest).`,
-    );
+    throw new ReferenceSyntaxError(loc("LoaderRefRegistryPath", value, kind));
   }
   const withoutPrefix = value.replace(/^azureml:/i, "");
   const arm = ARM_ID.exec(withoutPrefix);
   if (arm) {
-    if (arm[1].toLowerCase() !== kind) throw new ReferenceSyntaxError(`'${value}' is an ARM id of ${arm[1]}, not ${kind}.`);
+    if (arm[1].toLowerCase() !== kind) throw new ReferenceSyntaxError(loc("LoaderRefArmIdKind", value, arm[1], kind));
     return { form: "passthrough", value: withoutPrefix };
   }
   if (!/^azureml:/i.test(value)) {
-    throw new ReferenceSyntaxError(`'${value}' is not a reference: prefix it with 'azureml:' (azureml:<name>:<version> or azureml:<name>@latest).`);
+    throw new ReferenceSyntaxError(loc("LoaderRefNoPrefix", value));
   }
   const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::([^:@/\s]+)|@([A-Za-z0-9_-]+))?$/.exec(withoutPrefix);
   if (!m) {
-    throw new ReferenceSyntaxError(`'${value}' is not a valid reference: use azureml:<name>:<version> or azureml:<name>@latest.`);
+    throw new ReferenceSyntaxError(loc("LoaderRefInvalid", value));
   }
   const [, name, version, label] = m;
   if (kind === "environments" && /^AzureML-/i.test(name) && (version || label)) return { form: "passthrough", value };
   if (version) return { form: "version", name, version };
   if (label) return { form: "label", name, label };
-  throw new ReferenceSyntaxError(`'${value}' names no version: use azureml:${name}:<version> or azureml:${name}@latest.`);
+  throw new ReferenceSyntaxError(loc("LoaderRefNoVersion", value, name, name));
 }
 
 /** Parsed `compute:` value. */
 export type ParsedCompute = { form: "named"; name: string } | { form: "passthrough"; value: string };
 
 /** `azureml:cpu` / `cpu` → named compute; ARM ids, `serverless` and `${{...}}` bindings are sent verbatim. */
-export function parseComputeReference(raw: string): ParsedCompute {
+export function parseComputeReference(raw: string, loc: Loc): ParsedCompute {
   const value = raw.trim();
   if (/^\$\{\{.*\}\}$/.test(value)) return { form: "passthrough", value };
   const name = value.replace(/^azureml:/i, "");
   if (ARM_ID.test(name)) return { form: "passthrough", value: name };
   if (name.toLowerCase() === "serverless") return { form: "passthrough", value: "serverless" };
-  if (name.toLowerCase() === "local")
-    throw new ReferenceSyntaxError("compute 'local' runs the job on this machine, which this task does not do: use a workspace compute.");
-  if (!/^[A-Za-z][A-Za-z0-9\-_]*$/.test(name)) throw new ReferenceSyntaxError(`'${value}' is not a valid compute name.`);
+  if (name.toLowerCase() === "local") throw new ReferenceSyntaxError(loc("LoaderComputeLocal"));
+  if (!/^[A-Za-z][A-Za-z0-9\-_]*$/.test(name)) throw new ReferenceSyntaxError(loc("LoaderComputeInvalidName", value));
   return { form: "named", name };
 }
 
 /** `azureml:workspaceblobstore` / `workspaceblobstore` / ARM id → datastore name or id. */
-export function parseDatastoreReference(raw: string): ParsedCompute {
+export function parseDatastoreReference(raw: string, loc: Loc): ParsedCompute {
   const value = raw.trim().replace(/^azureml:/i, "");
   if (ARM_ID.test(value)) return { form: "passthrough", value };
-  if (!/^[A-Za-z0-9_]+$/.test(value)) throw new ReferenceSyntaxError(`'${raw}' is not a valid datastore name.`);
+  if (!/^[A-Za-z0-9_]+$/.test(value)) throw new ReferenceSyntaxError(loc("LoaderDatastoreInvalidName", raw));
   return { form: "named", name: value };
 }
 

@@ -11,7 +11,11 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JobDefinitionError, loadJob, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { loaderLoc } from "./loaderLoc.testing";
+
+/** The loader with the task's own messages (task.json), as the entry passes them. */
+const loadJob = (file: string) => loadWith(file, { loc: loaderLoc() });
 
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
 
@@ -287,7 +291,7 @@ describe("loader: sweep steps", () => {
         "nor swept in search_space",
       );
       await rejects([...head, ...good, "    inputs: {whom: x}", ""], "InvalidValue", 12, "input 'whom' at line 12 is also swept in search_space");
-      await rejects([...head, ...good, "    inputs: {other: x}", ""], "UnknownBinding", 12, "sets input 'other' at line 12, which trial component");
+      await rejects([...head, ...good, "    inputs: {other: x}", ""], "UnknownBinding", 12, "sets input 'other' at line 12, which component");
       await rejects([...head, ...good, "    outputs: {other: {type: uri_folder}}", ""], "UnknownBinding", 12, "sets output 'other' at line 12");
     });
 

@@ -21,6 +21,7 @@
 import * as path from "node:path";
 import { promises as fs } from "node:fs";
 import { readCompute, readResources } from "./commandParts";
+import type { Loc } from "../../common/loc";
 import type { DocumentReader, KeyRules } from "./documentReader";
 import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs } from "./jobIo";
 import { loadLocalComponent, type LocalComponent } from "./localComponent";
@@ -30,8 +31,8 @@ import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { refuseOutsideWorkFolders } from "./workFolders";
 import type { YamlPath } from "./yamlSource";
 
-const SWEEP_STEP_KEYS: KeyRules = {
-  kind: "sweep step",
+const sweepStepKeys = (loc: Loc): KeyRules => ({
+  kind: loc("LoaderKindSweepStep"),
   allowed: [
     "type",
     "name",
@@ -53,17 +54,17 @@ const SWEEP_STEP_KEYS: KeyRules = {
     "experiment_name",
   ],
   unsupported: {
-    identity:
-      "the CLI does not send the identity of a sweep step (entities/_builders/sweep.py); set identity on the pipeline job or on the trial's own command job",
-    component: "a sweep step names its command component under 'trial', not 'component'",
-    command: "a sweep step runs its trial component: put the command in a component file and name it under 'trial'",
-    environment: "a sweep step takes its environment from its trial component",
-    code: "a sweep step takes its code from its trial component",
-    distribution: "set distribution in the trial component file",
-    environment_variables: "the CLI does not send environment_variables on a sweep step; set them in the trial's environment",
-    services: "job services (SSH, Jupyter, TensorBoard) are not supported",
+    // entities/_builders/sweep.py sends neither identity nor environment_variables of a sweep node.
+    identity: loc("LoaderSweepNoIdentity"),
+    component: loc("LoaderSweepNoComponent"),
+    command: loc("LoaderSweepNoCommand"),
+    environment: loc("LoaderSweepNoEnvironment"),
+    code: loc("LoaderSweepNoCode"),
+    distribution: loc("LoaderSweepNoDistribution"),
+    environment_variables: loc("LoaderSweepNoEnvironmentVariables"),
+    services: loc("LoaderNoJobServices"),
   },
-};
+});
 
 /** Distributions of the search space and their keys (`_schema/_sweep/search_space/*.py`). */
 const DISTRIBUTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -97,13 +98,9 @@ export async function readSweepStep(ctx: StepContext, scope: PipelineScope, name
   const { reader, plan } = ctx;
   const p: YamlPath = ["jobs", name];
   const line = reader.lineOf(p);
-  const step = reader.requireMapping(p, SWEEP_STEP_KEYS);
-  if ("experiment_name" in step)
-    plan.warnings.push(`Step '${name}': experiment_name is ignored inside a pipeline step (line ${reader.lineOf([...p, "experiment_name"])}).`);
-  if ("description" in step)
-    plan.warnings.push(
-      `Step '${name}': the CLI does not send the description of a sweep step (line ${reader.lineOf([...p, "description"])}); it is left out here too.`,
-    );
+  const step = reader.requireMapping(p, sweepStepKeys(reader.loc));
+  if ("experiment_name" in step) plan.warnings.push(reader.loc("LoaderStepExperimentName", name, reader.lineOf([...p, "experiment_name"])));
+  if ("description" in step) plan.warnings.push(reader.loc("LoaderStepDescriptionNotSent", name, "sweep", reader.lineOf([...p, "description"])));
   reader.string([...p, "description"]);
   reader.string([...p, "name"]); // overwritten by the node key, as the CLI does
 
@@ -112,11 +109,7 @@ export async function readSweepStep(ctx: StepContext, scope: PipelineScope, name
   const outputs = readOutputs(io, [...p, "outputs"]);
   const compute = readCompute(ctx, [...p, "compute"], "get");
   if (!compute && !scope.hasDefaultCompute) {
-    throw reader.error(
-      "MissingKey",
-      `Compute not set for sweep step '${name}' at line ${line}: set jobs.${name}.compute, the pipeline's compute or settings.default_compute.`,
-      [...p, "compute"],
-    );
+    throw reader.error("MissingKey", reader.loc("LoaderStepNoCompute", name, line, name), [...p, "compute"]);
   }
   const searchSpace = readSearchSpace(reader, [...p, "search_space"], name);
   const fields = {
@@ -180,32 +173,20 @@ async function readTrial(ctx: StepContext, stepName: string, p: YamlPath): Promi
   const value = reader.get(p);
   const line = reader.lineOf(p);
   if (value === undefined || value === null) {
-    throw reader.error(
-      "MissingKey",
-      `Sweep step '${stepName}' at line ${reader.lineOf(p.slice(0, -1))} needs 'trial': a command component file or an azureml: component.`,
-      p,
-    );
+    throw reader.error("MissingKey", reader.loc("LoaderSweepNoTrial", stepName, reader.lineOf(p.slice(0, -1))), p);
   }
   if (typeof value !== "string") {
-    throw reader.error(
-      "Unsupported",
-      `Sweep step '${stepName}': an inline trial at line ${line} is not supported by this task; put the command component in its own file and give its path under 'trial'.`,
-      p,
-    );
+    throw reader.error("Unsupported", reader.loc("LoaderSweepInlineTrial", stepName, line), p);
   }
   if (/^azureml:\/\//i.test(value)) {
-    throw reader.error(
-      "Unsupported",
-      `Sweep step '${stepName}': trial '${value}' at line ${line} is a registry component, which the CLI does not accept as a sweep trial; use a workspace component (azureml:<name>:<version>) or a component file.`,
-      p,
-    );
+    throw reader.error("Unsupported", reader.loc("LoaderSweepRegistryTrial", stepName, value, line), p);
   }
   if (/^azureml:/i.test(value)) {
     let parsed;
     try {
-      parsed = parseAssetReference(value, "components");
+      parsed = parseAssetReference(value, "components", reader.loc);
     } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", `Sweep step '${stepName}': trial at line ${line}: ${error.message}`, p);
+      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderSweepTrialInvalid", stepName, line, error.message), p);
       throw error;
     }
     const location = reader.locate(p);
@@ -222,7 +203,7 @@ async function readTrial(ctx: StepContext, stepName: string, p: YamlPath): Promi
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new Error("not a file");
   } catch {
-    throw reader.error("FileNotFound", `Trial component file not found: ${file} (sweep step '${stepName}', trial at line ${line}).`, p);
+    throw reader.error("FileNotFound", reader.loc("LoaderSweepTrialNotFound", file, stepName, line), p);
   }
   const component = await loadLocalComponent(ctx.components, file);
   return { id: component.componentId, source: "YAML.COMPONENT", component };
@@ -242,41 +223,40 @@ function checkAgainstTrial(
     if (!component.inputs.has(key)) {
       throw reader.error(
         "UnknownBinding",
-        `Sweep step '${stepName}': search_space.${key} at line ${reader.lineOf([...p, "search_space", key])} is not an input of trial component ${component.filePath} (inputs: ${declared()}).`,
+        reader.loc("LoaderSweepNotAnInput", stepName, key, reader.lineOf([...p, "search_space", key]), component.filePath, declared()),
         [...p, "search_space", key],
       );
     }
     if (inputs.has(key)) {
-      throw reader.error(
-        "InvalidValue",
-        `Sweep step '${stepName}': input '${key}' at line ${reader.lineOf([...p, "inputs", key])} is also swept in search_space; give it in one place only.`,
-        [...p, "inputs", key],
-      );
+      throw reader.error("InvalidValue", reader.loc("LoaderSweepInputAlsoSwept", stepName, key, reader.lineOf([...p, "inputs", key])), [...p, "inputs", key]);
     }
   }
   for (const inputName of inputs.keys()) {
     if (!component.inputs.has(inputName)) {
       throw reader.error(
         "UnknownBinding",
-        `Sweep step '${stepName}' sets input '${inputName}' at line ${reader.lineOf([...p, "inputs", inputName])}, which trial component ${component.filePath} does not declare (inputs: ${declared()}).`,
+        reader.loc("LoaderStepUndeclaredInput", stepName, inputName, reader.lineOf([...p, "inputs", inputName]), component.filePath, declared()),
         [...p, "inputs", inputName],
       );
     }
   }
   for (const [inputName, declaration] of component.inputs) {
     if (!declaration.optional && !declaration.hasDefault && !inputs.has(inputName) && !(inputName in searchSpace)) {
-      throw reader.error(
-        "MissingKey",
-        `Required input '${inputName}' of trial component ${component.filePath} is neither set under jobs.${stepName}.inputs nor swept in search_space (step at line ${reader.lineOf(p)}).`,
-        [...p, "inputs"],
-      );
+      throw reader.error("MissingKey", reader.loc("LoaderSweepMissingInput", inputName, component.filePath, stepName, reader.lineOf(p)), [...p, "inputs"]);
     }
   }
   for (const outputName of outputs.keys()) {
     if (!component.outputs.has(outputName)) {
       throw reader.error(
         "UnknownBinding",
-        `Sweep step '${stepName}' sets output '${outputName}' at line ${reader.lineOf([...p, "outputs", outputName])}, which trial component ${component.filePath} does not declare (outputs: ${[...component.outputs.keys()].sort().join(", ") || "none"}).`,
+        reader.loc(
+          "LoaderStepUndeclaredOutput",
+          stepName,
+          outputName,
+          reader.lineOf([...p, "outputs", outputName]),
+          component.filePath,
+          [...component.outputs.keys()].sort().join(", ") || "none",
+        ),
         [...p, "outputs", outputName],
       );
     }
@@ -286,11 +266,7 @@ function checkAgainstTrial(
 function readSearchSpace(reader: DocumentReader, p: YamlPath, stepName: string): Record<string, unknown> {
   const space = reader.mapping(p);
   if (!space || Object.keys(space).length === 0) {
-    throw reader.error(
-      "MissingKey",
-      `Sweep step '${stepName}' at line ${reader.lineOf(p.slice(0, -1))} needs a search_space with at least one input to sweep.`,
-      p,
-    );
+    throw reader.error("MissingKey", reader.loc("LoaderSweepNoSearchSpace", stepName, reader.lineOf(p.slice(0, -1))), p);
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(space)) {
@@ -300,28 +276,23 @@ function readSearchSpace(reader: DocumentReader, p: YamlPath, stepName: string):
     if (!keys) {
       throw reader.error(
         "InvalidValue",
-        `search_space.${key}.type '${type}' at line ${reader.lineOf([...kp, "type"])} is not a sweep distribution (allowed: ${Object.keys(DISTRIBUTIONS).join(", ")}).`,
+        reader.loc("LoaderSweepBadDistribution", key, type, reader.lineOf([...kp, "type"]), Object.keys(DISTRIBUTIONS).join(", ")),
         [...kp, "type"],
       );
     }
-    const dist = reader.requireMapping(kp, { kind: `${type} distribution`, allowed: ["type", ...keys] });
+    const dist = reader.requireMapping(kp, { kind: reader.loc("LoaderKindDistribution", type), allowed: ["type", ...keys] });
     const entry: Record<string, unknown> = { type: type.toLowerCase() };
     for (const field of keys) {
       const fp = [...kp, field];
-      if (!(field in dist))
-        throw reader.error("MissingKey", `search_space.${key} at line ${reader.lineOf(kp)} needs '${field}' for a ${type} distribution.`, fp);
+      if (!(field in dist)) throw reader.error("MissingKey", reader.loc("LoaderSweepDistributionField", key, reader.lineOf(kp), field, type), fp);
       if (field === "values") {
         const values = dist.values;
         if (!Array.isArray(values) || values.length === 0) {
-          throw reader.error("InvalidValue", `search_space.${key}.values at line ${reader.lineOf(fp)} must be a non-empty list.`, fp);
+          throw reader.error("InvalidValue", reader.loc("LoaderSweepEmptyValues", key, reader.lineOf(fp)), fp);
         }
         values.forEach((v, i) => {
           if (v === null || typeof v === "object") {
-            throw reader.error(
-              "Unsupported",
-              `search_space.${key}.values at line ${reader.lineOf([...fp, i])}: nested search spaces are not supported by this task; list plain values (strings, numbers, booleans).`,
-              [...fp, i],
-            );
+            throw reader.error("Unsupported", reader.loc("LoaderSweepNestedValues", key, reader.lineOf([...fp, i])), [...fp, i]);
           }
         });
         entry.values = values;
@@ -329,7 +300,7 @@ function readSearchSpace(reader: DocumentReader, p: YamlPath, stepName: string):
         entry.upper = reader.integer(fp);
       } else {
         const n = reader.number(fp);
-        if (n === undefined) throw reader.error("InvalidValue", `search_space.${key}.${field} at line ${reader.lineOf(fp)} must be a number.`, fp);
+        if (n === undefined) throw reader.error("InvalidValue", reader.loc("LoaderSweepNotANumber", key, field, reader.lineOf(fp)), fp);
         entry[field] = n;
       }
     }
@@ -341,15 +312,11 @@ function readSearchSpace(reader: DocumentReader, p: YamlPath, stepName: string):
 function readSamplingAlgorithm(reader: DocumentReader, p: YamlPath): string | Record<string, unknown> {
   const value = reader.get(p);
   if (value === undefined || value === null) {
-    throw reader.error("MissingKey", `A sweep step needs sampling_algorithm (${SAMPLING_ALGORITHMS.join(", ")}) (line ${reader.lineOf(p.slice(0, -1))}).`, p);
+    throw reader.error("MissingKey", reader.loc("LoaderSweepNoSampling", SAMPLING_ALGORITHMS.join(", "), reader.lineOf(p.slice(0, -1))), p);
   }
   const check = (type: string, at: YamlPath) => {
     if (!SAMPLING_ALGORITHMS.includes(type.toLowerCase()))
-      throw reader.error(
-        "InvalidValue",
-        `sampling_algorithm '${type}' at line ${reader.lineOf(at)} is not valid (allowed: ${SAMPLING_ALGORITHMS.join(", ")}).`,
-        at,
-      );
+      throw reader.error("InvalidValue", reader.loc("LoaderSweepBadSampling", type, reader.lineOf(at), SAMPLING_ALGORITHMS.join(", ")), at);
     return type.toLowerCase();
   };
   if (typeof value === "string") return check(value, p);
@@ -357,7 +324,7 @@ function readSamplingAlgorithm(reader: DocumentReader, p: YamlPath): string | Re
   const type = check(reader.requireString([...p, "type"]), [...p, "type"]);
   const out: Record<string, unknown> = { type };
   if (type !== "random") {
-    reader.checkKeys(p, m, { kind: `${type} sampling_algorithm`, allowed: ["type"] });
+    reader.checkKeys(p, m, { kind: "sampling_algorithm", allowed: ["type"] });
     return out;
   }
   const seed = reader.integer([...p, "seed"]);
@@ -365,11 +332,7 @@ function readSamplingAlgorithm(reader: DocumentReader, p: YamlPath): string | Re
   const rule = reader.string([...p, "rule"]);
   if (rule !== undefined) {
     if (!RANDOM_RULES.includes(rule.toLowerCase()))
-      throw reader.error(
-        "InvalidValue",
-        `sampling_algorithm.rule '${rule}' at line ${reader.lineOf([...p, "rule"])} is not valid (allowed: ${RANDOM_RULES.join(", ")}).`,
-        [...p, "rule"],
-      );
+      throw reader.error("InvalidValue", reader.loc("LoaderSweepBadRule", rule, reader.lineOf([...p, "rule"]), RANDOM_RULES.join(", ")), [...p, "rule"]);
     out.rule = rule.toLowerCase();
   }
   if ("logbase" in m) out.logbase = m.logbase;
@@ -377,15 +340,11 @@ function readSamplingAlgorithm(reader: DocumentReader, p: YamlPath): string | Re
 }
 
 function readObjective(reader: DocumentReader, p: YamlPath, stepName: string): Record<string, unknown> {
-  if (!reader.has(p))
-    throw reader.error("MissingKey", `Sweep step '${stepName}' at line ${reader.lineOf(p.slice(0, -1))} needs an objective (goal, primary_metric).`, p);
+  if (!reader.has(p)) throw reader.error("MissingKey", reader.loc("LoaderSweepNoObjective", stepName, reader.lineOf(p.slice(0, -1))), p);
   reader.requireMapping(p, { kind: "objective", allowed: ["goal", "primary_metric"] });
   const goal = reader.requireString([...p, "goal"]);
   if (!["maximize", "minimize"].includes(goal.toLowerCase())) {
-    throw reader.error("InvalidValue", `objective.goal '${goal}' at line ${reader.lineOf([...p, "goal"])} is not valid (allowed: maximize, minimize).`, [
-      ...p,
-      "goal",
-    ]);
+    throw reader.error("InvalidValue", reader.loc("LoaderSweepBadGoal", goal, reader.lineOf([...p, "goal"])), [...p, "goal"]);
   }
   return { goal: goal.toLowerCase(), primary_metric: reader.requireString([...p, "primary_metric"]) };
 }
@@ -396,13 +355,12 @@ function readEarlyTermination(reader: DocumentReader, p: YamlPath): Record<strin
   const type = reader.requireString([...p, "type"]);
   const policy = POLICIES[type.toLowerCase()];
   if (!policy) {
-    throw reader.error(
-      "InvalidValue",
-      `early_termination.type '${type}' at line ${reader.lineOf([...p, "type"])} is not valid (allowed: ${Object.keys(POLICIES).join(", ")}).`,
-      [...p, "type"],
-    );
+    throw reader.error("InvalidValue", reader.loc("LoaderSweepBadPolicy", type, reader.lineOf([...p, "type"]), Object.keys(POLICIES).join(", ")), [
+      ...p,
+      "type",
+    ]);
   }
-  reader.checkKeys(p, m, { kind: `${type} policy`, allowed: ["type", ...Object.keys(policy.fields)] });
+  reader.checkKeys(p, m, { kind: "early_termination", allowed: ["type", ...Object.keys(policy.fields)] });
   const out: Record<string, unknown> = { policy_type: policy.rest };
   for (const [field, fallback] of Object.entries(policy.fields)) {
     const isInteger = field !== "slack_amount" && field !== "slack_factor";
@@ -413,16 +371,15 @@ function readEarlyTermination(reader: DocumentReader, p: YamlPath): Record<strin
 }
 
 function readSweepLimits(reader: DocumentReader, p: YamlPath, stepName: string): Record<string, unknown> {
-  if (!reader.has(p))
-    throw reader.error("MissingKey", `Sweep step '${stepName}' at line ${reader.lineOf(p.slice(0, -1))} needs limits (max_total_trials at least).`, p);
-  reader.requireMapping(p, { kind: "sweep limits", allowed: ["max_concurrent_trials", "max_total_trials", "timeout", "trial_timeout"] });
+  if (!reader.has(p)) throw reader.error("MissingKey", reader.loc("LoaderSweepNoLimits", stepName, reader.lineOf(p.slice(0, -1))), p);
+  reader.requireMapping(p, { kind: "limits", allowed: ["max_concurrent_trials", "max_total_trials", "timeout", "trial_timeout"] });
   const out: Record<string, unknown> = {};
   for (const key of ["max_concurrent_trials", "max_total_trials", "timeout", "trial_timeout"]) {
     const n = reader.integer([...p, key], { min: 1 });
     if (n !== undefined) out[key] = n;
   }
   if (out.max_total_trials === undefined) {
-    throw reader.error("MissingKey", `Sweep step '${stepName}': limits at line ${reader.lineOf(p)} needs max_total_trials.`, [...p, "max_total_trials"]);
+    throw reader.error("MissingKey", reader.loc("LoaderSweepNoMaxTrials", stepName, reader.lineOf(p)), [...p, "max_total_trials"]);
   }
   return out;
 }
@@ -434,17 +391,13 @@ function readSweepQueueSettings(reader: DocumentReader, p: YamlPath): Record<str
   const m = reader.mapping(p, {
     kind: "queue_settings",
     allowed: ["job_tier"],
-    unsupported: { priority: "queue priority is carried only by preview api-versions of the jobs API; remove it" },
+    unsupported: { priority: reader.loc("LoaderNoQueuePriority") },
   });
   if (!m) return undefined;
   const tier = reader.string([...p, "job_tier"]);
   if (tier === undefined) return {};
   if (!JOB_TIERS.includes(tier.toLowerCase())) {
-    throw reader.error(
-      "InvalidValue",
-      `queue_settings.job_tier '${tier}' at line ${reader.lineOf([...p, "job_tier"])} is not valid (allowed: ${JOB_TIERS.join(", ")}).`,
-      [...p, "job_tier"],
-    );
+    throw reader.error("InvalidValue", reader.loc("LoaderJobTier", tier, reader.lineOf([...p, "job_tier"]), JOB_TIERS.join(", ")), [...p, "job_tier"]);
   }
   return { job_tier: tier.toLowerCase() };
 }

@@ -9,10 +9,8 @@ export function refuseOutsideWorkFolders(ctx: { reader: DocumentReader; plan: Pl
   const roots = ctx.plan.workFolders;
   const real = outsideWorkFolders(local, roots);
   if (real === undefined) return;
-  const target = real === local ? "" : `, a link to ${real},`;
-  throw ctx.reader.error(
-    "InvalidValue",
-    `'${DocumentReader.describe(p)}' names ${local}${target} which is outside the pipeline's working folders. Keep the files the job uses under ${roots[0]}, with links that stay inside it.`,
-    p,
-  );
+  const { loc } = ctx.reader;
+  const where = DocumentReader.describe(p);
+  const message = real === local ? loc("LoaderOutsideWorkFolders", where, local, roots[0]) : loc("LoaderLinkOutsideWorkFolders", where, local, real, roots[0]);
+  throw ctx.reader.error("InvalidValue", message, p);
 }

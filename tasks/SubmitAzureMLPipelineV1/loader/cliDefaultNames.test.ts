@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { defaultExperimentName, generateJobName } from "./jobNaming";
+import { defaultExperimentName, generateJobName } from "./cliDefaultNames";
 
-describe("jobNaming", () => {
+describe("cliDefaultNames", () => {
   it("generates <adjective>_<noun>_<10 characters> names", () => {
     const name = generateJobName();
     assert.match(name, /^[a-z]+_[a-z]+_[bcdfghjklmnpqrstvwxyz0-9]{10}$/);
