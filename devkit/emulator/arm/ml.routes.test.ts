@@ -475,6 +475,30 @@ describe("Machine Learning emulator routes", () => {
       assert.equal(r2.status, 400);
       assert.match(r2.body.error.message, /Node 'node' has no componentId in trial/);
     });
+    it("accepts a pipeline-component node without a compute (GUESSES.md), and runs it as one step", async () => {
+      const inner = await registerComponent("inner", ["out"]);
+      const spec = { type: "pipeline", jobs: { a: { type: "command", componentId: inner, computeId: COMPUTE } }, _source: "YAML.COMPONENT" };
+      const r = await h.call("PUT", `${WS}/components/azureml_anonymous/versions/p1`, { body: { properties: { componentSpec: spec, isAnonymous: true } } });
+      assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r.body));
+      const body = {
+        properties: {
+          jobType: "Pipeline",
+          settings: { _source: "YAML.JOB" },
+          jobs: { sub: { name: "sub", type: "pipeline", _source: "YAML.COMPONENT", componentId: `${WS}/components/azureml_anonymous/versions/p1` } },
+        },
+      };
+      assert.equal((await h.call("PUT", `${WS}/jobs/pc1`, { body, headers: ML_TOKEN })).status, 201);
+      const done = await h.until(
+        () => h.call("GET", `${WS}/jobs/pc1`),
+        (x) => ["Completed", "Failed", "Canceled"].includes(x.body.properties.status),
+      );
+      assert.equal(done.body.properties.status, "Completed");
+      assert.equal(ml.job(ml.job("pc1")!.children.sub)!.properties.jobType, "Pipeline");
+      const command = structuredClone(body);
+      (command.properties.jobs.sub as Record<string, unknown>).type = "command";
+      const refused = await h.call("PUT", `${WS}/jobs/pc2`, { body: command, headers: ML_TOKEN });
+      assert.match(refused.body.error.message, /Compute not set for node 'sub'/, "a command node still needs one");
+    });
     it("cancels a running pipeline (202 + Location, CancelRequested then Canceled)", async () => {
       ml.scriptJobs({ phaseDurationsMs: { Running: 60_000, CancelRequested: 50 } });
       await h.call("PUT", `${WS}/jobs/pipe3`, { body: await pipelineBody(), headers: ML_TOKEN });

@@ -470,7 +470,9 @@ export class JobService {
         const r = resolveCompute(this.ml, ws, nodeCompute);
         if (!r.ok) return { message: `Node '${nodeName}': ${r.message}`, target: `${target}.computeId` };
       }
-      if (!nodeCompute && !defaultCompute && !asString(props.computeId)) {
+      // A pipeline-component node needs no compute of its own: its inner steps name theirs (azure-ai-ml
+      // entities/_builders/pipeline.py `_skip_required_compute_missing_validation` is True).
+      if (!nodeCompute && !defaultCompute && !asString(props.computeId) && type.toLowerCase() !== "pipeline") {
         return {
           message: `Compute not set for node '${nodeName}': set its computeId, the pipeline's computeId or settings.default_compute.`,
           target: `${target}.computeId`,
