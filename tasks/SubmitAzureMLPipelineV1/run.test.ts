@@ -328,6 +328,8 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
   it("a pipeline component step: inner component, then the pipeline component, registered before the job, which runs", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pcomp-run-"));
     try {
+      await fs.mkdir(path.join(dir, "src"));
+      await fs.writeFile(path.join(dir, "src", "say.py"), "print(1)\n");
       await fs.writeFile(
         path.join(dir, "inner.yml"),
         [
@@ -336,7 +338,8 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
           "  n: {type: integer, default: 3}",
           "jobs:",
           "  say:",
-          "    command: echo ${{inputs.n}}",
+          "    command: python say.py ${{inputs.n}}",
+          "    code: ./src",
           "    environment: azureml:AzureML-sklearn-1.0@latest",
           "    inputs:",
           "      n: ${{parent.inputs.n}}",
@@ -373,6 +376,23 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
         componentId: components[1].path.replace(/^.*?(?=\/subscriptions\/)/, ""),
         inputs: { n: { job_input_type: "literal", value: "5" } },
       });
+
+      // A refused component file (an input the component does not declare): nothing registered, uploaded or submitted.
+      requests.length = 0;
+      store.sent.length = 0;
+      await fs.writeFile(path.join(dir, "src", "say.py"), "print(2)\n"); // new code: an upload would be needed
+      const job = path.join(dir, "job.yml");
+      await fs.writeFile(job, (await fs.readFile(job, "utf8")).replace("inputs: {n: 5}", "inputs: {n: 5, m: 1}"));
+      await assert.rejects(
+        runSubmitPipeline(request({ jobFile: job, defaultJobName: "azdo_b42_000000000002" }), deps),
+        (e: unknown) => e instanceof InputError && e.message.includes(`${job}:7`) && e.message.includes("sets input 'm'"),
+      );
+      assert.deepEqual(
+        requests.filter((r) => r.method !== "GET"),
+        [],
+        "nothing registered or submitted",
+      );
+      assert.deepEqual(store.sent, [], "nothing uploaded");
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
