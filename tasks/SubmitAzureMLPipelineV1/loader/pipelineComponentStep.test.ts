@@ -263,6 +263,17 @@ describe("loader: pipeline component steps", () => {
       await rejects(withInputs(["    inputs: {data: x}", "    outputs: {other: {type: uri_folder}}"]), "job.yml", "UnknownBinding", 8, "sets output 'other'");
     });
 
+    it("a pipeline job whose top level names a component is pointed to a pipeline step", async () => {
+      await rejects(
+        { "sub/pipeline.yml": SUB, "job.yml": ["type: pipeline", "compute: azureml:cpu", "component: ./sub/pipeline.yml", ""].join("\n") },
+        "job.yml",
+        "Unsupported",
+        3,
+        "'component'",
+        "use the pipeline component as a step (jobs: {<name>: {type: pipeline, component:",
+      );
+    });
+
     it("in the component file", async () => {
       const job = { "job.yml": [...head, "    component: ./sub/pipeline.yml", "    inputs: {data: x}", ""].join("\n") };
       await rejects(
