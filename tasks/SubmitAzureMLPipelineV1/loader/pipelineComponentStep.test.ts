@@ -209,6 +209,49 @@ describe("loader: pipeline component steps", () => {
     });
   });
 
+  it("a sweep step inside a pipeline component: its node in the component's jobs, without name", async () => {
+    const sweepSub = [
+      "type: pipeline",
+      "inputs:",
+      "  data: {type: uri_folder}",
+      "jobs:",
+      "  tune:",
+      "    type: sweep",
+      "    trial: ./train.yml",
+      "    inputs:",
+      "      data: ${{parent.inputs.data}}",
+      "    search_space: {lr: {type: uniform, min_value: 0.01, max_value: 0.1}}",
+      "    sampling_algorithm: random",
+      "    objective: {goal: maximize, primary_metric: acc}",
+      "    limits: {max_total_trials: 4}",
+      "",
+    ].join("\n");
+    const job = [
+      "type: pipeline",
+      "compute: azureml:cpu",
+      "jobs:",
+      "  outer:",
+      "    type: pipeline",
+      "    component: ./sub/sweep.yml",
+      "    inputs: {data: azureml:d:1}",
+      "",
+    ];
+    const plan = await loadJob(await write({ "sub/train.yml": TRAIN, "sub/sweep.yml": sweepSub, "job.yml": job.join("\n") }));
+    const [train, pipeline] = plan.componentVersions(resolved(plan));
+    assert.deepEqual(pipeline.body.properties.componentSpec.jobs, {
+      tune: {
+        limits: { max_total_trials: 4 },
+        sampling_algorithm: "random",
+        objective: { goal: "maximize", primary_metric: "acc" },
+        search_space: { lr: { type: "uniform", min_value: 0.01, max_value: 0.1 } },
+        type: "sweep",
+        _source: "YAML.COMPONENT",
+        trial: { componentId: `${WS}/components/azureml_anonymous/versions/${train.version}` },
+        inputs: { data: { job_input_type: "literal", value: "${{parent.inputs.data}}" } },
+      },
+    });
+  });
+
   it("workspace and registry pipeline components are referenced, nothing registered", async () => {
     const plan = await loadJob(
       await write({
