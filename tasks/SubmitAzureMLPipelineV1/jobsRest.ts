@@ -18,7 +18,11 @@ import type { WorkspaceTarget } from "./request";
  * microsoft.machinelearningservices/2024-04-01/types.md; examples/Job/CommandJob/createOrUpdate.json).
  * Every other field the task sends (identity, resources.shmSize, inputs, outputs, jobs, settings)
  * has the same name and shape in both versions. Output `assetName`/
- * `assetVersion` are in no GA version up to 2024-10-01, so the loader refuses output name/version.
+ * `assetVersion` (registering a pipeline output as a named data asset) are in no GA version up to
+ * 2025-09-01 either (Azure/bicep-types-az generated/machinelearningservices/microsoft.machinelearningservices/
+ * 2025-09-01/types.md: every `*JobOutput` has only description, jobOutputType, mode, uri), so moving to a
+ * newer GA version would carry nothing more: the loader keeps refusing output name/version (jobIo.ts).
+ * Sweep, parallel and pipeline nodes live in `jobs`, a free-form object in every version: no change needed.
  */
 export const JOBS_API_VERSION = "2024-04-01";
 

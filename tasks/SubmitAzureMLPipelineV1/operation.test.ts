@@ -259,6 +259,145 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
     }
   });
 
+  it("a sweep step: its trial file is registered, the node is sent as the CLI sends it, the job runs; a refused sweep sends nothing", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "sweep-run-"));
+    try {
+      await fs.mkdir(path.join(dir, "src"));
+      await fs.writeFile(path.join(dir, "src", "greet.py"), "print(1)\n");
+      await fs.writeFile(
+        path.join(dir, "trial.yml"),
+        [
+          "type: command",
+          "code: ./src",
+          "command: python greet.py --whom ${{inputs.whom}}",
+          "environment: azureml:AzureML-sklearn-1.0@latest",
+          "inputs:",
+          "  whom: {type: string}",
+          "",
+        ].join("\n"),
+      );
+      const lines = [
+        "type: pipeline",
+        "settings: {default_compute: azureml:gpu-cluster}",
+        "jobs:",
+        "  node:",
+        "    type: sweep",
+        "    trial: ./trial.yml",
+        "    search_space: {whom: {type: choice, values: [a, b]}}",
+        "    limits: {max_concurrent_trials: 1, max_total_trials: 2}",
+        "    sampling_algorithm: grid",
+        "    objective: {goal: minimize, primary_metric: metric}",
+        "",
+      ];
+      await fs.writeFile(path.join(dir, "job.yml"), lines.join("\n"));
+      const result = await runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml") }), deps);
+      assert.equal(result.status, "Completed");
+      const component = requests.find((r) => r.method === "PUT" && /\/components\/azureml_anonymous\/versions\//.test(r.path))!;
+      assert.equal(component.body.properties.componentSpec._source, "YAML.COMPONENT");
+      const [put] = jobPuts();
+      assert.deepEqual(put.body.properties.jobs.node, {
+        limits: { max_concurrent_trials: 1, max_total_trials: 2 },
+        sampling_algorithm: "grid",
+        objective: { goal: "minimize", primary_metric: "metric" },
+        search_space: { whom: { type: "choice", values: ["a", "b"] } },
+        name: "node",
+        type: "sweep",
+        _source: "YAML.COMPONENT",
+        trial: { componentId: component.path.replace(/^.*?(?=\/subscriptions\/)/, "") },
+      });
+
+      requests.length = 0;
+      store.sent.length = 0;
+      await fs.writeFile(path.join(dir, "src", "greet.py"), "print(2)\n"); // new code: an upload would be needed
+      await fs.writeFile(path.join(dir, "job.yml"), [...lines.slice(0, -1), "    identity: {type: user_identity}", ""].join("\n"));
+      await assert.rejects(
+        runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml"), defaultJobName: "azdo_b42_000000000002" }), deps),
+        (e: unknown) => e instanceof InputError && e.message.includes(`${path.join(dir, "job.yml")}:11`) && e.message.includes("identity"),
+      );
+      assert.deepEqual(
+        requests.filter((r) => r.method !== "GET"),
+        [],
+        "nothing registered or submitted",
+      );
+      assert.deepEqual(store.sent, [], "nothing uploaded");
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a pipeline component step: inner component, then the pipeline component, registered before the job, which runs", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pcomp-run-"));
+    try {
+      await fs.mkdir(path.join(dir, "src"));
+      await fs.writeFile(path.join(dir, "src", "say.py"), "print(1)\n");
+      await fs.writeFile(
+        path.join(dir, "inner.yml"),
+        [
+          "type: pipeline",
+          "inputs:",
+          "  n: {type: integer, default: 3}",
+          "jobs:",
+          "  say:",
+          "    command: python say.py ${{inputs.n}}",
+          "    code: ./src",
+          "    environment: azureml:AzureML-sklearn-1.0@latest",
+          "    inputs:",
+          "      n: ${{parent.inputs.n}}",
+          "",
+        ].join("\n"),
+      );
+      await fs.writeFile(
+        path.join(dir, "job.yml"),
+        [
+          "type: pipeline",
+          "settings: {default_compute: azureml:gpu-cluster}",
+          "jobs:",
+          "  sub:",
+          "    type: pipeline",
+          "    component: ./inner.yml",
+          "    inputs: {n: 5}",
+          "",
+        ].join("\n"),
+      );
+      const result = await runSubmitPipeline(request({ jobFile: path.join(dir, "job.yml") }), deps);
+      assert.equal(result.status, "Completed");
+      const components = requests.filter((r) => r.method === "PUT" && /\/components\/azureml_anonymous\/versions\//.test(r.path));
+      assert.deepEqual(
+        components.map((c) => c.body.properties.componentSpec.type),
+        ["command", "pipeline"],
+      );
+      const innerId = components[0].path.replace(/^.*?(?=\/subscriptions\/)/, "");
+      assert.equal(components[1].body.properties.componentSpec.jobs.say.componentId, innerId);
+      const [put] = jobPuts();
+      assert.deepEqual(put.body.properties.jobs.sub, {
+        name: "sub",
+        type: "pipeline",
+        _source: "YAML.COMPONENT",
+        componentId: components[1].path.replace(/^.*?(?=\/subscriptions\/)/, ""),
+        inputs: { n: { job_input_type: "literal", value: "5" } },
+      });
+
+      // A refused component file (an input the component does not declare): nothing registered, uploaded or submitted.
+      requests.length = 0;
+      store.sent.length = 0;
+      await fs.writeFile(path.join(dir, "src", "say.py"), "print(2)\n"); // new code: an upload would be needed
+      const job = path.join(dir, "job.yml");
+      await fs.writeFile(job, (await fs.readFile(job, "utf8")).replace("inputs: {n: 5}", "inputs: {n: 5, m: 1}"));
+      await assert.rejects(
+        runSubmitPipeline(request({ jobFile: job, defaultJobName: "azdo_b42_000000000002" }), deps),
+        (e: unknown) => e instanceof InputError && e.message.includes(`${job}:7`) && e.message.includes("sets input 'm'"),
+      );
+      assert.deepEqual(
+        requests.filter((r) => r.method !== "GET"),
+        [],
+        "nothing registered or submitted",
+      );
+      assert.deepEqual(store.sent, [], "nothing uploaded");
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses an unknown compute and a bad override as input errors naming jobFile / overrides", async () => {
     await assert.rejects(
       runSubmitPipeline(request({ overrides: "compute=azureml:nope" }), deps),

@@ -116,13 +116,10 @@ describe("Marketplace listing", () => {
     });
 
     it("Submit Azure ML pipeline supports the step types the page names", () => {
-      // pipelineSteps.ts checkStepType: the step types sent; the others are refused (LoaderStepTypeUnsupported).
-      assert.match(
-        read("tasks/SubmitAzureMLPipelineV1/loader/pipelineSteps.ts"),
-        /type === undefined \|\| type === "command" \|\| type === "parallel"\) return/,
-      );
-      assert.match(overview, /Pipeline steps are `command` or `parallel` steps/);
-      assert.match(read("tasks/SubmitAzureMLPipelineV1/task.json"), /\(supported: command, parallel\)/);
+      // pipelineSteps.ts STEP_TYPES: the step types sent; the others are refused (LoaderStepTypeUnsupported).
+      assert.match(read("tasks/SubmitAzureMLPipelineV1/loader/pipelineSteps.ts"), /STEP_TYPES = \["command", "parallel", "sweep", "pipeline"\] as const/);
+      assert.match(overview, /Pipeline steps are `command`, `parallel`, `sweep` or `pipeline` steps/);
+      assert.match(read("tasks/SubmitAzureMLPipelineV1/task.json"), /\(supported: command, parallel, sweep, pipeline\); %s/);
     });
 
     it("Deploy model to AKS only reads the cluster (one call on it: managedClusters.get)", () => {

@@ -437,6 +437,68 @@ describe("Machine Learning emulator routes", () => {
       r = await h.call("PUT", `${WS}/jobs/p`, { body: body4, headers: ML_TOKEN });
       assert.match(r.body.error.message, /Compute 'nope' was not found/);
     });
+    it("runs a sweep node, whose component is trial.componentId (recording ..._sweep_in_pipeline_with_job_tier.json), and refuses an unknown trial", async () => {
+      const trial = await registerComponent("trial", ["model"]);
+      const sweep = {
+        limits: { max_concurrent_trials: 1, max_total_trials: 3 },
+        sampling_algorithm: "grid",
+        objective: { goal: "minimize", primary_metric: "metric" },
+        search_space: { whom: { values: ["a", "b"], type: "choice" } },
+        queue_settings: { job_tier: "standard" },
+        name: "node",
+        type: "sweep",
+        _source: "YAML.COMPONENT",
+        trial: { componentId: trial },
+      };
+      const body = {
+        properties: { jobType: "Pipeline", settings: { default_compute: COMPUTE, _source: "YAML.JOB" }, inputs: {}, outputs: {}, jobs: { node: sweep } },
+      };
+      const put = await h.call("PUT", `${WS}/jobs/sw1`, { body, headers: ML_TOKEN });
+      assert.equal(put.status, 201, JSON.stringify(put.body));
+      assert.deepEqual(put.body.properties.jobs.node, sweep, "the node is answered as sent");
+      const done = await h.until(
+        () => h.call("GET", `${WS}/jobs/sw1`),
+        (r) => ["Completed", "Failed", "Canceled"].includes(r.body.properties.status),
+      );
+      assert.equal(done.body.properties.status, "Completed");
+      const step = ml.job(ml.job("sw1")!.children.node)!;
+      assert.equal(step.properties.jobType, "Sweep");
+      assert.equal(step.properties.componentId, trial);
+      const ghost = structuredClone(body);
+      ghost.properties.jobs.node.trial.componentId = `${WS}/components/ghost/versions/1`;
+      const r = await h.call("PUT", `${WS}/jobs/sw2`, { body: ghost, headers: ML_TOKEN });
+      assert.equal(r.status, 404);
+      assert.match(r.body.error.message, /Not found component ghost/);
+      const none = structuredClone(body);
+      delete (none.properties.jobs.node as Record<string, unknown>).trial;
+      const r2 = await h.call("PUT", `${WS}/jobs/sw3`, { body: none, headers: ML_TOKEN });
+      assert.equal(r2.status, 400);
+      assert.match(r2.body.error.message, /Node 'node' has no componentId in trial/);
+    });
+    it("accepts a pipeline-component node without a compute (GUESSES.md), and runs it as one step", async () => {
+      const inner = await registerComponent("inner", ["out"]);
+      const spec = { type: "pipeline", jobs: { a: { type: "command", componentId: inner, computeId: COMPUTE } }, _source: "YAML.COMPONENT" };
+      const r = await h.call("PUT", `${WS}/components/azureml_anonymous/versions/p1`, { body: { properties: { componentSpec: spec, isAnonymous: true } } });
+      assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r.body));
+      const body = {
+        properties: {
+          jobType: "Pipeline",
+          settings: { _source: "YAML.JOB" },
+          jobs: { sub: { name: "sub", type: "pipeline", _source: "YAML.COMPONENT", componentId: `${WS}/components/azureml_anonymous/versions/p1` } },
+        },
+      };
+      assert.equal((await h.call("PUT", `${WS}/jobs/pc1`, { body, headers: ML_TOKEN })).status, 201);
+      const done = await h.until(
+        () => h.call("GET", `${WS}/jobs/pc1`),
+        (x) => ["Completed", "Failed", "Canceled"].includes(x.body.properties.status),
+      );
+      assert.equal(done.body.properties.status, "Completed");
+      assert.equal(ml.job(ml.job("pc1")!.children.sub)!.properties.jobType, "Pipeline");
+      const command = structuredClone(body);
+      (command.properties.jobs.sub as Record<string, unknown>).type = "command";
+      const refused = await h.call("PUT", `${WS}/jobs/pc2`, { body: command, headers: ML_TOKEN });
+      assert.match(refused.body.error.message, /Compute not set for node 'sub'/, "a command node still needs one");
+    });
     it("cancels a running pipeline (202 + Location, CancelRequested then Canceled)", async () => {
       ml.scriptJobs({ phaseDurationsMs: { Running: 60_000, CancelRequested: 50 } });
       await h.call("PUT", `${WS}/jobs/pipe3`, { body: await pipelineBody(), headers: ML_TOKEN });

@@ -173,10 +173,11 @@ describe("loader: CLI files read as the CLI reads them", () => {
     );
   });
 
-  it("refuses the step types it does not send yet (sweep, pipeline) at load time, naming key, line and what to do instead", async () => {
+  it("refuses the step types it does not send (spark, import, data_transfer) at load time, naming key, line and what to do instead", async () => {
     for (const [type, instead] of [
-      ["sweep", "submit the sweep as its own job"],
-      ["pipeline", "list the sub-pipeline's steps under this pipeline's 'jobs'"],
+      ["spark", "submit the Spark job on its own"],
+      ["import", "import the data beforehand (az ml data import)"],
+      ["data_transfer", "copy the data beforehand"],
     ]) {
       await assert.rejects(
         load({

@@ -175,13 +175,13 @@ describe("loader: errors and defaults", () => {
     });
 
     it("refuses unsupported step and job types", async () => {
-      const sweep = INLINE_PIPELINE.replace("  train:\n", "  train:\n    type: sweep\n");
+      const spark = INLINE_PIPELINE.replace("  train:\n", "  train:\n    type: spark\n");
       await rejects(
-        loadJob(await write({ "job.yml": sweep })),
+        loadJob(await write({ "job.yml": spark })),
         "Unsupported",
         21,
-        "jobs.train.type 'sweep' at line 21 is not supported by this task",
-        "submit the sweep as its own job",
+        "jobs.train.type 'spark' at line 21 is not supported by this task",
+        "submit the Spark job on its own",
       );
       await rejects(loadJob(await write({ "job.yml": "type: automl\n" })), "Unsupported", 1, "Unsupported job type: 'automl' at line 1");
     });
@@ -804,7 +804,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
         loadJob(await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  a:\n    type: constructor\n    command: echo\n" })),
         "Unsupported",
         5,
-        "jobs.a.type 'constructor' at line 5 is not a step type (supported: command).",
+        "jobs.a.type 'constructor' at line 5 is not a step type (supported: command, parallel, sweep, pipeline).",
       );
     });
   });

@@ -302,7 +302,16 @@ function baseLookup(plan: PlanBuilder, resolved: ResolvedJobDependencies): IdLoo
 }
 
 function componentVersions(plan: PlanBuilder, resolved: ResolvedJobDependencies): ComponentVersionRegistration[] {
-  const lookup = baseLookup(plan, resolved);
+  const base = baseLookup(plan, resolved);
+  // A pipeline component's spec names its inner anonymous components, which the plan holds before it
+  // (pipelineComponentStep.ts), so their versions are known by the time it is hashed.
+  const known = new Map<string, string>();
+  const lookup: IdLookup = (target) => {
+    if (target.kind !== "component") return base(target);
+    const version = known.get(target.key);
+    if (version === undefined) throw new Error(`Anonymous component '${target.key}' is used before it is planned.`);
+    return workspaceChildId(resolved.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version });
+  };
   return [...plan.components.values()].map((component) => {
     const spec = materialize(component.specTemplate, lookup);
     const hashed = { ...spec };
@@ -315,6 +324,7 @@ function componentVersions(plan: PlanBuilder, resolved: ResolvedJobDependencies)
     // _update_anonymous_hash → version = _get_anonymous_hash(), before _to_rest_object → _to_dict()).
     spec.name = ANONYMOUS_COMPONENT_NAME;
     spec.version = version;
+    known.set(component.key, version);
     return {
       key: component.key,
       name: ANONYMOUS_COMPONENT_NAME,

@@ -26,12 +26,12 @@ import type { Loc } from "../../common/loc";
 import { ownValue, setOwn } from "../../common/ownKeys";
 import { refuseOutsideWorkFolders } from "./workFolders";
 import { buildParallelNode, readParallelStep, type ParallelStepParts } from "./parallelStep";
+import { readPipelineComponentStep } from "./pipelineComponentStep";
+import { readSweepStep } from "./sweepStep";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Step types the CLI accepts in a pipeline that this task does not send yet, with what to do instead. */
 const unsupportedStepTypes = (loc: Loc): Readonly<Record<string, string>> => ({
-  sweep: loc("LoaderStepSweep"),
-  pipeline: loc("LoaderStepPipeline"),
   spark: loc("LoaderStepSpark"),
   import: loc("LoaderStepImport"),
   data_transfer: loc("LoaderStepDataTransfer"),
@@ -112,6 +112,8 @@ export interface StepRead {
   inline?: { command: string; code?: IdValue; environment: IdValue };
   /** `type: parallel` steps (parallelStep.ts). */
   parallel?: ParallelStepParts;
+  /** Steps of other types (sweepStep.ts, pipelineComponentStep.ts) build their own node dict. */
+  buildNode?: () => Record<string, unknown>;
 }
 
 /** Reads every step, checks bindings across steps, and returns the `jobs` node templates. */
@@ -126,7 +128,7 @@ export async function readPipelineSteps(ctx: StepContext, scope: PipelineScope):
   for (const step of steps.values()) {
     checkInputBindings(reader, step, steps, scope);
     checkOutputBindings(reader, step, scope);
-    nodes[step.name] = buildNode(ctx, step, steps, scope);
+    nodes[step.name] = step.buildNode ? step.buildNode() : buildNode(ctx, step, steps, scope);
   }
   return nodes;
 }
@@ -137,7 +139,10 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
   const line = reader.lineOf(p);
   if (!NODE_NAME.test(name)) throw reader.error("InvalidValue", reader.loc("LoaderStepName", name, line), p);
   const step = reader.requireMapping(p);
-  if (checkStepType(reader, name) === "parallel") return readParallelStep(ctx, scope, name);
+  const type = checkStepType(reader, name);
+  if (type === "parallel") return readParallelStep(ctx, scope, name);
+  if (type === "sweep") return readSweepStep(ctx, scope, name);
+  if (type === "pipeline") return readPipelineComponentStep(ctx, scope, name);
   const isComponentStep = "component" in step;
   if (!isComponentStep && !("command" in step)) throw reader.error("MissingKey", reader.loc("LoaderStepNeedsCommand", name, line), p);
   reader.checkKeys(p, step, isComponentStep ? componentStepKeys(reader.loc) : inlineStepKeys(reader.loc));
@@ -155,10 +160,15 @@ async function readStep(ctx: StepContext, scope: PipelineScope, name: string): P
 }
 
 /** Command and parallel steps are sent; the other step types the CLI knows are refused with what to do instead. */
-function checkStepType(reader: DocumentReader, name: string): "command" | "parallel" {
+/** The step types this task sends (`type` absent means command, as for the CLI). */
+const STEP_TYPES = ["command", "parallel", "sweep", "pipeline"] as const;
+type StepType = (typeof STEP_TYPES)[number];
+
+function checkStepType(reader: DocumentReader, name: string): StepType {
   const typePath = ["jobs", name, "type"];
-  const type = reader.string(typePath);
-  if (type === undefined || type === "command" || type === "parallel") return type ?? "command";
+  const type = reader.string(typePath) ?? "command";
+  const sent = STEP_TYPES.find((t) => t === type);
+  if (sent) return sent;
   const typeLine = reader.lineOf(typePath);
   const instead = ownValue(unsupportedStepTypes(reader.loc), type);
   if (instead) throw reader.error("Unsupported", reader.loc("LoaderStepTypeUnsupported", name, name, type, typeLine, instead), typePath);
@@ -387,7 +397,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
       is_deterministic: true,
       _source: "YAML.JOB",
     };
-    component = ctx.plan.addComponent({ key: `step:${step.name}`, specTemplate: spec, description: step.description, tags: step.tags });
+    component = ctx.plan.addComponent({ key: `step:${ctx.reader.filePath}:${step.name}`, specTemplate: spec, description: step.description, tags: step.tags });
   }
   return {
     type: "command",
