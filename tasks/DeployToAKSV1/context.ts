@@ -6,7 +6,7 @@ import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { DatastoreConnection } from "../common/datastore";
 import type { TaskLog } from "../common/logging";
-import type { WorkspaceScope } from "./references";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 /** Localized message: the entry passes `tl.loc`; tests format task.json's messages. */
 export type Loc = (key: string, ...params: unknown[]) => string;

@@ -2,18 +2,13 @@
  * The typed request the entry builds from the task inputs, and what the operation hands back.
  * Nothing here reads task inputs: the entry does (index.ts).
  */
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 /** Formats a message of task.json `messages` (the entry passes `tl.loc`). */
 export type Loc = (key: string, ...params: unknown[]) => string;
 
-export interface WorkspaceTarget {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-}
-
 export interface SubmitPipelineRequest {
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   /** Absolute path of the CLI v2 job YAML. */
   jobFile: string;
   /** `--set`-style overrides, one `key.path=value` a line. */

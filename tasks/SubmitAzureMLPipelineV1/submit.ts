@@ -7,7 +7,9 @@
  */
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { asAzureOperationError } from "../common/armErrors";
+import { workspaceId as workspaceIdOf } from "../common/azureml/workspace";
 import { InputError } from "../common/errors";
+import { isConflict, isNotFound } from "../common/restErrors";
 import type { TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
@@ -17,7 +19,6 @@ import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPla
 import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
 import type { Loc, SubmitPipelineRequest } from "./request";
 import { resolveReferences } from "./resolveReferences";
-import { isNotFound } from "./workspaceAssets";
 
 export interface SubmitDependencies {
   ml: AzureMachineLearningWorkspaces;
@@ -59,8 +60,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
     throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
-  const workspaceId =
-    workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
+  const workspaceId = workspace.id ?? workspaceIdOf(request.workspace);
   const discoveryUrl = workspace.discoveryUrl;
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
@@ -111,7 +111,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     return { jobName, workspaceId, discoveryUrl, plan, mode: "submitted", job, body };
   } catch (error) {
     // Another attempt of this step may have submitted it meanwhile: attach to that one.
-    if ((error as { statusCode?: number }).statusCode === 409) {
+    if (isConflict(error)) {
       const existing = await getJob(deps.jobs, request, jobName, abortSignal);
       if (existing) {
         refuseUnlessOurs(existing, request, jobName, loc);

@@ -12,13 +12,14 @@ import { formatDuration, type TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import { waitFor } from "../common/wait";
 import { JobState, pipelineNodes, type StatusChange } from "./jobState";
-import { isTerminalStatus, type Loc, type WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
+import { isTerminalStatus, type Loc } from "./request";
 
 export interface WatchOptions {
   jobs: JobsClient;
   /** The workspace's run history (discovered once, on first use: see run.ts). */
   runHistory: (abortSignal: AbortSignal) => Promise<RunHistory>;
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   log: TaskLog;
   loc: Loc;
   abortSignal: AbortSignal;

@@ -11,6 +11,7 @@ import { formatDuration, type TaskLog } from "../common/logging";
 import { listActivityRuns, type ActivityRow } from "./activityRuns";
 import type { Localize } from "./localize";
 import { remoteText } from "../common/remoteText";
+import { isNotFound } from "../common/restErrors";
 import type { TriggerRequest } from "./request";
 import type { RunRef } from "./runRef";
 import { isCancelledStatus, isFailedStatus } from "./runRef";
@@ -137,7 +138,7 @@ async function readReferenceRun(request: TriggerRequest, runId: string, deps: Tr
   try {
     reference = await deps.client.pipelineRuns.get(request.resourceGroupName, request.factoryName, runId, { abortSignal: deps.abortSignal });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) {
+    if (isNotFound(err)) {
       throw new InputError("referencePipelineRunId", deps.loc("ReferenceRunNotFound", runId, request.factoryName, request.resourceGroupName));
     }
     throw adfError(err, { resource: deps.loc("ResourceRun", runId, request.factoryName), resourceGroupName: request.resourceGroupName });

@@ -6,12 +6,13 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
+import { ANONYMOUS_ENVIRONMENT_NAME } from "../../common/azureml/assetNames";
 import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
-export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
+export { ANONYMOUS_ENVIRONMENT_NAME };
 
 const INLINE_ENVIRONMENT_KEYS: KeyRules = {
   kind: "inline environment",

@@ -20,6 +20,7 @@ import { hashDictAsUuid } from "./pythonValues";
 import { parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from "./references";
 import { parseYamlSource } from "./yamlSource";
 import { ownValue } from "../../common/ownKeys";
+import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
 
 export interface LoadJobOptions {
   /** `--set`-style overrides, one `key.path=value` a line. */
@@ -29,7 +30,7 @@ export interface LoadJobOptions {
   abortSignal?: AbortSignal;
 }
 
-export const ANONYMOUS_COMPONENT_NAME = "azureml_anonymous";
+export { ANONYMOUS_COMPONENT_NAME };
 
 const COMMON_JOB_KEYS = [
   "$schema",

@@ -23,6 +23,7 @@ import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
 import { setOwn } from "../../common/ownKeys";
+import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 const NODE_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -378,7 +379,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of step.outputs) setOwn(outputs, k, { type: outputType(v, scope), mode: v.yamlMode });
     const spec: Record<string, unknown> = {
-      name: "azureml_anonymous",
+      name: ANONYMOUS_COMPONENT_NAME,
       type: "command",
       command: step.inline.command,
       code: step.inline.code ? specRef(step.inline.code) : undefined,

@@ -34,6 +34,7 @@ import { sendJson, type JsonTransport } from "./jsonRequest";
 import { asAzureOperationError } from "../armErrors";
 import { AzureOperationError } from "../errors";
 import { remoteText } from "../remoteText";
+import { isNotFound } from "../restErrors";
 
 /** What sends a request with the connection's ARM credential: an `@azure/arm-*` client fits. */
 export type MlflowTransport = JsonTransport;
@@ -60,7 +61,7 @@ export class MlflowError extends AzureOperationError {
     super(message, { statusCode, ...(errorCode ? { code: errorCode } : {}) });
   }
   get notFound(): boolean {
-    return this.statusCode === 404 || this.errorCode === "RESOURCE_DOES_NOT_EXIST";
+    return isNotFound(this) || this.errorCode === "RESOURCE_DOES_NOT_EXIST";
   }
 }
 

@@ -21,13 +21,7 @@ import {
   type HttpClient,
 } from "@azure/core-rest-pipeline";
 import { answerError, sendJson } from "./jsonRequest";
-
-/** Identifies a workspace. */
-export interface WorkspaceScope {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-}
+import type { WorkspaceScope } from "./workspace";
 
 /** A run as run history answers (the fields the tasks read). */
 export interface RunDetails {
