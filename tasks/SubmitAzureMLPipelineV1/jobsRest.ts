@@ -8,7 +8,7 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { RestError } from "@azure/core-rest-pipeline";
 import { answerError, sendJson } from "../common/azureml/jsonRequest";
-import type { WorkspaceScope } from "../common/azureml/workspace";
+import { type WorkspaceScope, workspaceUrlPath } from "../common/azureml/workspace";
 
 /**
  * 2024-04-01, a GA jobs api-version that carries what the CLI sends and 2022-10-01 cannot:
@@ -44,7 +44,7 @@ export interface JobProperties {
 }
 
 function jobUrl(armUrl: string, ws: WorkspaceScope, jobName: string): string {
-  return `${armUrl.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
+  return `${armUrl.replace(/\/+$/, "")}${workspaceUrlPath(ws)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
 }
 
 async function send(

@@ -3,7 +3,7 @@
  * environments and components. Every task that registers one names it here, so two tasks given the
  * same content register (and reuse) the same asset.
  */
-import { createHash } from "node:crypto";
+import { md5Hex } from "../cliEnvironment";
 
 /**
  * The name the CLI gives an inline environment (azure-ai-ml azure/ai/ml/constants/_common.py,
@@ -24,7 +24,7 @@ export const ANONYMOUS_COMPONENT_NAME = "azureml_anonymous";
  * anonymous components with.
  */
 export function md5Uuid(text: string): string {
-  const hex = createHash("md5").update(text, "utf8").digest("hex");
+  const hex = md5Hex(text);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

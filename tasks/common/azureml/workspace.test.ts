@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assetVersionId, workspaceId } from "./workspace";
+import { assetVersionId, workspaceId, workspaceUrlPath } from "./workspace";
 
 const SCOPE = { subscriptionId: "s1", resourceGroupName: "rg1", workspaceName: "ws1" };
 const WS = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1";
@@ -7,6 +7,14 @@ const WS = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.MachineLear
 describe("Azure ML workspace ids", () => {
   it("workspaceId: the resource provider's path of the workspace", () => {
     assert.equal(workspaceId(SCOPE), WS);
+  });
+
+  it("workspaceUrlPath: the same path with each name URL-encoded, for request URLs", () => {
+    assert.equal(workspaceUrlPath(SCOPE), WS);
+    assert.equal(
+      workspaceUrlPath({ subscriptionId: "s 1", resourceGroupName: "rg(1)", workspaceName: "ws/#?" }),
+      "/subscriptions/s%201/resourceGroups/rg(1)/providers/Microsoft.MachineLearningServices/workspaces/ws%2F%23%3F",
+    );
   });
 
   it("assetVersionId: from the scope, or from the workspace id the service answered with (trailing slashes dropped)", () => {

@@ -21,6 +21,12 @@ export function workspaceId(scope: WorkspaceScope): string {
   return `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${scope.workspaceName}`;
 }
 
+/** The workspace's ARM path for a request URL: {@link workspaceId} with each name URL-encoded. */
+export function workspaceUrlPath(scope: WorkspaceScope): string {
+  const [subscription, group, workspace] = [scope.subscriptionId, scope.resourceGroupName, scope.workspaceName].map(encodeURIComponent);
+  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
+}
+
 /**
  * The ARM id of `name:version` of `collection`. `workspace`: the scope, or the workspace's ARM id as
  * the service spelled it (a workspace GET's `id`).
