@@ -8,7 +8,7 @@ import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall, pollOptions } from "./azureCall";
 import { isNotFound } from "../common/restErrors";
 import { checkCluster, type CheckedCluster } from "./clusterCheck";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { workspaceId } from "../common/azureml/workspace";
 
 export interface ComputeRequest {

@@ -1,18 +1,18 @@
 /**
  * Every Azure call of the task goes through `azureCall`: cancellation and the task's timeout
- * come out as CancelledError / WaitTimeoutError (the abort reason the entry put on the signal),
+ * come out as CancelledError / WaitTimeoutError (the abort reason of the operation context's signal),
  * anything else as AzureOperationError with one sentence naming the resource.
  */
 import { asAzureOperationError, type ArmErrorContext } from "../common/armErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
-export async function azureCall<T>(ctx: Pick<DeployContext, "abortSignal">, context: ArmErrorContext, fn: () => Promise<T>): Promise<T> {
+export async function azureCall<T>(ctx: Pick<DeployContext, "abortSignal" | "loc">, context: ArmErrorContext, fn: () => Promise<T>): Promise<T> {
   ctx.abortSignal.throwIfAborted();
   try {
     return await untilAborted(fn(), ctx.abortSignal);
   } catch (err) {
     ctx.abortSignal.throwIfAborted();
-    throw asAzureOperationError(err, context);
+    throw asAzureOperationError(err, ctx.loc, context);
   }
 }
 

@@ -6,7 +6,7 @@ import { AzureOperationError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { azureCall } from "./azureCall";
 import { isResourceNotFound } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
 export interface ClusterRef {
   resourceGroupName: string;

@@ -15,7 +15,7 @@ import { markIndicator, resolveDatastore, uploadArtifact } from "../common/datas
 import { InputError } from "../common/errors";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../common/ignoreRules";
 import { azureCall } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { CodeSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference } from "./references";
 
@@ -47,15 +47,10 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
     if (err instanceof LocalArtifactError) throw new InputError("codePath", loc("CodeFolderUnusable", folder, err.message));
     throw err;
   }
-  const target = await resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
+  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx);
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
-  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const codeUri = uploadedCodeUri(target.containerUrl, codeUriPathOf(artifact));
   const created = await azureCall(
     ctx,
@@ -65,7 +60,7 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
         abortSignal: ctx.abortSignal,
       }),
   );
-  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(upload.uploaded ? loc("CodeUploaded", folder, `${name}:${version}`) : loc("CodeReused", folder, `${name}:${version}`));
   return created.id;
 }

@@ -9,7 +9,7 @@ import { formatDuration } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import { azureCall, pollOptions } from "./azureCall";
 import { isNotFound } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
 export interface DeployedModel {
   deployment: OnlineDeployment;

@@ -16,7 +16,7 @@ import { remoteText } from "../common/remoteText";
 import { sleep } from "../common/wait";
 import { azureCall, pollOptions } from "./azureCall";
 import { isConflict, isNotFound, isPreconditionFailed } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { endpointBody, type EndpointSpec } from "./endpointSpec";
 import { describeTraffic, normalizeTraffic, sameTraffic, type TrafficMap } from "./trafficSplit";
 

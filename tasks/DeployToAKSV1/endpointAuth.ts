@@ -4,7 +4,7 @@
  */
 import { AzureOperationError } from "../common/errors";
 import { azureCall } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 
 export interface EndpointCredential {
   kind: "key" | "token";

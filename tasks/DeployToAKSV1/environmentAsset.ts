@@ -12,7 +12,7 @@ import { anonymousEnvironmentVersion, condaFileText, readCondaFile } from "../co
 import { AzureOperationError, InputError } from "../common/errors";
 import { azureCall } from "./azureCall";
 import { isNotFound } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { EnvironmentSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference } from "./references";
 

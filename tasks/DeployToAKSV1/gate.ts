@@ -8,7 +8,7 @@ import type { GateInputs } from "../common/gateInputs";
 import { evaluateGate, GateFailedError, gateFailureMessage, gateReport, metricsFromProperties, needsChampion } from "../common/qualityGate";
 import { azureCall } from "./azureCall";
 import { isNotFound } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { getEndpoint } from "./endpoint";
 import type { WorkspaceScope } from "../common/azureml/workspace";
 import { parseAssetReference } from "./references";

@@ -6,21 +6,44 @@
  * been checked.
  */
 import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "../common/errors";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { DatastoreConnection } from "../common/datastore";
+import type { Loc } from "../common/loc";
+import type { OperationContext } from "../common/operation";
 import { remoteText } from "../common/remoteText";
 import { azureCall } from "./azureCall";
 import { clusterOfAttachedCompute, ensureKubernetesCompute } from "./attachCompute";
 import { checkCluster, type ClusterRef } from "./clusterCheck";
 import { resolveCode } from "./codeAsset";
-import type { DeployContext } from "./context";
 import { createOrUpdateDeployment, getDeployment } from "./deploy";
 import { ensureEndpoint, updateTraffic } from "./endpoint";
 import { endpointCredential, type EndpointCredential } from "./endpointAuth";
 import { deploymentBody, type DeploySpec } from "./endpointSpec";
 import { resolveEnvironment } from "./environmentAsset";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 import { isMlflowModel, resolveModel } from "./resolveModel";
 import { CANCEL_ROLLBACK_BUDGET_IN_MS, ROLLBACK_BUDGET_IN_MS, rollback, type RollbackPlan } from "./rollback";
 import { runSmokeTest, type SmokeTestNetwork } from "./smokeTest";
 import { describeTraffic, sameTraffic, splitTraffic, type TrafficMap } from "./trafficSplit";
+
+/**
+ * What every DeployToAKS module works with: the operation context (log, loc, and a signal that aborts
+ * on cancellation or when waitTimeoutInMinutes passes: the limit covers the whole deployment) and the
+ * task's clients. Built by the entry (index.ts) or by tests.
+ */
+export interface DeployContext extends OperationContext {
+  ml: AzureMachineLearningWorkspaces;
+  aks: ContainerServiceClient;
+  /** The Azure ML workspace the task deploys to. */
+  workspace: WorkspaceScope;
+  /** Credential and network settings for the datastore upload of local code. */
+  datastoreConnection: DatastoreConnection;
+  /** Registers a secret with the agent's log masker (tl.setSecret) before it can reach any output. */
+  registerSecret: (value: string) => void;
+  /** Polling interval of long-running operations when Azure gives no Retry-After. */
+  pollIntervalInMs: number;
+}
 
 export interface DeployRequest {
   /** The AKS cluster; absent when the compute is already attached (the cluster is then read from it). */
@@ -124,7 +147,7 @@ export async function deployToAks(ctx: DeployContext, req: DeployRequest, networ
  * An `http://` scoring URI would carry the endpoint's key in clear text: refused unless the
  * allowInsecureScoringUri input says the user accepts it (before anything is deployed).
  */
-export function checkScoringUri(loc: DeployContext["loc"], scoringUri: string, allowInsecure: boolean): void {
+export function checkScoringUri(loc: Loc, scoringUri: string, allowInsecure: boolean): void {
   if (/^http:\/\//i.test(scoringUri) && !allowInsecure) throw new InputError("allowInsecureScoringUri", loc("InsecureScoringUri", remoteText(scoringUri)));
 }
 

@@ -13,7 +13,7 @@ import { AzureOperationError, InputError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { azureCall } from "./azureCall";
 import { isNotFound } from "../common/restErrors";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import type { InlineModelSpec } from "./endpointSpec";
 import { AssetReferenceError, parseAssetReference } from "./references";
 
@@ -83,12 +83,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     if (err instanceof LocalArtifactError) throw new InputError("deploymentFile", loc("InlineModelUnusable", model.path, err.message));
     throw err;
   }
-  const target = await resolveDatastore(
-    ml,
-    { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName },
-    ctx.datastoreConnection,
-    ctx.abortSignal,
-  );
+  const target = await resolveDatastore(ml, { resourceGroupName: ws.resourceGroupName, workspaceName: ws.workspaceName }, ctx.datastoreConnection, ctx);
   const name = model.name ?? codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = model.version ?? "1";
   const context = { resource: `model '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
@@ -102,7 +97,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
     return { id: existing.id ?? assetVersionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
   }
-  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, assetName: name, assetVersion: version });
+  const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const created = await azureCall(ctx, context, () =>
     registerVersion(
       ml.modelVersions,
@@ -121,7 +116,7 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
       { abortSignal: ctx.abortSignal },
     ),
   );
-  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx.abortSignal);
+  if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(loc("InlineModelRegistered", model.path, `${name}:${version}`, model.type));
   return { id: created.id, name, version, modelType: model.type };
 }

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import { format } from "node:util";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { InputError } from "../common/errors";
+import { taskLoc } from "../common/taskLibContext.testing";
 import { checkScoringUri } from "./operation";
 import { restoredTraffic } from "./rollback";
 
-const messages = JSON.parse(readFileSync(join(__dirname, "../../../tasks/DeployToAKSV1/task.json"), "utf8")).messages as Record<string, string>;
-const loc = (key: string, ...params: unknown[]) => {
-  if (!(key in messages)) throw new Error(`no message ${key}`);
-  return format(messages[key], ...params);
-};
+const loc = taskLoc("DeployToAKSV1");
 
 describe("DeployToAKS rollback traffic", () => {
   const plan = { deploymentName: "green", previousTraffic: { blue: 100 }, writtenTraffic: { blue: 90, green: 10 } };

@@ -13,7 +13,7 @@
 import { CANCEL_GRACE_IN_MS } from "../common/taskEntry";
 import { errorText } from "../common/errors";
 import { azureCall, pollOptions } from "./azureCall";
-import type { DeployContext } from "./context";
+import type { DeployContext } from "./operation";
 import { getDeployment } from "./deploy";
 import { updateTraffic } from "./endpoint";
 import { describeTraffic, sameTraffic, shareOf, splitTraffic, type TrafficMap } from "./trafficSplit";

@@ -10,7 +10,7 @@ import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, 
 import { RemoteRunError } from "../common/errors";
 import { formatDuration, type TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
-import type { Loc } from "./context";
+import type { Loc } from "../common/loc";
 
 export interface SmokeTestRequest {
   scoringUri: string;

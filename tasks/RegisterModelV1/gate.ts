@@ -57,7 +57,7 @@ export async function findChampion(s: ModelScope, tag: string): Promise<ModelVer
     }
   } catch (err) {
     if (isResourceNotFound(err)) return [];
-    throw asAzureOperationError(err, { resource: `model '${s.modelName}' in workspace '${s.workspaceName}'`, resourceGroupName: s.resourceGroupName });
+    throw asAzureOperationError(err, s.loc, { resource: `model '${s.modelName}' in workspace '${s.workspaceName}'`, resourceGroupName: s.resourceGroupName });
   }
   return found;
 }
@@ -104,6 +104,6 @@ async function retag(s: ModelScope, version: string, change: (tags: Record<strin
     const body: ModelVersion = { properties: { ...current.properties, tags: change(current.properties.tags ?? {}) } };
     await s.ml.modelVersions.createOrUpdate(s.resourceGroupName, s.workspaceName, s.modelName, version, body, { abortSignal: s.abortSignal });
   } catch (err) {
-    throw asAzureOperationError(err, context);
+    throw asAzureOperationError(err, s.loc, context);
   }
 }

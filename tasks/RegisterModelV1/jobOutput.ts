@@ -8,7 +8,7 @@ import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
 import { ownValue } from "../common/ownKeys";
 import { isResourceNotFound } from "../common/restErrors";
-import type { Loc } from "./loc";
+import type { Loc } from "../common/loc";
 
 /** Every job has this output (the files it wrote under ./outputs), whether or not it is declared. */
 export const DEFAULT_ARTIFACTS_OUTPUT = "artifacts";
@@ -45,7 +45,7 @@ export async function resolveJobOutput(
     if (isResourceNotFound(err)) {
       throw new InputError("jobName", loc("JobNotFound", ref.jobName, ref.workspaceName));
     }
-    throw asAzureOperationError(err, { resource: `job '${ref.jobName}' in workspace '${ref.workspaceName}'`, resourceGroupName: ref.resourceGroupName });
+    throw asAzureOperationError(err, loc, { resource: `job '${ref.jobName}' in workspace '${ref.workspaceName}'`, resourceGroupName: ref.resourceGroupName });
   }
   const status = job.properties.status ?? "Unknown";
   if (status !== "Completed") throw new InputError("jobName", loc("JobNotCompleted", ref.jobName, status));

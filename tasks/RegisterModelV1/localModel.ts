@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { hashLocalArtifact, LocalArtifactError, type LocalArtifact } from "../common/contentHash";
 import { InputError } from "../common/errors";
-import type { Loc } from "./loc";
+import type { Loc } from "../common/loc";
 import { MLFLOW_MODEL_FILE, type ModelType } from "./modelRules";
 
 export const MODEL_PATH_INPUT = "modelPath";

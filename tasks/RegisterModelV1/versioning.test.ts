@@ -3,9 +3,6 @@
  * version, no overwrite, and a registration that loses a race to another one.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { format } from "node:util";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
@@ -14,17 +11,12 @@ import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { InputError } from "../common/errors";
 import { MemoryLog } from "../common/logging";
 import { buildUrl, lineageProperties } from "./lineage";
-import type { Loc } from "./loc";
+import { taskLoc } from "../common/taskLibContext.testing";
 import { createVersion, latestVersion, nextVersion, type ModelScope } from "./versioning";
 
 const SUB = "00000000-0000-0000-0000-0000000000ee";
 const credential: TokenCredential = { getToken: async () => ({ token: "in-process", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-const messages = JSON.parse(readFileSync(join(__dirname, "../../../tasks/RegisterModelV1/task.json"), "utf8")).messages as Record<string, string>;
-/** task.json's messages, formatted like tl.loc does; unknown keys fail the test. */
-const testLoc: Loc = (key, ...params) => {
-  if (!(key in messages)) throw new Error(`no message ${key}`);
-  return format(messages[key], ...params);
-};
+const testLoc = taskLoc("RegisterModelV1");
 
 describe("RegisterModel versioning", () => {
   let h: RouterHarness;

@@ -13,7 +13,7 @@ import { AzureOperationError, InputError } from "../common/errors";
 import type { TaskLog } from "../common/logging";
 import { isConflict, isPreconditionFailed, isResourceNotFound } from "../common/restErrors";
 import { LINEAGE_KEYS } from "./lineage";
-import type { Loc } from "./loc";
+import type { Loc } from "../common/loc";
 import { isIntegerVersion } from "./modelRules";
 
 export interface ModelScope {
@@ -42,7 +42,7 @@ async function container(s: ModelScope) {
     return await s.ml.modelContainers.get(s.resourceGroupName, s.workspaceName, s.modelName, { abortSignal: s.abortSignal });
   } catch (err) {
     if (isResourceNotFound(err)) return undefined;
-    throw asAzureOperationError(err, armContext(s));
+    throw asAzureOperationError(err, s.loc, armContext(s));
   }
 }
 
@@ -52,7 +52,7 @@ export async function getVersion(s: ModelScope, version: string): Promise<ModelV
     return await s.ml.modelVersions.get(s.resourceGroupName, s.workspaceName, s.modelName, version, { abortSignal: s.abortSignal });
   } catch (err) {
     if (isResourceNotFound(err)) return undefined;
-    throw asAzureOperationError(err, armContext(s, version));
+    throw asAzureOperationError(err, s.loc, armContext(s, version));
   }
 }
 
@@ -70,7 +70,7 @@ export async function latestVersion(s: ModelScope): Promise<ModelVersion | undef
     }))
       return v;
   } catch (err) {
-    throw asAzureOperationError(err, armContext(s));
+    throw asAzureOperationError(err, s.loc, armContext(s));
   }
   return undefined;
 }
@@ -132,7 +132,7 @@ async function tryPut(s: ModelScope, version: string, body: ModelVersion, regist
       const existing = await getVersion(s, version);
       return existing?.properties.properties?.[LINEAGE_KEYS.registrationId] === registrationId ? existing : undefined;
     }
-    throw asAzureOperationError(err, armContext(s, version));
+    throw asAzureOperationError(err, s.loc, armContext(s, version));
   }
   const echoed = created.properties.properties?.[LINEAGE_KEYS.registrationId];
   if (echoed !== undefined && echoed !== registrationId) return undefined;

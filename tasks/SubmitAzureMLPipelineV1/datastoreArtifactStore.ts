@@ -2,7 +2,7 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { AzureConnection } from "../common/connection";
 import { resolveDatastore, uploadArtifact, type DatastoreTarget } from "../common/datastore";
-import type { TaskLog } from "../common/logging";
+import type { EntryContext } from "../common/operation";
 import type { ArtifactStore } from "./artifactStore";
 import type { WorkspaceScope } from "../common/azureml/workspace";
 
@@ -10,18 +10,13 @@ export function datastoreArtifactStore(
   ml: AzureMachineLearningWorkspaces,
   workspace: WorkspaceScope,
   conn: Pick<AzureConnection, "credential" | "network">,
-  options: { abortSignal: AbortSignal; log: TaskLog },
+  options: EntryContext,
 ): ArtifactStore {
   const targets = new Map<string, Promise<DatastoreTarget>>();
   const target = (datastoreName: string): Promise<DatastoreTarget> => {
     let t = targets.get(datastoreName);
     if (!t) {
-      t = resolveDatastore(
-        ml,
-        { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, datastoreName },
-        conn,
-        options.abortSignal,
-      );
+      t = resolveDatastore(ml, { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, datastoreName }, conn, options);
       targets.set(datastoreName, t);
       t.catch(() => targets.delete(datastoreName));
     }
@@ -33,6 +28,7 @@ export function datastoreArtifactStore(
       uploadArtifact(await target(datastoreName), artifact, {
         abortSignal: options.abortSignal,
         log: options.log,
+        loc: options.loc,
         assetName: asset?.name,
         assetVersion: asset?.version,
       }),

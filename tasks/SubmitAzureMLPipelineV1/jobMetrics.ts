@@ -9,7 +9,7 @@ import { formatNumber } from "../common/qualityGate";
 import { readJobMetrics, workspaceMlflowClient, type JobMetrics, type MlflowTransport, type StepRun } from "../common/azureml/mlflow";
 import { remoteText } from "../common/remoteText";
 import type { WorkspaceScope } from "../common/azureml/workspace";
-import type { Loc } from "./request";
+import type { Loc } from "../common/loc";
 
 export interface JobMetricsDeps {
   ml: Parameters<typeof workspaceMlflowClient>[0] & MlflowTransport;

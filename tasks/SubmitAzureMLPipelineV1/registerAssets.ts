@@ -16,7 +16,7 @@ import type { TaskLog } from "../common/logging";
 import { formatBytes } from "../common/datastore";
 import { toLocalArtifact, type ArtifactStore } from "./artifactStore";
 import type { CodeVersionRegistration, JobPlan, ResolvedJobDependencies } from "./loader";
-import type { Loc } from "./request";
+import type { Loc } from "../common/loc";
 
 export interface RegisterAssetsOptions {
   ml: AzureMachineLearningWorkspaces;
@@ -56,7 +56,7 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
   const rg = workspace.resourceGroupName;
   const wsName = workspace.workspaceName;
   const fail = (resource: string) => (error: unknown) => {
-    throw asAzureOperationError(error, { resource, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource, resourceGroupName: rg });
   };
 
   let uploaded = 0;

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import type { RunDetails } from "../common/azureml/runHistory";
 import { JobState } from "./jobState";
 import type { JobResource } from "./jobsRest";
-import { taskLoc } from "./loc.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict } from "./report";
 import { changeLine } from "./watch";
 
-const loc = taskLoc();
+const loc = taskLoc("SubmitAzureMLPipelineV1");
 
 function pipeline(status: string, extra: Partial<JobResource["properties"]> = {}): JobResource {
   return { name: "job1", properties: { jobType: "Pipeline", status, jobs: { prep: {}, train: {} }, ...extra } };

@@ -5,7 +5,7 @@
 import { formatDuration, formatTable, markdownTable } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import type { JobState, StepState } from "./jobState";
-import type { Loc } from "./request";
+import type { Loc } from "../common/loc";
 
 export type Verdict = { result: "Succeeded" } | { result: "SucceededWithIssues" | "Failed"; message: string };
 

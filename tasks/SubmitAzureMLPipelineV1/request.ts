@@ -4,9 +4,6 @@
  */
 import type { WorkspaceScope } from "../common/azureml/workspace";
 
-/** Formats a message of task.json `messages` (the entry passes `tl.loc`). */
-export type Loc = (key: string, ...params: unknown[]) => string;
-
 export interface SubmitPipelineRequest {
   workspace: WorkspaceScope;
   /** Absolute path of the CLI v2 job YAML. */

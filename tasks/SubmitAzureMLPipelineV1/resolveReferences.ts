@@ -11,7 +11,7 @@ import type { TaskLog } from "../common/logging";
 import type { JobPlan, SourceLocation, WorkspaceReference } from "./loader";
 import type { WorkspaceScope } from "../common/azureml/workspace";
 import { isNotFound } from "../common/restErrors";
-import type { Loc } from "./request";
+import type { Loc } from "../common/loc";
 import { getAssetVersionId, isAssetKind, KIND_NOUN, latestAssetVersionId } from "./workspaceAssets";
 
 export interface ResolveReferencesOptions {
@@ -45,7 +45,7 @@ async function resolveReference(plan: JobPlan, reference: WorkspaceReference, op
   const wsName = workspace.workspaceName;
   const described = describe(reference);
   const missing = () => new InputError("jobFile", loc("ReferenceNotFound", described, wsName, where(reference.usedAt)));
-  const azureError = (error: unknown) => asAzureOperationError(error, { resource: `${described} in workspace '${wsName}'`, resourceGroupName: rg });
+  const azureError = (error: unknown) => asAzureOperationError(error, loc, { resource: `${described} in workspace '${wsName}'`, resourceGroupName: rg });
   try {
     if (reference.kind === "computes") {
       const compute = await ml.computeOperations.get(rg, wsName, reference.name, { abortSignal });

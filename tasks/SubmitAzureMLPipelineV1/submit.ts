@@ -10,24 +10,23 @@ import { asAzureOperationError } from "../common/armErrors";
 import { workspaceId as workspaceIdOf } from "../common/azureml/workspace";
 import { InputError } from "../common/errors";
 import { isConflict, isNotFound } from "../common/restErrors";
-import type { TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
 import { STEP_RUN_PROPERTY, submittedByStep } from "./jobName";
 import type { JobResource, JobsClient } from "./jobsRest";
 import { generateJobName, JobDefinitionError, loadJob, type JobBody, type JobPlan } from "./loader";
 import { plannedCodeIds, registerAssets, withServiceIds } from "./registerAssets";
-import type { Loc, SubmitPipelineRequest } from "./request";
+import type { SubmitPipelineRequest } from "./request";
+import type { Loc } from "../common/loc";
+import type { EntryContext } from "../common/operation";
 import { resolveReferences } from "./resolveReferences";
 
-export interface SubmitDependencies {
+/** The entry's context (log, loc, the cancellation signal) and the clients. */
+export interface SubmitDependencies extends EntryContext {
   ml: AzureMachineLearningWorkspaces;
   /** Job GET/PUT as JSON (the SDK's job serializer drops data input URIs: see jobsRest.ts). */
   jobs: JobsClient;
   store: ArtifactStore;
-  log: TaskLog;
-  loc: Loc;
-  abortSignal: AbortSignal;
   /** The job file, when the entry has loaded it already (local checks come before signing in). */
   plan?: JobPlan;
   /** A token of the connection for the Azure ML resource, sent as `x-azureml-token` (see jobNeedsAmlToken). */
@@ -58,14 +57,14 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   log.info(loc("Loaded", plan.filePath, plan.kind, plan.uploads.length, plan.references.length));
 
   const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
-    throw asAzureOperationError(error, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
   const workspaceId = workspace.id ?? workspaceIdOf(request.workspace);
   const discoveryUrl = workspace.discoveryUrl;
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
   if (!request.validateOnly) {
-    const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+    const existing = await getJob(deps.jobs, request, jobName, { abortSignal, loc });
     if (existing) {
       refuseUnlessOurs(existing, request, jobName, loc);
       log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
@@ -112,14 +111,14 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   } catch (error) {
     // Another attempt of this step may have submitted it meanwhile: attach to that one.
     if (isConflict(error)) {
-      const existing = await getJob(deps.jobs, request, jobName, abortSignal);
+      const existing = await getJob(deps.jobs, request, jobName, { abortSignal, loc });
       if (existing) {
         refuseUnlessOurs(existing, request, jobName, loc);
         log.info(loc("Attaching", jobName, existing.properties.status ?? "Unknown"));
         return { jobName, workspaceId, discoveryUrl, plan, mode: "attached", job: existing, body };
       }
     }
-    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
   }
 }
 
@@ -169,12 +168,17 @@ function refuseUnlessOurs(existing: JobResource, request: SubmitPipelineRequest,
   throw new InputError(input, loc("JobNameTaken", jobName, source, existing.properties.status ?? "Unknown"));
 }
 
-async function getJob(jobs: JobsClient, request: SubmitPipelineRequest, jobName: string, abortSignal: AbortSignal): Promise<JobResource | undefined> {
+async function getJob(
+  jobs: JobsClient,
+  request: SubmitPipelineRequest,
+  jobName: string,
+  { abortSignal, loc }: { abortSignal: AbortSignal; loc: Loc },
+): Promise<JobResource | undefined> {
   const { resourceGroupName: rg, workspaceName: wsName } = request.workspace;
   try {
     return await jobs.get(request.workspace, jobName, abortSignal);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw asAzureOperationError(error, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
+    throw asAzureOperationError(error, loc, { resource: `job '${jobName}' in workspace '${wsName}'`, resourceGroupName: rg });
   }
 }

@@ -13,18 +13,18 @@ import { remoteText } from "../common/remoteText";
 import { waitFor } from "../common/wait";
 import { JobState, pipelineNodes, type StatusChange } from "./jobState";
 import type { WorkspaceScope } from "../common/azureml/workspace";
-import { isTerminalStatus, type Loc } from "./request";
+import { isTerminalStatus } from "./request";
+import type { Loc } from "../common/loc";
 
 export interface WatchOptions {
   jobs: JobsClient;
-  /** The workspace's run history (discovered once, on first use: see run.ts). */
+  /** The workspace's run history (discovered once, on first use: see operation.ts). */
   runHistory: (abortSignal: AbortSignal) => Promise<RunHistory>;
   workspace: WorkspaceScope;
   log: TaskLog;
   loc: Loc;
+  /** Aborted on cancellation or when the task's wait limit passes (operationContext): the wait then rejects with its reason. */
   abortSignal: AbortSignal;
-  /** 0 = no limit. */
-  timeoutInMs: number;
   /** Longest pause between polls. */
   pollingIntervalInMs: number;
   /** First pause (default: the smaller of 2 s and the polling interval). */
@@ -45,23 +45,25 @@ export async function watchJob(jobName: string, options: WatchOptions): Promise<
     {
       initialIntervalInMs: options.initialIntervalInMs ?? Math.min(2000, options.pollingIntervalInMs),
       maxIntervalInMs: options.pollingIntervalInMs,
-      timeoutInMs: options.timeoutInMs,
       abortSignal: options.abortSignal,
-      timeoutMessage: options.loc("WaitTimedOut", jobName, formatDuration(options.timeoutInMs)),
     },
   );
   return state;
 }
 
 /** One GET of the job, of its step runs (pipelines, once started) and, once it ended, of its run details; updates `state`. */
-export async function refresh(state: JobState, options: Pick<WatchOptions, "jobs" | "runHistory" | "workspace">, signal: AbortSignal): Promise<StatusChange[]> {
+export async function refresh(
+  state: JobState,
+  options: Pick<WatchOptions, "jobs" | "runHistory" | "workspace" | "loc">,
+  signal: AbortSignal,
+): Promise<StatusChange[]> {
   const { jobs, workspace } = options;
   const context = { resource: `job '${state.jobName}' in workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName };
   let job: JobResource;
   try {
     job = await jobs.get(workspace, state.jobName, signal);
   } catch (error) {
-    throw asAzureOperationError(error, context);
+    throw asAzureOperationError(error, options.loc, context);
   }
   const status = job.properties.status;
   const ended = isTerminalStatus(status);
@@ -81,7 +83,7 @@ export async function refresh(state: JobState, options: Pick<WatchOptions, "jobs
     }
     return changes;
   } catch (error) {
-    throw asAzureOperationError(error, history);
+    throw asAzureOperationError(error, options.loc, history);
   }
 }
 

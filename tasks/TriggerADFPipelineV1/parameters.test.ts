@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../common/errors";
 import { checkParameters, convert, secureParameterNames, type DeclaredParameters } from "./parameters";
-import { taskLocalize } from "./localize.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 
 const DECLARED: DeclaredParameters = {
   sourceContainer: { type: "String" },
@@ -25,7 +25,7 @@ function failure(fn: () => unknown): InputError {
 }
 
 describe("TriggerADFPipeline parameters", () => {
-  const loc = taskLocalize();
+  const loc = taskLoc("TriggerADFPipelineV1");
   const check = (given: Record<string, unknown>) => checkParameters(DECLARED, given, { pipelineName: "prep", loc });
 
   it("converts values to the declared types, strings from YAML or variables included", () => {

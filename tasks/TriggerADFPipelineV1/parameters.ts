@@ -6,7 +6,7 @@
  */
 import { InputError } from "../common/errors";
 import { hasOwn, ownValue, setOwn } from "../common/ownKeys";
-import type { Localize } from "./localize";
+import type { Loc } from "../common/loc";
 
 /** The `parameters` of a pipeline definition (PipelineResource.parameters). */
 export type DeclaredParameters = Record<string, { type: string; defaultValue?: unknown }>;
@@ -29,7 +29,7 @@ export function secureParameterNames(declared: DeclaredParameters | undefined): 
 export function checkParameters(
   declared: DeclaredParameters | undefined,
   given: Record<string, unknown>,
-  context: { pipelineName: string; loc: Localize },
+  context: { pipelineName: string; loc: Loc },
 ): Record<string, unknown> {
   const { loc, pipelineName } = context;
   const specs = declared ?? {};

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { PipelineResource } from "@azure/arm-datafactory";
 import type { InputError } from "../common/errors";
-import { taskLocalize } from "./localize.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 import type { TriggerRequest } from "./request";
 import { activityNames, planRun } from "./runPlan";
 
@@ -34,7 +34,7 @@ const BASE: TriggerRequest = {
 };
 
 describe("TriggerADFPipeline run plan", () => {
-  const loc = taskLocalize();
+  const loc = taskLoc("TriggerADFPipelineV1");
 
   it("checks parameters for a new run and lists the secure ones", () => {
     const plan = planRun({ ...BASE, parameters: { sourceContainer: "raw", key: "k" } }, PIPELINE, loc);

@@ -5,14 +5,14 @@
  */
 import type { PipelineResource } from "@azure/arm-datafactory";
 import { InputError } from "../common/errors";
-import type { Localize } from "./localize";
+import type { Loc } from "../common/loc";
 import { type DeclaredParameters, PARAMETERS_INPUT, checkParameters, secureParameterNames } from "./parameters";
 import type { TriggerRequest } from "./request";
 import type { StartRunOptions } from "./startRun";
 
 export type RunPlan = Omit<StartRunOptions, "expectedParameters">;
 
-export function planRun(request: TriggerRequest, pipeline: PipelineResource, loc: Localize): RunPlan {
+export function planRun(request: TriggerRequest, pipeline: PipelineResource, loc: Loc): RunPlan {
   const declared = pipeline.parameters as DeclaredParameters | undefined;
   const secureNames = secureParameterNames(declared);
   const rerun = request.rerun;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { taskLocalize } from "./localize.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 import { remoteText } from "../common/remoteText";
 import { activityTable, failureDetail, summaryMarkdown, type RunReport } from "./runReport";
 import { factoryResourceId, pipelineRunUrl } from "./runUrl";
@@ -21,7 +21,7 @@ const REPORT: RunReport = {
 };
 
 describe("TriggerADFPipeline run report", () => {
-  const loc = taskLocalize();
+  const loc = taskLoc("TriggerADFPipelineV1");
 
   it("builds the ADF Studio link from the studio host and the URL-encoded factory id", () => {
     const id = factoryResourceId("sub", "ml_rg", "mlops-adf");

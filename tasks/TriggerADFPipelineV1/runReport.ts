@@ -4,7 +4,7 @@
  */
 import { formatDuration, formatTable, markdownTable } from "../common/logging";
 import type { ActivityRow } from "./activityRuns";
-import type { Localize } from "./localize";
+import type { Loc } from "../common/loc";
 import type { RunRef } from "./runRef";
 import { isFailedStatus } from "./runRef";
 
@@ -19,7 +19,7 @@ export interface RunReport extends RunRef {
   parameters: Record<string, string>;
 }
 
-function headers(loc: Localize): string[] {
+function headers(loc: Loc): string[] {
   return loc("ActivityTableHeaders").split("|");
 }
 
@@ -28,12 +28,12 @@ function cells(row: ActivityRow): string[] {
 }
 
 /** The plain-text table for the log. */
-export function activityTable(rows: ActivityRow[], loc: Localize): string {
+export function activityTable(rows: ActivityRow[], loc: Loc): string {
   return formatTable(headers(loc), rows.map(cells));
 }
 
 /** The Markdown run summary uploaded to the build summary tab. */
-export function summaryMarkdown(report: RunReport, loc: Localize): string {
+export function summaryMarkdown(report: RunReport, loc: Loc): string {
   const lines = [
     `**${loc("SummaryPipeline")}** ${report.pipelineName} · **${loc("SummaryFactory")}** ${report.factoryName} (${report.resourceGroupName})`,
     "",
@@ -58,7 +58,7 @@ export function summaryMarkdown(report: RunReport, loc: Localize): string {
  * Why the run did not succeed, from its failed activities ("Name (Type): error"), else from the
  * run's own message.
  */
-export function failureDetail(report: Pick<RunReport, "activities" | "message">, loc: Localize): string {
+export function failureDetail(report: Pick<RunReport, "activities" | "message">, loc: Loc): string {
   const failed = report.activities.filter((a) => isFailedStatus(a.status));
   if (failed.length > 0) {
     return failed.map((a) => loc("FailedActivity", a.name, a.type, a.error || loc("NoErrorMessage"))).join("; ");

@@ -15,7 +15,7 @@ import type { TaskLog } from "../common/logging";
 import { ownValue } from "../common/ownKeys";
 import { statusOf } from "../common/restErrors";
 import { retryAfterInMs, sleep } from "../common/wait";
-import type { Localize } from "./localize";
+import type { Loc } from "../common/loc";
 import type { PipelineRef } from "./runRef";
 
 export interface StartRunOptions {
@@ -34,7 +34,7 @@ export interface StartRunDeps {
   /** A client with normal retries, for the lookup. */
   client: DataFactoryManagementClient;
   log: TaskLog;
-  loc: Localize;
+  loc: Loc;
   abortSignal: AbortSignal;
   /** Lookup attempts after a lost answer, and the pause between them (defaults 4 and 3000). */
   lookupAttempts?: number;
@@ -77,7 +77,7 @@ export async function startRun(target: PipelineRef, options: StartRunOptions, de
         await sleep(wait, abortSignal);
         continue;
       }
-      if (!mayHaveStarted(err)) throw adfError(err, context);
+      if (!mayHaveStarted(err)) throw adfError(err, loc, context);
       log.warning(loc("CreateRunAnswerLost", target.pipelineName, errorText(err)));
       const found = await findStartedRun(target, options, deps, sentAt, err);
       if (found.run) return found.run;

@@ -11,18 +11,17 @@ import { errorText } from "../common/errors";
 import { formatDuration, type TaskLog } from "../common/logging";
 import { statusOf } from "../common/restErrors";
 import { retryAfterInMs, waitFor } from "../common/wait";
-import type { Localize } from "./localize";
+import type { Loc } from "../common/loc";
 import type { RunRef } from "./runRef";
 import { isFinalStatus } from "./runRef";
 
 export interface WaitForRunOptions {
   /** The longest pause between two status requests. */
   pollingIntervalInMs: number;
-  /** 0 = no limit. */
-  timeoutInMs: number;
+  /** Aborted on cancellation or when the task's wait limit passes (operationContext): the wait then rejects with its reason. */
   abortSignal: AbortSignal;
   log: TaskLog;
-  loc: Localize;
+  loc: Loc;
   /** Called with every new status. */
   onStatus?: (status: string) => void;
   /** The first pause (default: the smaller of 2 s and the polling interval). */
@@ -54,7 +53,7 @@ export async function waitForRun(client: DataFactoryManagementClient, run: RunRe
         });
         failures = 0;
       } catch (err) {
-        if (signal.aborted || !isTransient(err) || ++failures > maxFailures) throw adfError(err, context);
+        if (signal.aborted || !isTransient(err) || ++failures > maxFailures) throw adfError(err, loc, context);
         const wait = retryAfterInMs((err as RestError).response?.headers);
         log.debug(`Status request ${failures}/${maxFailures} failed (${errorText(err)}); next in ${wait ?? "the polling interval"} ms`);
         return { done: false, value: last, retryAfterInMs: wait };
@@ -70,9 +69,7 @@ export async function waitForRun(client: DataFactoryManagementClient, run: RunRe
     {
       initialIntervalInMs: options.initialIntervalInMs ?? Math.min(2000, options.pollingIntervalInMs),
       maxIntervalInMs: options.pollingIntervalInMs,
-      timeoutInMs: options.timeoutInMs,
       abortSignal: options.abortSignal,
-      timeoutMessage: loc("RunTimedOut", run.runId, run.pipelineName, formatDuration(options.timeoutInMs)),
     },
   );
 }

@@ -2,8 +2,8 @@
  * Any error from an Azure SDK call or a credential → one actionable sentence (the task's failure
  * message), keeping code, status and request id for the debug log.
  */
-import * as tl from "azure-pipelines-task-lib/task";
 import { AzureOperationError, CancelledError, errorText } from "./errors";
+import type { Loc } from "./loc";
 import { agentLog } from "./logging";
 import { statusOf } from "./restErrors";
 
@@ -36,13 +36,13 @@ export function roleForAction(action: string): string {
 /** The errors @azure/identity raises when it cannot get a token. */
 const SIGN_IN_ERRORS = new Set(["AuthenticationError", "AggregateAuthenticationError", "CredentialUnavailableError", "AuthenticationRequiredError"]);
 
-export function describeArmError(err: unknown, context: ArmErrorContext = {}): string {
+export function describeArmError(err: unknown, loc: Loc, context: ArmErrorContext = {}): string {
   const facts = errorFacts(err);
-  const what = context.resource ?? tl.loc("Common_TheResource");
+  const what = context.resource ?? loc("Common_TheResource");
   const name = (err as { name?: string })?.name;
   if (SIGN_IN_ERRORS.has(name ?? "") || /AADSTS\d+/.test(facts.message)) {
     const description = (err as { errorResponse?: { errorDescription?: string } }).errorResponse?.errorDescription;
-    return describeSignInError(description || facts.message);
+    return describeSignInError(description || facts.message, loc);
   }
   if (facts.statusCode === undefined) {
     const code = (err as { code?: string })?.code;
@@ -52,57 +52,57 @@ export function describeArmError(err: unknown, context: ArmErrorContext = {}): s
         code,
       )
     ) {
-      return tl.loc("Common_NetworkError", what, code, facts.message);
+      return loc("Common_NetworkError", what, code, facts.message);
     }
-    return tl.loc("Common_AzureCallFailed", what, facts.message);
+    return loc("Common_AzureCallFailed", what, facts.message);
   }
   switch (facts.statusCode) {
     case 401:
-      return tl.loc("Common_Unauthorized", facts.code ?? "401", facts.message);
+      return loc("Common_Unauthorized", facts.code ?? "401", facts.message);
     case 403: {
       const m = /perform action '([^']+)' over scope '([^']+)'/i.exec(facts.message);
-      if (m) return tl.loc("Common_Forbidden", m[1], m[2], context.role ?? roleForAction(m[1]));
-      return tl.loc("Common_ForbiddenOther", what, facts.message);
+      if (m) return loc("Common_Forbidden", m[1], m[2], context.role ?? roleForAction(m[1]));
+      return loc("Common_ForbiddenOther", what, facts.message);
     }
     case 404:
-      if (facts.code === "ResourceGroupNotFound") return tl.loc("Common_ResourceGroupNotFound", context.resourceGroupName ?? "", facts.message);
-      if (facts.code === "SubscriptionNotFound") return tl.loc("Common_SubscriptionNotFound", facts.message);
-      return context.resourceGroupName ? tl.loc("Common_NotFoundInGroup", what, context.resourceGroupName) : tl.loc("Common_NotFound", what, facts.message);
+      if (facts.code === "ResourceGroupNotFound") return loc("Common_ResourceGroupNotFound", context.resourceGroupName ?? "", facts.message);
+      if (facts.code === "SubscriptionNotFound") return loc("Common_SubscriptionNotFound", facts.message);
+      return context.resourceGroupName ? loc("Common_NotFoundInGroup", what, context.resourceGroupName) : loc("Common_NotFound", what, facts.message);
     case 409:
-      return tl.loc("Common_Conflict", what, facts.message);
+      return loc("Common_Conflict", what, facts.message);
     case 429:
-      return tl.loc("Common_Throttled", what);
+      return loc("Common_Throttled", what);
     default:
-      if (facts.statusCode >= 500) return tl.loc("Common_ServerError", what, facts.statusCode, facts.code ?? "", facts.message);
-      return tl.loc("Common_Rejected", what, facts.message);
+      if (facts.statusCode >= 500) return loc("Common_ServerError", what, facts.statusCode, facts.code ?? "", facts.message);
+      return loc("Common_Rejected", what, facts.message);
   }
 }
 
 /** Wraps an SDK error as AzureOperationError with the sentence above; cancellation passes through. */
-export function asAzureOperationError(err: unknown, context: ArmErrorContext = {}): Error {
+export function asAzureOperationError(err: unknown, loc: Loc, context: ArmErrorContext = {}): Error {
   if (err instanceof AzureOperationError || err instanceof CancelledError) return err;
   if ((err as { name?: string })?.name === "AbortError") return err as Error;
   const facts = errorFacts(err);
   agentLog.debug(`Azure call failed: status=${facts.statusCode ?? "-"} code=${facts.code ?? "-"} request-id=${facts.requestId ?? "-"}: ${facts.message}`);
-  return new AzureOperationError(describeArmError(err, context), { ...facts, cause: err });
+  return new AzureOperationError(describeArmError(err, loc, context), { ...facts, cause: err });
 }
 
-function describeSignInError(message: string): string {
+function describeSignInError(message: string, loc: Loc): string {
   const code = /AADSTS(\d+)/.exec(message)?.[1];
   const fix =
     code === "7000215" || code === "7000222"
-      ? tl.loc("Common_FixSecret")
+      ? loc("Common_FixSecret")
       : code === "700016"
-        ? tl.loc("Common_FixApplication")
+        ? loc("Common_FixApplication")
         : code === "70021" || code === "700024" || code === "700211" || code === "700213"
-          ? tl.loc("Common_FixFederation")
-          : tl.loc("Common_FixConnection");
+          ? loc("Common_FixFederation")
+          : loc("Common_FixConnection");
   // MSAL's messages wrap the service's description in timestamps and trace ids: keep the description.
   // MSAL sometimes prefixes a serialised object ("[object Object]: ...") and appends timestamps.
   const cleaned = message.replace(/\[object Object\]:?\s*/g, "");
   const description =
     /(AADSTS\d+:.*?)(?:\s+Trace ID:|\s+-\s+(?:Correlation|Trace)|\r?\n|$)/.exec(cleaned)?.[1] ?? firstLine(cleaned).split(/\s+-\s+Timestamp:/)[0];
-  return tl.loc("Common_SignInFailed", description.trim(), fix);
+  return loc("Common_SignInFailed", description.trim(), fix);
 }
 
 function errorFacts(err: unknown): ErrorFacts {

@@ -9,6 +9,7 @@ import { type CloudEndpoints, cloudFromConnection } from "./cloud";
 import { type ConnectionAuth, SUPPORTED_SCHEMES, createCredential } from "./credentials";
 import { EarlySignInCredential } from "./earlySignIn";
 import { InputError } from "./errors";
+import type { Loc } from "./loc";
 
 export interface AzureConnection {
   credential: TokenCredential;
@@ -20,20 +21,20 @@ export interface AzureConnection {
 
 const DATA_KEYS = ["subscriptionId", "environment", "activeDirectoryAuthority", "environmentAuthorityUrl", "activeDirectoryServiceEndpointResourceId"];
 
-export function getAzureConnection(inputName = "azureSubscription"): AzureConnection {
+export function getAzureConnection(loc: Loc, inputName = "azureSubscription"): AzureConnection {
   const id = tl.getInput(inputName, false);
-  if (!id) throw new InputError(inputName, tl.loc("Common_InputRequired", inputName));
+  if (!id) throw new InputError(inputName, loc("Common_InputRequired", inputName));
   const authorization = tl.getEndpointAuthorization(id, true);
-  if (!authorization) throw new InputError(inputName, tl.loc("Common_ConnectionNotFound", inputName, id));
+  if (!authorization) throw new InputError(inputName, loc("Common_ConnectionNotFound", inputName, id));
   const data: Record<string, string | undefined> = {};
   for (const key of DATA_KEYS) data[key] = tl.getEndpointDataParameter(id, key, true);
   const subscriptionId = data["subscriptionId"];
-  if (!subscriptionId) throw new InputError(inputName, tl.loc("Common_ConnectionNoSubscription", inputName));
+  if (!subscriptionId) throw new InputError(inputName, loc("Common_ConnectionNoSubscription", inputName));
 
   const cloud = cloudFromConnection(tl.getEndpointUrl(id, true), data);
   const network = readAgentNetwork();
-  const auth = connectionAuth(id, authorization, inputName);
-  return { credential: createCredential(auth, cloud, network, inputName), subscriptionId, tenantId: auth.tenantId, cloud, network };
+  const auth = connectionAuth(id, authorization, inputName, loc);
+  return { credential: createCredential(auth, { cloud, network, inputName, loc }), subscriptionId, tenantId: auth.tenantId, cloud, network };
 }
 
 /**
@@ -44,13 +45,13 @@ export function signInEarly(conn: AzureConnection): AzureConnection {
   return { ...conn, credential: new EarlySignInCredential(conn.credential, conn.cloud.armScope) };
 }
 
-function connectionAuth(id: string, authorization: tl.EndpointAuthorization, inputName: string): ConnectionAuth {
+function connectionAuth(id: string, authorization: tl.EndpointAuthorization, inputName: string, loc: Loc): ConnectionAuth {
   const p = authorization.parameters ?? {};
   const tenantId = p["tenantid"] ?? "";
   const clientId = p["serviceprincipalid"] ?? "";
   const scheme = authorization.scheme;
   if (scheme === "ManagedServiceIdentity") return { scheme, tenantId, clientId: clientId || undefined };
-  if (!tenantId || !clientId) throw new InputError(inputName, tl.loc("Common_ConnectionIncomplete", inputName));
+  if (!tenantId || !clientId) throw new InputError(inputName, loc("Common_ConnectionIncomplete", inputName));
   switch (scheme) {
     case "ServicePrincipal":
       return {
@@ -78,6 +79,6 @@ function connectionAuth(id: string, authorization: tl.EndpointAuthorization, inp
         },
       };
     default:
-      throw new InputError(inputName, tl.loc("Common_UnsupportedScheme", inputName, scheme, SUPPORTED_SCHEMES.join(", ")));
+      throw new InputError(inputName, loc("Common_UnsupportedScheme", inputName, scheme, SUPPORTED_SCHEMES.join(", ")));
   }
 }

@@ -10,10 +10,10 @@ import {
   ClientSecretCredential,
   ManagedIdentityCredential,
 } from "@azure/identity";
-import * as tl from "azure-pipelines-task-lib/task";
 import { type AgentNetwork, sdkNetworkOptions } from "./agentNetwork";
 import type { CloudEndpoints } from "./cloud";
 import { InputError } from "./errors";
+import type { Loc } from "./loc";
 import { registerSecret } from "./secrets";
 
 /** The job's own connection to Azure DevOps, for the OIDC token of workload identity federation. */
@@ -35,8 +35,16 @@ export type ConnectionAuth =
 
 export const SUPPORTED_SCHEMES = ["WorkloadIdentityFederation", "ServicePrincipal", "ManagedServiceIdentity"] as const;
 
-export function createCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: AgentNetwork, inputName: string): TokenCredential {
-  return new SecretRegisteringCredential(schemeCredential(auth, cloud, network, inputName));
+/** Where the credential signs in, and how its errors are worded (`inputName`: the connection's input). */
+export interface CredentialOptions {
+  cloud: CloudEndpoints;
+  network: AgentNetwork;
+  inputName: string;
+  loc: Loc;
+}
+
+export function createCredential(auth: ConnectionAuth, options: CredentialOptions): TokenCredential {
+  return new SecretRegisteringCredential(schemeCredential(auth, options));
 }
 
 /** Every access token the connection obtains is registered as a secret before any code sees it. */
@@ -49,7 +57,7 @@ export class SecretRegisteringCredential implements TokenCredential {
   }
 }
 
-function schemeCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: AgentNetwork, inputName: string): TokenCredential {
+function schemeCredential(auth: ConnectionAuth, { cloud, network, inputName, loc }: CredentialOptions): TokenCredential {
   const options = {
     authorityHost: cloud.authorityHost,
     disableInstanceDiscovery: !cloud.isKnownAuthority,
@@ -63,7 +71,7 @@ function schemeCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: 
       if (auth.clientSecret) {
         return new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
       }
-      throw new InputError(inputName, tl.loc("Common_ConnectionNoSecret", inputName));
+      throw new InputError(inputName, loc("Common_ConnectionNoSecret", inputName));
     case "ManagedServiceIdentity":
       return new ManagedIdentityCredential({
         ...(auth.clientId ? { clientId: auth.clientId } : {}),
@@ -71,15 +79,15 @@ function schemeCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: 
       });
     case "WorkloadIdentityFederation": {
       const { job } = auth;
-      if (!job.systemAccessToken) throw new InputError(inputName, tl.loc("Common_NoSystemAccessToken", inputName));
+      if (!job.systemAccessToken) throw new InputError(inputName, loc("Common_NoSystemAccessToken", inputName));
       if (job.oidcRequestUri) {
         // Fetches a fresh OIDC token for every new Entra ID token, so long waits refresh by themselves.
         return new AzurePipelinesCredential(auth.tenantId, auth.clientId, auth.serviceConnectionId, job.systemAccessToken, options);
       }
       if (!job.collectionUri || !job.projectId || !job.hostType || !job.planId || !job.jobId) {
-        throw new InputError(inputName, tl.loc("Common_NoOidcContext", inputName));
+        throw new InputError(inputName, loc("Common_NoOidcContext", inputName));
       }
-      return new ClientAssertionCredential(auth.tenantId, auth.clientId, () => requestOidcToken(auth.serviceConnectionId, job, network), options);
+      return new ClientAssertionCredential(auth.tenantId, auth.clientId, () => requestOidcToken(auth.serviceConnectionId, job, network, loc), options);
     }
   }
 }
@@ -89,7 +97,7 @@ function schemeCredential(auth: ConnectionAuth, cloud: CloudEndpoints, network: 
  * route). Only the task client is loaded, and only here: the whole azure-devops-node-api is
  * large, and agents that set SYSTEM_OIDCREQUESTURI never need it.
  */
-async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, network: AgentNetwork): Promise<string> {
+async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, network: AgentNetwork, loc: Loc): Promise<string> {
   const [{ TaskApi }, { BearerCredentialHandler }] = await Promise.all([
     import("azure-devops-node-api/TaskApi.js"),
     import("azure-devops-node-api/handlers/bearertoken.js"),
@@ -103,7 +111,7 @@ async function requestOidcToken(serviceConnectionId: string, job: DevOpsJob, net
     maxRetries: 3,
   });
   const answer = await taskApi.createOidcToken({}, job.projectId!, job.hostType!, job.planId!, job.jobId!, serviceConnectionId);
-  if (!answer?.oidcToken) throw new Error(tl.loc("Common_NoOidcToken", serviceConnectionId));
+  if (!answer?.oidcToken) throw new Error(loc("Common_NoOidcToken", serviceConnectionId));
   registerSecret(answer.oidcToken);
   return answer.oidcToken;
 }

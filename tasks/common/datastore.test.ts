@@ -13,7 +13,9 @@ import { join, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { useCommonMessages } from "./taskLibContext.testing";
+import { taskLoc } from "./taskLibContext.testing";
+
+const loc = taskLoc();
 import { MachineLearningEmulator } from "../../devkit/emulator/arm/machinelearning";
 import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
 import { hashLocalArtifact, LocalArtifactError } from "./contentHash";
@@ -72,7 +74,6 @@ describe("datastore", function () {
   let containerIndex = 0;
 
   before(async () => {
-    useCommonMessages();
     azurite = await startHttpAzurite();
   });
   after(() => {
@@ -139,7 +140,7 @@ describe("datastore", function () {
     const ref = { resourceGroupName: "ml_rg", workspaceName: "ml_workspace" };
 
     it("finds the default datastore and its account key; the container is reachable", async () => {
-      const target = await resolveDatastore(client, ref, { credential, network: {} }, noSignal);
+      const target = await resolveDatastore(client, ref, { credential, network: {} }, { abortSignal: noSignal, loc });
       assert.equal(target.datastoreName, "workspaceblobstore");
       assert.equal(target.accountName, ACCOUNT);
       assert.equal(target.containerUrl, `http://127.0.0.1:${azurite.port}/${ACCOUNT}/${target.containerName}`);
@@ -150,7 +151,7 @@ describe("datastore", function () {
 
     it("uses the connection's token for an identity-based datastore, without listing secrets", async () => {
       ml.addDatastore({ name: "identity_store", credentialsType: "None" });
-      const target = await resolveDatastore(client, { ...ref, datastoreName: "identity_store" }, { credential, network: {} }, noSignal);
+      const target = await resolveDatastore(client, { ...ref, datastoreName: "identity_store" }, { credential, network: {} }, { abortSignal: noSignal, loc });
       assert.equal(target.credential, credential);
       const direct = await h.call(
         "POST",
@@ -161,14 +162,14 @@ describe("datastore", function () {
 
     it("names the datastore when it does not exist, and refuses non-blob datastores", async () => {
       await assert.rejects(
-        resolveDatastore(client, { ...ref, datastoreName: "missing" }, { credential, network: {} }, noSignal),
+        resolveDatastore(client, { ...ref, datastoreName: "missing" }, { credential, network: {} }, { abortSignal: noSignal, loc }),
         (e: Error) => e instanceof AzureOperationError && /missing/.test(e.message),
       );
       await client.datastores.createOrUpdate("ml_rg", "ml_workspace", "lake", {
         properties: { datastoreType: "AzureDataLakeGen1", storeName: "lake", credentials: { credentialsType: "None" } },
       });
       await assert.rejects(
-        resolveDatastore(client, { ...ref, datastoreName: "lake" }, { credential, network: {} }, noSignal),
+        resolveDatastore(client, { ...ref, datastoreName: "lake" }, { credential, network: {} }, { abortSignal: noSignal, loc }),
         (e: Error) => e instanceof AzureOperationError && /AzureDataLakeGen1/.test(e.message) && /Azure Blob/.test(e.message),
       );
     });
@@ -185,7 +186,7 @@ describe("datastore", function () {
       const artifact = await hashLocalArtifact(model);
       const { target, container } = await newTarget();
       const log = new MemoryLog();
-      const result = await uploadArtifact(target, artifact, { abortSignal: noSignal, log, assetName: "m", assetVersion: "3" });
+      const result = await uploadArtifact(target, artifact, { abortSignal: noSignal, loc, log, assetName: "m", assetVersion: "3" });
       assert.deepEqual(result, {
         uploaded: true,
         files: 3,
@@ -215,7 +216,7 @@ describe("datastore", function () {
       }
       const artifact = await hashLocalArtifact(model);
       const { target, container } = await newTarget();
-      await uploadArtifact(target, artifact, { abortSignal: noSignal, log: new MemoryLog() });
+      await uploadArtifact(target, artifact, { abortSignal: noSignal, loc, log: new MemoryLog() });
       const prefix = `LocalUpload/${artifact.uploadHash}/model`;
       assert.deepEqual(await blobNames(container), [`${prefix}/current/w.bin`, `${prefix}/latest.bin`, `${prefix}/weights/w.bin`]);
       assert.equal((await container.getBlobClient(`${prefix}/latest.bin`).downloadToBuffer()).toString(), "weights");
@@ -230,7 +231,7 @@ describe("datastore", function () {
         const fresh = await newTarget();
         make();
         await assert.rejects(
-          hashLocalArtifact(model).then((a) => uploadArtifact(fresh.target, a, { abortSignal: noSignal, log: new MemoryLog() })),
+          hashLocalArtifact(model).then((a) => uploadArtifact(fresh.target, a, { abortSignal: noSignal, loc, log: new MemoryLog() })),
           (e: Error) => e instanceof LocalArtifactError && e.link !== undefined,
           what,
         );
@@ -246,12 +247,12 @@ describe("datastore", function () {
       const { target, container } = await newTarget();
       // An interrupted upload: the blob exists (wrong content) without the marker.
       await container.getBlockBlobClient(artifact.indicatorBlobName).upload("partial", 7);
-      const first = await uploadArtifact(target, artifact, { abortSignal: noSignal, log: new MemoryLog() });
+      const first = await uploadArtifact(target, artifact, { abortSignal: noSignal, loc, log: new MemoryLog() });
       assert.equal(first.uploaded, true);
       const body = await container.getBlobClient(artifact.indicatorBlobName).downloadToBuffer();
       assert.equal(body.toString(), "pickled");
       const log = new MemoryLog();
-      const second = await uploadArtifact(target, artifact, { abortSignal: noSignal, log });
+      const second = await uploadArtifact(target, artifact, { abortSignal: noSignal, loc, log });
       assert.equal(second.uploaded, false);
       assert.equal(second.indicatorMetadata?.upload_status, "completed");
       assert.ok(log.lines.some((l) => /already uploaded/.test(l)));
@@ -264,7 +265,7 @@ describe("datastore", function () {
       const { target } = await newTarget();
       const wrong = { ...target, credential: new StorageSharedKeyCredential(ACCOUNT, Buffer.from("not the key").toString("base64")) };
       await assert.rejects(
-        uploadArtifact(wrong, artifact, { abortSignal: noSignal, log: new MemoryLog() }),
+        uploadArtifact(wrong, artifact, { abortSignal: noSignal, loc, log: new MemoryLog() }),
         (e: Error) => e instanceof AzureOperationError && e.message.includes(target.containerName),
       );
     });
@@ -276,7 +277,7 @@ describe("datastore", function () {
       const artifact = await hashLocalArtifact(model);
       const { target, container } = await newTarget();
       const controller = new AbortController();
-      const upload = uploadArtifact(target, artifact, { abortSignal: controller.signal, log: new MemoryLog(), concurrency: 2 });
+      const upload = uploadArtifact(target, artifact, { abortSignal: controller.signal, loc, log: new MemoryLog(), concurrency: 2 });
       // Abort once the first files have landed.
       while ((await blobNames(container)).length === 0) await new Promise((r) => setTimeout(r, 2));
       controller.abort(new Error("stop"));
@@ -306,7 +307,7 @@ describe("datastore", function () {
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       try {
-        await uploadArtifact(target, artifact, { abortSignal: noSignal, log, progressIntervalInMs: 0, blockSizeInBytes: 4 * MiB, blockConcurrency: 4 });
+        await uploadArtifact(target, artifact, { abortSignal: noSignal, loc, log, progressIntervalInMs: 0, blockSizeInBytes: 4 * MiB, blockConcurrency: 4 });
       } finally {
         clearInterval(sampler);
       }

@@ -26,12 +26,12 @@ import { USER_AGENT_PREFIX } from "./armClients";
 import { asAzureOperationError } from "./armErrors";
 import type { AzureConnection } from "./connection";
 import type { LocalArtifact, UploadFile } from "./contentHash";
+import type { Loc } from "./loc";
 import { AzureOperationError, CancelledError } from "./errors";
 import type { TaskLog } from "./logging";
 import { type AgentNetwork, proxyFor } from "./agentNetwork";
 import { registerSecret } from "./secrets";
 import { isNotFound, statusOf } from "./restErrors";
-import * as tl from "azure-pipelines-task-lib/task";
 import { BLOB_TRY_TIMEOUT_IN_MS } from "./requestLimits";
 
 /** The blob container behind a datastore, with what it takes to write to it. */
@@ -59,13 +59,20 @@ export interface DatastoreRef {
 /** What resolveDatastore needs of the connection. */
 export type DatastoreConnection = Pick<AzureConnection, "credential" | "network">;
 
+/** What the datastore functions take of the operation context (operation.ts). */
+export interface DatastoreContext {
+  abortSignal: AbortSignal;
+  loc: Loc;
+}
+
 /** Finds the datastore, checks it is blob storage, and gets a credential for it. */
 export async function resolveDatastore(
   ml: AzureMachineLearningWorkspaces,
   ref: DatastoreRef,
   conn: DatastoreConnection,
-  abortSignal: AbortSignal,
+  ctx: DatastoreContext,
 ): Promise<DatastoreTarget> {
+  const { abortSignal, loc } = ctx;
   const context = { resourceGroupName: ref.resourceGroupName };
   let ds: Datastore;
   try {
@@ -74,13 +81,13 @@ export async function resolveDatastore(
     } else {
       const found = await firstDefault(ml, ref, abortSignal);
       if (!found) {
-        throw new AzureOperationError(tl.loc("Common_NoDefaultDatastore", ref.workspaceName));
+        throw new AzureOperationError(loc("Common_NoDefaultDatastore", ref.workspaceName));
       }
       ds = found;
     }
   } catch (err) {
     if (err instanceof AzureOperationError) throw err;
-    throw asAzureOperationError(err, {
+    throw asAzureOperationError(err, loc, {
       resource: ref.datastoreName ? `datastore '${ref.datastoreName}' of workspace '${ref.workspaceName}'` : `workspace '${ref.workspaceName}'`,
       ...context,
     });
@@ -88,7 +95,7 @@ export async function resolveDatastore(
   const name = ds.name ?? ref.datastoreName ?? "";
   const props = ds.properties as Partial<AzureBlobDatastore>;
   if (props.datastoreType !== "AzureBlob" || !props.accountName || !props.containerName) {
-    throw new AzureOperationError(tl.loc("Common_DatastoreNotBlob", name, ref.workspaceName, String(props.datastoreType)));
+    throw new AzureOperationError(loc("Common_DatastoreNotBlob", name, ref.workspaceName, String(props.datastoreType)));
   }
   const containerUrl = blobContainerUrl({
     accountName: props.accountName,
@@ -112,7 +119,7 @@ export async function resolveDatastore(
   try {
     secrets = await ml.datastores.listSecrets(ref.resourceGroupName, ref.workspaceName, name, { abortSignal });
   } catch (err) {
-    throw asAzureOperationError(err, { resource: `datastore '${name}' of workspace '${ref.workspaceName}'`, ...context });
+    throw asAzureOperationError(err, loc, { resource: `datastore '${name}' of workspace '${ref.workspaceName}'`, ...context });
   }
   // Every secret the answer holds (key, SAS, client secret, certificate), before anything can print it.
   for (const [field, value] of Object.entries(secrets)) if (field !== "secretsType" && typeof value === "string") registerSecret(value.replace(/^\?/, ""));
@@ -171,6 +178,7 @@ export const UPLOAD_STATUS_COMPLETED = "completed";
 export interface UploadArtifactOptions {
   abortSignal: AbortSignal;
   log: TaskLog;
+  loc: Loc;
   /** Files uploaded at the same time (default 8). */
   concurrency?: number;
   /** `name`/`version` recorded on the indicator blob, as the CLI does (default: the upload hash, "1"). */
@@ -201,19 +209,19 @@ const SMALL_FILE_BYTES = 4 * MiB;
 
 /** Uploads the artifact's files (unless already complete), then marks the indicator blob. */
 export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArtifact, options: UploadArtifactOptions): Promise<UploadArtifactResult> {
-  const { abortSignal, log } = options;
+  const { abortSignal, log, loc } = options;
   const container = containerClientOf(target);
-  const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
+  const where = loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
   const indicator = container.getBlockBlobClient(artifact.indicatorBlobName);
-  const existing = await guard(() => indicatorMetadata(indicator, abortSignal), where, abortSignal);
+  const existing = await guard(() => indicatorMetadata(indicator, abortSignal), where, options);
   if (existing?.[UPLOAD_STATUS_KEY] === UPLOAD_STATUS_COMPLETED) {
-    log.info(tl.loc("Common_AlreadyUploaded", artifact.baseName, target.datastoreName, artifact.blobPrefix));
+    log.info(loc("Common_AlreadyUploaded", artifact.baseName, target.datastoreName, artifact.blobPrefix));
     return { uploaded: false, files: artifact.files.length, bytes: artifact.totalSizeInBytes, indicatorMetadata: existing };
   }
 
   const started = Date.now();
   const progress = new UploadProgress(artifact, options, log);
-  log.info(tl.loc("Common_Uploading", artifact.files.length, formatBytes(artifact.totalSizeInBytes), target.datastoreName, artifact.blobPrefix));
+  log.info(loc("Common_Uploading", artifact.files.length, formatBytes(artifact.totalSizeInBytes), target.datastoreName, artifact.blobPrefix));
   const blockSize = options.blockSizeInBytes ?? 8 * MiB;
   const queue = [...artifact.files];
   const worker = async () => {
@@ -223,12 +231,12 @@ export async function uploadArtifact(target: DatastoreTarget, artifact: LocalArt
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, artifact.files.length)) }, worker);
-  await guard(() => settleAll(workers), where, abortSignal);
+  await guard(() => settleAll(workers), where, options);
 
   const metadata = { [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: options.assetName ?? artifact.uploadHash, version: options.assetVersion ?? "1" };
-  await guard(() => indicator.setMetadata(metadata, { abortSignal }), where, abortSignal);
+  await guard(() => indicator.setMetadata(metadata, { abortSignal }), where, options);
   progress.done();
-  log.info(tl.loc("Common_Uploaded", artifact.files.length, formatBytes(artifact.totalSizeInBytes), ((Date.now() - started) / 1000).toFixed(1)));
+  log.info(loc("Common_Uploaded", artifact.files.length, formatBytes(artifact.totalSizeInBytes), ((Date.now() - started) / 1000).toFixed(1)));
   return { uploaded: true, files: artifact.files.length, bytes: artifact.totalSizeInBytes, indicatorMetadata: metadata };
 }
 
@@ -249,14 +257,15 @@ export async function markIndicator(
   target: DatastoreTarget,
   artifact: LocalArtifact,
   asset: { name: string; version: string },
-  abortSignal: AbortSignal,
+  ctx: DatastoreContext,
 ): Promise<void> {
-  const where = tl.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
+  const { abortSignal } = ctx;
+  const where = ctx.loc("Common_UploadTarget", target.containerName, target.accountName, target.datastoreName);
   const indicator = containerClientOf(target).getBlockBlobClient(artifact.indicatorBlobName);
   await guard(
     () => indicator.setMetadata({ [UPLOAD_STATUS_KEY]: UPLOAD_STATUS_COMPLETED, name: asset.name, version: asset.version }, { abortSignal }),
     where,
-    abortSignal,
+    ctx,
   );
 }
 
@@ -315,17 +324,17 @@ async function settleAll(tasks: Promise<void>[]): Promise<void> {
 }
 
 /** Storage errors → AzureOperationError naming the container and the fix; aborts → CancelledError. */
-async function guard<T>(fn: () => Promise<T>, where: string, abortSignal: AbortSignal): Promise<T> {
+async function guard<T>(fn: () => Promise<T>, where: string, { abortSignal, loc }: DatastoreContext): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (abortSignal.aborted) throw abortSignal.reason instanceof Error ? abortSignal.reason : new CancelledError(tl.loc("Common_UploadCancelled"));
+    if (abortSignal.aborted) throw abortSignal.reason instanceof Error ? abortSignal.reason : new CancelledError(loc("Common_UploadCancelled"));
     if (err instanceof AzureOperationError || err instanceof CancelledError) throw err;
-    throw storageError(err, where);
+    throw storageError(err, where, loc);
   }
 }
 
-export function storageError(err: unknown, where: string): AzureOperationError {
+export function storageError(err: unknown, where: string, loc: Loc): AzureOperationError {
   const e = err as {
     code?: string;
     message?: string;
@@ -336,11 +345,11 @@ export function storageError(err: unknown, where: string): AzureOperationError {
   const requestId = e.response?.headers?.get("x-ms-request-id");
   let message: string;
   if (status === 403 || e.code === "AuthorizationPermissionMismatch" || e.code === "AuthenticationFailed") {
-    message = tl.loc("Common_StorageDenied", where, e.code ?? status);
+    message = loc("Common_StorageDenied", where, e.code ?? status);
   } else if (status === 404 && e.code === "ContainerNotFound") {
-    message = tl.loc("Common_ContainerNotFound", where);
+    message = loc("Common_ContainerNotFound", where);
   } else {
-    message = tl.loc("Common_UploadFailed", where, `${e.code ? `${e.code}: ` : ""}${firstLine(e.message ?? String(err))}`);
+    message = loc("Common_UploadFailed", where, `${e.code ? `${e.code}: ` : ""}${firstLine(e.message ?? String(err))}`);
   }
   return new AzureOperationError(message, { code: e.code, statusCode: status, requestId, cause: err });
 }
@@ -403,6 +412,6 @@ class UploadProgress {
     const pct = total > 0 ? Math.floor((this.bytes / total) * 100) : Math.floor((this.files / this.artifact.files.length) * 100);
     const seconds = (Date.now() - this.started) / 1000;
     const rate = seconds > 0 ? formatBytes(this.bytes / seconds) : "-";
-    this.log.info(tl.loc("Common_UploadProgress", pct, formatBytes(this.bytes), formatBytes(total), this.files, this.artifact.files.length, rate));
+    this.log.info(this.options.loc("Common_UploadProgress", pct, formatBytes(this.bytes), formatBytes(total), this.files, this.artifact.files.length, rate));
   }
 }

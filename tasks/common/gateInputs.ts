@@ -3,8 +3,8 @@
  * any Azure call, so a malformed line fails the step with nothing changed) and `onGateFailure`.
  * Called by task entries only.
  */
-import * as tl from "azure-pipelines-task-lib/task";
-import { readEnum, readString } from "./inputs";
+import type { InputReader } from "./inputs";
+import type { Loc } from "./loc";
 import { GATE_FAILURE_ACTIONS, parseQualityGate, type GateCondition, type GateFailureAction } from "./qualityGate";
 
 export interface GateInputs {
@@ -13,8 +13,8 @@ export interface GateInputs {
 }
 
 /** Undefined when `qualityGate` holds no condition. */
-export function readGateInputs(): GateInputs | undefined {
-  const conditions = parseQualityGate(readString("qualityGate"), tl.loc);
-  const onFailure = readEnum("onGateFailure", GATE_FAILURE_ACTIONS, "fail");
+export function readGateInputs(read: InputReader, loc: Loc): GateInputs | undefined {
+  const conditions = parseQualityGate(read.readString("qualityGate"), loc);
+  const onFailure = read.readEnum("onGateFailure", GATE_FAILURE_ACTIONS, "fail");
   return conditions.length > 0 ? { conditions, onFailure } : undefined;
 }

@@ -4,8 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { NAME_RULES } from "./azureNames";
 import { InputError } from "./errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readMinutesAsMs, readObject, readPath, readString } from "./inputs";
-import { setTaskEnvironment, useCommonMessages } from "./taskLibContext.testing";
+import { inputReader } from "./inputs";
+import { setTaskEnvironment, taskLoc } from "./taskLibContext.testing";
+
+const { readAzureName, readBoolean, readEnum, readInteger, readKeyValues, readMinutesAsMs, readObject, readPath, readString } = inputReader(taskLoc());
 
 function inputError(name: string, pattern: RegExp) {
   return (err: unknown) => err instanceof InputError && err.inputName === name && pattern.test(err.message);
@@ -14,7 +16,6 @@ function inputError(name: string, pattern: RegExp) {
 describe("task inputs", () => {
   let work: string;
   before(() => {
-    useCommonMessages();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "inputs-"));
     fs.writeFileSync(path.join(work, "params.yml"), "a: 1\nb: text\n");
     fs.writeFileSync(path.join(work, "list.json"), "[1,2]");

@@ -1,18 +1,14 @@
 /**
  * The one place a task's outcome becomes a task result: sets task-lib's resource file, turns
- * the agent's SIGINT/SIGTERM (pipeline cancelled) into an AbortSignal, runs the task, and maps
- * the error family (errors.ts) to Failed / Cancelled with one sentence.
+ * the agent's SIGINT/SIGTERM (pipeline cancelled) into an AbortSignal, builds the EntryContext
+ * (operation.ts: log, `tl.loc`, the signal), runs the task, and maps the error family (errors.ts)
+ * to Failed / Cancelled with one sentence. The only module of tasks/common that calls `tl.loc`.
  */
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "./errors";
-import { agentLog, setTaskResult, type TaskLog } from "./logging";
-
-export interface TaskContext {
-  /** Aborted when the pipeline is cancelled; its reason is a CancelledError. */
-  abortSignal: AbortSignal;
-  log: TaskLog;
-}
+import { agentLog, setTaskResult } from "./logging";
+import type { EntryContext } from "./operation";
 
 /** After a cancel signal the task gets this long to clean up (cancel the remote run) before it exits. */
 export const CANCEL_GRACE_IN_MS = 8000;
@@ -22,7 +18,7 @@ export interface TaskOutcome {
   succeededWithIssues?: string;
 }
 
-export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => Promise<TaskOutcome | void>): Promise<void> {
+export async function runTaskEntry(taskDir: string, main: (ctx: EntryContext) => Promise<TaskOutcome | void>): Promise<void> {
   tl.setResourcePath(path.join(taskDir, "task.json"));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -50,7 +46,7 @@ export async function runTaskEntry(taskDir: string, main: (ctx: TaskContext) => 
   };
 
   try {
-    finish(undefined, await main({ abortSignal: controller.signal, log: agentLog }));
+    finish(undefined, await main({ abortSignal: controller.signal, log: agentLog, loc: tl.loc }));
   } catch (err) {
     finish(err);
   }

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { CancelledError, WaitTimeoutError } from "./errors";
+import { MemoryLog } from "./logging";
+import { operationContext } from "./operation";
 import { retryAfterInMs, sleep, waitFor } from "./wait";
 
 const never = new AbortController().signal;
+/** A signal that aborts after `ms` as a task's wait limit does (operation.ts). */
+const limit = (ms: number, message?: string) => operationContext({ log: new MemoryLog(), loc: (key) => key, abortSignal: never }, ms, message).abortSignal;
 
 describe("waitFor", () => {
   it("polls until done at an interval that grows with the time waited, up to the cap", async () => {
@@ -13,7 +17,7 @@ describe("waitFor", () => {
         times.push(Date.now());
         return { done: times.length === 10, value: times.length };
       },
-      { initialIntervalInMs: 10, maxIntervalInMs: 60, elapsedFraction: 0.5, timeoutInMs: 5000, abortSignal: never },
+      { initialIntervalInMs: 10, maxIntervalInMs: 60, elapsedFraction: 0.5, abortSignal: never },
     );
     assert.equal(value, 10);
     for (let i = 1; i < times.length; i++) {
@@ -31,20 +35,18 @@ describe("waitFor", () => {
         times.push(Date.now());
         return { done: times.length === 2, value: 0, retryAfterInMs: 120 };
       },
-      { initialIntervalInMs: 5, maxIntervalInMs: 10, timeoutInMs: 5000, abortSignal: never },
+      { initialIntervalInMs: 5, maxIntervalInMs: 10, abortSignal: never },
     );
     assert.ok(times[1] - times[0] >= 115, `gap ${times[1] - times[0]}`);
   });
 
-  it("stops at the timeout with WaitTimeoutError, also when a poll stalls", async () => {
+  it("stops at the wait limit with its WaitTimeoutError, also when a poll stalls", async () => {
     const started = Date.now();
     await assert.rejects(
       waitFor(async () => ({ done: false, value: 0 }), {
         initialIntervalInMs: 20,
         maxIntervalInMs: 20,
-        timeoutInMs: 100,
-        abortSignal: never,
-        timeoutMessage: "too slow",
+        abortSignal: limit(100, "too slow"),
       }),
       (err: unknown) => err instanceof WaitTimeoutError && err.message === "too slow" && err.timeoutInMs === 100,
     );
@@ -54,10 +56,9 @@ describe("waitFor", () => {
       waitFor((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted request")))), {
         initialIntervalInMs: 10,
         maxIntervalInMs: 10,
-        timeoutInMs: 80,
-        abortSignal: never,
+        abortSignal: limit(80),
       }),
-      WaitTimeoutError,
+      (err: unknown) => err instanceof WaitTimeoutError && err.timeoutInMs === 80,
     );
     assert.ok(Date.now() - stalled < 400);
   });
@@ -70,7 +71,6 @@ describe("waitFor", () => {
       waitFor(async () => ({ done: false, value: 0 }), {
         initialIntervalInMs: 10_000,
         maxIntervalInMs: 10_000,
-        timeoutInMs: 0,
         abortSignal: controller.signal,
       }),
       (err: unknown) => err instanceof CancelledError && err.message === "pipeline cancelled",
@@ -80,7 +80,7 @@ describe("waitFor", () => {
 
   it("passes poll errors through", async () => {
     await assert.rejects(
-      waitFor(async () => Promise.reject(new Error("boom")), { initialIntervalInMs: 1, maxIntervalInMs: 1, timeoutInMs: 1000, abortSignal: never }),
+      waitFor(async () => Promise.reject(new Error("boom")), { initialIntervalInMs: 1, maxIntervalInMs: 1, abortSignal: never }),
       /boom/,
     );
   });

@@ -1,9 +1,9 @@
 /**
  * Waiting for a remote run: poll at an interval that grows with the time waited (up to a cap),
- * honour the service's Retry-After, stop at an overall timeout, and stop at once when the
- * pipeline is cancelled.
+ * honour the service's Retry-After, and stop at once when the signal aborts: on cancellation, or
+ * when the task's wait limit passes (the signal of an OperationContext, operation.ts, carries it).
  */
-import { CancelledError, WaitTimeoutError } from "./errors";
+import { CancelledError } from "./errors";
 
 export interface PollResult<T> {
   done: boolean;
@@ -17,8 +17,7 @@ export interface WaitOptions {
   initialIntervalInMs: number;
   /** Intervals grow with the time waited up to this cap. */
   maxIntervalInMs: number;
-  /** Overall limit; 0 or Infinity = none. */
-  timeoutInMs: number;
+  /** Aborted on cancellation or when the wait limit passes (operationContext); its reason is what waitFor throws. */
   abortSignal: AbortSignal;
   /**
    * The interval is this share of the time waited so far (default 0.05), between the initial
@@ -26,42 +25,30 @@ export interface WaitOptions {
    * interval), and a long run costs few requests.
    */
   elapsedFraction?: number;
-  /** Message of the WaitTimeoutError. */
-  timeoutMessage?: string;
 }
 
 /**
- * Calls `poll` until it reports `done`, sleeping between calls. The poll gets a signal that is
- * aborted on cancellation or when the timeout passes, so a stalled request does not outlive them.
- * Throws WaitTimeoutError on timeout and CancelledError (the abort reason) on cancellation.
+ * Calls `poll` until it reports `done`, sleeping between calls. The poll gets the signal, so a
+ * stalled request does not outlive a cancellation or the wait limit. When the signal aborts,
+ * rejects with its reason: a WaitTimeoutError when the limit passed, a CancelledError on cancellation.
  */
 export async function waitFor<T>(poll: (signal: AbortSignal) => Promise<PollResult<T>>, options: WaitOptions): Promise<T> {
   const fraction = options.elapsedFraction ?? 0.05;
   const started = Date.now();
-  const limited = options.timeoutInMs > 0 && Number.isFinite(options.timeoutInMs);
-  const deadline = limited ? Date.now() + options.timeoutInMs : Infinity;
-  const timeoutError = () => new WaitTimeoutError(options.timeoutInMs, options.timeoutMessage ?? `Timed out after ${options.timeoutInMs} ms.`);
-  const timeoutSignal = limited ? AbortSignal.timeout(options.timeoutInMs) : undefined;
-  const signal = timeoutSignal ? AbortSignal.any([options.abortSignal, timeoutSignal]) : options.abortSignal;
+  const signal = options.abortSignal;
 
   for (;;) {
-    throwIfAborted(options.abortSignal);
+    throwIfAborted(signal);
     let result: PollResult<T>;
     try {
       result = await poll(signal);
     } catch (err) {
-      throwIfAborted(options.abortSignal);
-      if (timeoutSignal?.aborted || Date.now() >= deadline) throw timeoutError();
+      throwIfAborted(signal);
       throw err;
     }
     if (result.done) return result.value;
     const interval = Math.min(options.maxIntervalInMs, Math.max(options.initialIntervalInMs, (Date.now() - started) * fraction));
-    const wait = Math.max(interval, result.retryAfterInMs ?? 0);
-    if (Date.now() + wait >= deadline) {
-      await sleep(Math.max(0, deadline - Date.now()), options.abortSignal);
-      throw timeoutError();
-    }
-    await sleep(wait, options.abortSignal);
+    await sleep(Math.max(interval, result.retryAfterInMs ?? 0), signal);
   }
 }
 

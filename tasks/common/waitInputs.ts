@@ -6,7 +6,7 @@
  *   `timeoutInMinutes` govern (https://learn.microsoft.com/azure/devops/pipelines/process/phases#timeouts);
  * - `pollingIntervalSeconds`: the longest pause between two status requests.
  */
-import { readInteger, readMinutesAsMs } from "./inputs";
+import type { InputReader } from "./inputs";
 
 export const WAIT_TIMEOUT_INPUT = "waitTimeoutInMinutes";
 /** 30 days, in every task. */
@@ -19,9 +19,9 @@ export interface WaitInputs {
   pollingIntervalInMs: number;
 }
 
-export function readWaitInputs(): WaitInputs {
+export function readWaitInputs(read: InputReader): WaitInputs {
   return {
-    timeoutInMs: readMinutesAsMs(WAIT_TIMEOUT_INPUT, { default: 0, max: MAX_WAIT_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
-    pollingIntervalInMs: readInteger("pollingIntervalSeconds", { default: DEFAULT_POLLING_INTERVAL_SECONDS, min: 1, max: 3600 }) * 1000,
+    timeoutInMs: read.readMinutesAsMs(WAIT_TIMEOUT_INPUT, { default: 0, max: MAX_WAIT_TIMEOUT_IN_MINUTES, zeroMeansNoLimit: true }),
+    pollingIntervalInMs: read.readInteger("pollingIntervalSeconds", { default: DEFAULT_POLLING_INTERVAL_SECONDS, min: 1, max: 3600 }) * 1000,
   };
 }

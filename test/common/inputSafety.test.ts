@@ -9,12 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isInside, outsideWorkFolders } from "../../tasks/common/confinement";
 import { InputError } from "../../tasks/common/errors";
-import { isFileName, readKeyValues, readObject, readPath } from "../../tasks/common/inputs";
+import { inputReader, isFileName } from "../../tasks/common/inputs";
 import { ownValue, setOwn } from "../../tasks/common/ownKeys";
 import { DEFAULT_YAML_LIMITS, expandedTooLarge } from "../../tasks/common/yamlLimits";
 import { checkParameters, secureParameterNames } from "../../tasks/TriggerADFPipelineV1/parameters";
-import { taskLocalize } from "../../tasks/TriggerADFPipelineV1/localize.testing";
-import { setTaskEnvironment, useCommonMessages } from "../../tasks/common/taskLibContext.testing";
+import { setTaskEnvironment, taskLoc } from "../../tasks/common/taskLibContext.testing";
+
+const { readKeyValues, readObject, readPath } = inputReader(taskLoc());
 
 /** A "billion laughs" document: `levels` anchors, each a list of `width` aliases of the one before. */
 function aliasBomb(levels: number, width: number): string {
@@ -32,7 +33,6 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
   let work: string;
   let outside: string;
   before(() => {
-    useCommonMessages();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "input-safety-"));
     outside = fs.mkdtempSync(path.join(os.tmpdir(), "input-safety-outside-"));
     fs.writeFileSync(path.join(outside, "id_rsa"), "-----BEGIN KEY-----\n");
@@ -103,7 +103,7 @@ describe("issue 19: input limits, user-named keys, Windows paths, real-path conf
   });
 
   describe("finding 9: toString, constructor, __proto__ as names", () => {
-    const loc = taskLocalize();
+    const loc = taskLoc("TriggerADFPipelineV1");
     it("ADF parameters with those names: a clear error when undeclared, sent as own keys when declared", () => {
       for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
         const given = JSON.parse(`{"${name}": "1"}`) as Record<string, unknown>;

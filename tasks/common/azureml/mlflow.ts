@@ -32,6 +32,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { allowTokenOrigin } from "../armClients";
 import { sendJson, type JsonTransport } from "./jsonRequest";
 import { asAzureOperationError } from "../armErrors";
+import type { Loc } from "../loc";
 import { AzureOperationError } from "../errors";
 import { remoteText } from "../remoteText";
 import { isNotFound } from "../restErrors";
@@ -76,8 +77,6 @@ export function trackingBaseUrl(mlFlowTrackingUri: string): string {
 }
 
 const PAGE_SIZE = 1000;
-
-export type Loc = (key: string, ...params: unknown[]) => string;
 
 export interface MlflowClientOptions {
   abortSignal: AbortSignal;
@@ -301,7 +300,7 @@ export async function workspaceMlflowClient(
   try {
     ws = await ml.workspaces.get(workspace.resourceGroupName, workspace.workspaceName, { abortSignal });
   } catch (err) {
-    throw asAzureOperationError(err, { resource: `workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName });
+    throw asAzureOperationError(err, loc, { resource: `workspace '${workspace.workspaceName}'`, resourceGroupName: workspace.resourceGroupName });
   }
   if (!ws.mlFlowTrackingUri) throw new AzureOperationError(loc("Common_MlflowNoTrackingUri", workspace.workspaceName));
   allowTokenOrigin(ml, trackingBaseUrl(ws.mlFlowTrackingUri));

@@ -10,9 +10,9 @@ import { AzureOperationError, CancelledError, InputError, RemoteRunError, WaitTi
 import { MemoryLog } from "../common/logging";
 import { DataFactoryEmulator } from "../../devkit/emulator/arm/datafactory";
 import { RouterHarness } from "../../devkit/emulator/arm/ml/routerHarness";
-import { taskLocalize } from "./localize.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 import type { TriggerRequest } from "./request";
-import { triggerPipeline, type RunEvents, type TriggerDeps } from "./runPipeline";
+import { triggerPipeline, type RunEvents, type TriggerDeps } from "./operation";
 import type { RunReport } from "./runReport";
 
 const SUB = "00000000-0000-0000-0000-0000000000ad";
@@ -33,7 +33,7 @@ function response(request: PipelineRequest, status: number, headers: Record<stri
 }
 
 describe("TriggerADFPipeline operation (in-process emulator)", () => {
-  const loc = taskLocalize();
+  const loc = taskLoc("TriggerADFPipelineV1");
   let h: RouterHarness;
   let adf: DataFactoryEmulator;
   let calls: string[];

@@ -18,9 +18,9 @@ import { MemoryLog } from "../common/logging";
 import type { ArtifactStore } from "./artifactStore";
 import { jobsClient } from "./jobsRest";
 import { withServiceIds } from "./registerAssets";
-import { taskLoc } from "./loc.testing";
+import { taskLoc } from "../common/taskLibContext.testing";
 import type { SubmitPipelineRequest } from "./request";
-import { runSubmitPipeline, type RunDependencies } from "./run";
+import { runSubmitPipeline, type RunDependencies } from "./operation";
 
 const SUB = "00000000-0000-0000-0000-0000000000cc";
 const RG = "ml_rg";
@@ -91,7 +91,7 @@ describe("SubmitAzureMLPipeline operation (in-process, emulator routes)", () => 
       anonymousHttpClient: recording,
       store,
       log,
-      loc: taskLoc(),
+      loc: taskLoc("SubmitAzureMLPipelineV1"),
       abortSignal: new AbortController().signal,
       mlStudioUrl: "https://ml.azure.com",
       pollingIntervalInMs: 10,

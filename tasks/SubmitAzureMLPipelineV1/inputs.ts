@@ -2,7 +2,8 @@
 import * as path from "node:path";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
-import { readAzureName, readBoolean, readKeyValues, readPath, readString } from "../common/inputs";
+import { inputReader } from "../common/inputs";
+import type { Loc } from "../common/loc";
 import { readWaitInputs } from "../common/waitInputs";
 import { stepJobName } from "./jobName";
 import { defaultExperimentName } from "./loader";
@@ -12,11 +13,15 @@ import { workFolderRoots } from "../common/confinement";
 export interface EntryRequest {
   request: SubmitPipelineRequest;
   pollingIntervalInMs: number;
+  /** `metricsHistory`: the metrics whose whole history is reported. */
+  metricsHistory: string[];
 }
 
-export function readRequest(subscriptionId: string): EntryRequest {
+export function readInputs(loc: Loc, subscriptionId: string): EntryRequest {
+  const read = inputReader(loc);
+  const { readAzureName, readBoolean, readKeyValues, readPath, readString } = read;
   const jobFile = readPath("jobFile", { required: true, kind: "file" });
-  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs();
+  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs(read);
   const request: SubmitPipelineRequest = {
     workspace: {
       subscriptionId,
@@ -50,7 +55,7 @@ export function readRequest(subscriptionId: string): EntryRequest {
     cancelOnStop: readBoolean("cancelOnStop", true),
     cancelOnTimeout: readBoolean("cancelOnTimeout", false),
   };
-  return { request, pollingIntervalInMs };
+  return { request, pollingIntervalInMs, metricsHistory: metricNames(readString("metricsHistory")) };
 }
 
 function variable(name: string): string | undefined {
@@ -74,4 +79,16 @@ function gitProperties(): Record<string, string> | undefined {
   if (branch) properties["mlflow.source.git.branch"] = branch;
   if (commit) properties["mlflow.source.git.commit"] = commit;
   return Object.keys(properties).length > 0 ? properties : undefined;
+}
+
+/** `metricsHistory`: metric names, one a line (commas also separate); blank lines ignored. */
+function metricNames(text: string | undefined): string[] {
+  return [
+    ...new Set(
+      (text ?? "")
+        .split(/[\r\n,]+/)
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -8,13 +8,12 @@ import type { AzureMachineLearningWorkspaces, ModelVersion } from "@azure/arm-ma
 import type { LocalArtifact } from "../common/contentHash";
 import { type DatastoreTarget, formatBytes, markIndicator, uploadArtifact } from "../common/datastore";
 import { errorText } from "../common/errors";
-import type { TaskLog } from "../common/logging";
 import { metricProperties } from "../common/qualityGate";
 import { checkGate, jobMetrics, promoteChampion, type RegisterGate } from "./gate";
 import { resolveJobOutput, type ResolvedJobOutput } from "./jobOutput";
 import { type BuildInfo, lineageProperties, lineageTags } from "./lineage";
 import { prepareLocalModel, uploadedModelUri } from "./localModel";
-import type { Loc } from "./loc";
+import type { OperationContext } from "../common/operation";
 import { modelReference, type ModelType } from "./modelRules";
 import { assertVersionFree, createVersion, latestVersion, type ModelScope } from "./versioning";
 
@@ -37,14 +36,12 @@ export interface RegisterModelRequest {
   gate: RegisterGate;
 }
 
-export interface RegisterModelDeps {
+/** The operation context (log, loc, signal; the task has no wait limit of its own) and the clients. */
+export interface RegisterModelDeps extends OperationContext {
   ml: AzureMachineLearningWorkspaces;
   subscriptionId: string;
   /** The workspace's default datastore, with credentials (called only when there is something to upload). */
   datastore: () => Promise<DatastoreTarget>;
-  log: TaskLog;
-  abortSignal: AbortSignal;
-  loc: Loc;
   uploadConcurrency?: number;
   /** Receives the gate's Markdown table for the build summary. */
   onGateReport?: (markdown: string) => void;
@@ -122,6 +119,7 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
     const result = await uploadArtifact(target, artifact, {
       abortSignal: deps.abortSignal,
       log,
+      loc,
       concurrency: deps.uploadConcurrency,
       assetName: request.modelName,
     });
@@ -156,7 +154,7 @@ export async function registerModel(request: RegisterModelRequest, deps: Registe
 
   if (prepared.kind === "local" && target) {
     // The CLI records the asset's name and version on the indicator blob once they are known.
-    await markIndicator(target, prepared.artifact, { name: request.modelName, version }, deps.abortSignal).catch((err: unknown) =>
+    await markIndicator(target, prepared.artifact, { name: request.modelName, version }, deps).catch((err: unknown) =>
       log.debug(`could not update the upload marker: ${errorText(err)}`),
     );
   }

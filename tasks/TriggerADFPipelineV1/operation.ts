@@ -1,15 +1,17 @@
 /**
  * The TriggerADFPipeline operation: read the factory and the pipeline definition, check the
  * request against it, start the run (once), follow it, report its activities, and decide the
- * outcome. Cancellation and timeout cancel the remote run when the request says so.
+ * outcome. Cancellation and timeout cancel the remote run when the request says so. The task's
+ * wait limit (waitTimeoutInMinutes) covers waiting for the run: its context (operationContext)
+ * is made when the wait starts.
  */
 import type { DataFactoryManagementClient, PipelineResource, PipelineRun } from "@azure/arm-datafactory";
 import { asAzureOperationError } from "../common/armErrors";
 import { adfError } from "./adfErrors";
 import { CancelledError, InputError, RemoteRunError, WaitTimeoutError, errorText } from "../common/errors";
-import { formatDuration, type TaskLog } from "../common/logging";
+import { formatDuration } from "../common/logging";
+import { type EntryContext, operationContext } from "../common/operation";
 import { listActivityRuns, type ActivityRow } from "./activityRuns";
-import type { Localize } from "./localize";
 import { remoteText } from "../common/remoteText";
 import { isNotFound } from "../common/restErrors";
 import type { TriggerRequest } from "./request";
@@ -28,7 +30,8 @@ export interface RunEvents {
   finished(report: RunReport, markdown: string): void;
 }
 
-export interface TriggerDeps {
+/** The entry's context (log, loc, the cancellation signal) and the task's clients. */
+export interface TriggerDeps extends EntryContext {
   client: DataFactoryManagementClient;
   /** Same connection, SDK retries off: used for createRun only. */
   startClient: DataFactoryManagementClient;
@@ -36,9 +39,6 @@ export interface TriggerDeps {
   pollClient?: DataFactoryManagementClient;
   subscriptionId: string;
   adfStudioUrl: string;
-  log: TaskLog;
-  loc: Localize;
-  abortSignal: AbortSignal;
   events: RunEvents;
   /** Time allowed for cancelling the run and reporting after a stop (default 6000 ms). */
   cleanupInMs?: number;
@@ -94,10 +94,11 @@ export async function triggerPipeline(request: TriggerRequest, deps: TriggerDeps
 
   let final: PipelineRun;
   try {
+    const timedOut = loc("RunTimedOut", run.runId, run.pipelineName, formatDuration(request.timeoutInMs));
+    const waiting = operationContext(deps, request.timeoutInMs, timedOut);
     final = await waitForRun(deps.pollClient ?? client, run, {
       pollingIntervalInMs: request.pollingIntervalInMs,
-      timeoutInMs: request.timeoutInMs,
-      abortSignal,
+      abortSignal: waiting.abortSignal,
       log,
       loc,
       onStatus: (status) => deps.events.statusChanged(status),
@@ -119,7 +120,7 @@ async function readFactoryId(request: TriggerRequest, deps: TriggerDeps): Promis
     const factory = await deps.client.factories.get(request.resourceGroupName, request.factoryName, { abortSignal: deps.abortSignal });
     return factory.id ?? factoryResourceId(deps.subscriptionId, request.resourceGroupName, request.factoryName);
   } catch (err) {
-    throw adfError(err, { resource: deps.loc("ResourceFactory", request.factoryName), resourceGroupName: request.resourceGroupName });
+    throw adfError(err, deps.loc, { resource: deps.loc("ResourceFactory", request.factoryName), resourceGroupName: request.resourceGroupName });
   }
 }
 
@@ -128,7 +129,7 @@ async function readPipeline(request: TriggerRequest, deps: TriggerDeps): Promise
     return await deps.client.pipelines.get(request.resourceGroupName, request.factoryName, request.pipelineName, { abortSignal: deps.abortSignal });
   } catch (err) {
     const resource = deps.loc("ResourcePipeline", request.pipelineName, request.factoryName);
-    throw adfError(err, { resource, resourceGroupName: request.resourceGroupName });
+    throw adfError(err, deps.loc, { resource, resourceGroupName: request.resourceGroupName });
   }
 }
 
@@ -141,7 +142,7 @@ async function readReferenceRun(request: TriggerRequest, runId: string, deps: Tr
     if (isNotFound(err)) {
       throw new InputError("referencePipelineRunId", deps.loc("ReferenceRunNotFound", runId, request.factoryName, request.resourceGroupName));
     }
-    throw adfError(err, { resource: deps.loc("ResourceRun", runId, request.factoryName), resourceGroupName: request.resourceGroupName });
+    throw adfError(err, deps.loc, { resource: deps.loc("ResourceRun", runId, request.factoryName), resourceGroupName: request.resourceGroupName });
   }
   if (reference.pipelineName && reference.pipelineName.toLowerCase() !== request.pipelineName.toLowerCase()) {
     throw new InputError("referencePipelineRunId", deps.loc("ReferenceRunOtherPipeline", runId, reference.pipelineName, request.pipelineName));
@@ -179,7 +180,7 @@ async function stopRun(run: RunRef, request: TriggerRequest, timedOut: boolean, 
   try {
     await deps.client.pipelineRuns.cancel(run.resourceGroupName, run.factoryName, run.runId, { isRecursive: true, abortSignal: signal });
   } catch (err) {
-    log.warning(loc("CancelRunFailed", run.runId, asAzureOperationError(err, { resource: loc("ResourceRun", run.runId, run.factoryName) }).message));
+    log.warning(loc("CancelRunFailed", run.runId, asAzureOperationError(err, loc, { resource: loc("ResourceRun", run.runId, run.factoryName) }).message));
     return;
   }
   try {
@@ -200,7 +201,9 @@ async function reportRun(run: RunRef, final: PipelineRun, deps: ReportDeps, sign
     activities = await listActivityRuns(deps.client, { ...run, runStart: final.runStart, runEnd: final.runEnd }, signal);
   } catch (err) {
     if (deps.abortSignal.aborted && signal === deps.abortSignal) throw err;
-    log.warning(loc("ActivityRunsUnavailable", run.runId, asAzureOperationError(err, { resource: loc("ResourceRun", run.runId, run.factoryName) }).message));
+    log.warning(
+      loc("ActivityRunsUnavailable", run.runId, asAzureOperationError(err, loc, { resource: loc("ResourceRun", run.runId, run.factoryName) }).message),
+    );
   }
   const report: RunReport = {
     ...run,

@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as tl from "azure-pipelines-task-lib/task";
 import { NAME_RULES } from "../common/azureNames";
 import { InputError } from "../common/errors";
-import { readAzureName, readBoolean, readEnum, readInteger, readPath, readString } from "../common/inputs";
+import { type GateInputs, readGateInputs } from "../common/gateInputs";
+import { type InputReader, inputReader } from "../common/inputs";
+import type { Loc } from "../common/loc";
 import { readWaitInputs } from "../common/waitInputs";
 import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
@@ -21,9 +23,13 @@ export interface TaskInputs {
   /** The task's own limit on the whole deployment (waitTimeoutInMinutes); 0 = none (the step's timeout governs). */
   timeoutInMs: number;
   pollIntervalInMs: number;
+  /** The quality gate (undefined: none). */
+  gate?: GateInputs;
 }
 
-export function readTaskInputs(): TaskInputs {
+export function readInputs(loc: Loc): TaskInputs {
+  const read = inputReader(loc);
+  const { readAzureName, readBoolean, readEnum, readInteger, readString } = read;
   const resourceGroupName = readAzureName("resourceGroupName", NAME_RULES.resourceGroup, { required: true });
   const workspaceName = readAzureName("workspaceName", NAME_RULES.workspace, { required: true });
   const aksResourceGroupName = readAzureName("aksResourceGroupName", NAME_RULES.resourceGroup) ?? resourceGroupName;
@@ -40,15 +46,15 @@ export function readTaskInputs(): TaskInputs {
   if (readString("authMode")) set("authMode", readEnum("authMode", ["key", "aml_token"] as const));
   set("model", readString("model"));
   set("environment", readString("environment"));
-  set("codePath", filePathInput("codePath", "folder"));
+  set("codePath", filePathInput(read, "codePath", "folder"));
   set("scoringScript", readString("scoringScript"));
   set("instanceType", readString("instanceType"));
   if (readString("instanceCount")) set("instanceCount", readInteger("instanceCount", { default: 1, min: 1, max: 100 }));
   if (readString("requestTimeoutMs")) set("requestTimeoutMs", readInteger("requestTimeoutMs", { default: 5000, min: 1, max: 300_000 }));
 
   const fromFiles = readEnum("specSource", ["inputs", "yamlFiles"] as const, "inputs") === "yamlFiles";
-  const endpointFile = fromFiles ? filePathInput("endpointFile", "file") : undefined;
-  const deploymentFile = fromFiles ? filePathInput("deploymentFile", "file") : undefined;
+  const endpointFile = fromFiles ? filePathInput(read, "endpointFile", "file") : undefined;
+  const deploymentFile = fromFiles ? filePathInput(read, "deploymentFile", "file") : undefined;
   let spec;
   try {
     spec = buildDeploySpec({
@@ -57,28 +63,28 @@ export function readTaskInputs(): TaskInputs {
       overrides,
     });
   } catch (err) {
-    if (err instanceof SpecError) throw new InputError(err.inputName, tl.loc("SpecInvalid", err.inputName, err.message));
+    if (err instanceof SpecError) throw new InputError(err.inputName, loc("SpecInvalid", err.inputName, err.message));
     throw err;
   }
 
-  const smokeTestFile = filePathInput("smokeTestFile", "file");
-  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs();
+  const smokeTestFile = filePathInput(read, "smokeTestFile", "file");
+  const { timeoutInMs, pollingIntervalInMs } = readWaitInputs(read);
   let smokeTest: DeployRequest["smokeTest"];
   if (smokeTestFile) {
     const body = fs.readFileSync(smokeTestFile, "utf8");
     try {
       JSON.parse(body);
     } catch (err) {
-      throw new InputError("smokeTestFile", tl.loc("SmokeTestFileNotJson", smokeTestFile, (err as Error).message));
+      throw new InputError("smokeTestFile", loc("SmokeTestFileNotJson", smokeTestFile, (err as Error).message));
     }
     smokeTest = { body, timeoutInMs: readInteger("smokeTestTimeoutSeconds", { default: 60, min: 1, max: 600 }) * 1000 };
   }
 
-  return {
+  const inputs: TaskInputs = {
     workspace: { resourceGroupName, workspaceName },
     request: {
       ...(aksClusterName ? { cluster: { resourceGroupName: aksResourceGroupName, clusterName: aksClusterName } } : {}),
-      namespace: readKubernetesNamespace(),
+      namespace: readKubernetesNamespace(read, loc),
       spec,
       trafficPercent: readInteger("trafficPercent", { default: 100, min: 0, max: 100 }),
       ...(smokeTest ? { smokeTest } : {}),
@@ -88,16 +94,19 @@ export function readTaskInputs(): TaskInputs {
     timeoutInMs,
     pollIntervalInMs: pollingIntervalInMs,
   };
+  // Read last, as the other inputs are read before it.
+  const gate = readGateInputs(read, loc);
+  return gate ? { ...inputs, gate } : inputs;
 }
 
-function readKubernetesNamespace(): string {
+function readKubernetesNamespace({ readString }: InputReader, loc: Loc): string {
   const value = readString("namespace") ?? "default";
-  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) throw new InputError("namespace", tl.loc("NamespaceInvalid", value));
+  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) throw new InputError("namespace", loc("NamespaceInvalid", value));
   return value;
 }
 
 /** A filePath input: the agent passes the sources folder for an empty one (tl.filePathSupplied tells them apart). */
-function filePathInput(name: string, kind: "file" | "folder"): string | undefined {
+function filePathInput({ readPath }: InputReader, name: string, kind: "file" | "folder"): string | undefined {
   if (!tl.filePathSupplied(name)) return undefined;
   return readPath(name, { kind });
 }

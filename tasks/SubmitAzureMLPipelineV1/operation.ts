@@ -1,13 +1,15 @@
 /**
  * The task's operation: submit (or attach to, or only validate) the job, then follow it to the end and
  * judge it. On pipeline cancellation the remote job is cancelled when `cancelOnStop` says so; when the task's
- * own wait limit passes, only when `cancelOnTimeout` says so.
+ * own wait limit passes, only when `cancelOnTimeout` says so. The wait limit covers following the job: its
+ * context (operationContext) is made when the wait starts.
  */
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { DiscoveryError, discoverApiHost, runHistoryClient, type RunHistory } from "../common/azureml/runHistory";
 import { AzureOperationError, CancelledError, WaitTimeoutError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { formatDuration } from "../common/logging";
+import { operationContext } from "../common/operation";
 import { JobState } from "./jobState";
 import { outputUris, stepTable, studioUrl, summaryMarkdown, verdict, type Verdict } from "./report";
 import type { SubmitPipelineRequest } from "./request";
@@ -58,7 +60,7 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   let state: JobState;
   if (!request.waitForCompletion) {
     state = new JobState(jobName, deps.now);
-    await refresh(state, { jobs: deps.jobs, runHistory, workspace: request.workspace }, deps.abortSignal);
+    await refresh(state, { jobs: deps.jobs, runHistory, workspace: request.workspace, loc }, deps.abortSignal);
     log.info(loc("NotWaiting", jobName, remoteText(state.status)));
     const judged = state.isTerminal ? verdict(state, loc) : ({ result: "Succeeded" } as const);
     return {
@@ -73,14 +75,14 @@ export async function runSubmitPipeline(request: SubmitPipelineRequest, deps: Ru
   }
 
   try {
+    const waiting = operationContext(deps, request.timeoutInMs, loc("WaitTimedOut", jobName, formatDuration(request.timeoutInMs)));
     state = await watchJob(jobName, {
       jobs: deps.jobs,
       runHistory,
       workspace: request.workspace,
       log,
       loc,
-      abortSignal: deps.abortSignal,
-      timeoutInMs: request.timeoutInMs,
+      abortSignal: waiting.abortSignal,
       pollingIntervalInMs: deps.pollingIntervalInMs,
       now: deps.now,
     });
