@@ -5,10 +5,11 @@
  */
 import type { ComputeResource, Kubernetes } from "@azure/arm-machinelearning";
 import { AzureOperationError, InputError } from "../common/errors";
-import { azureCall, pollOptions, statusOf } from "./azureCall";
+import { azureCall, pollOptions } from "./azureCall";
+import { isNotFound } from "../common/restErrors";
 import { checkCluster, type CheckedCluster } from "./clusterCheck";
 import type { DeployContext } from "./operation";
-import { workspaceId } from "./references";
+import { workspaceId } from "../common/azureml/workspace";
 
 export interface ComputeRequest {
   computeName: string;
@@ -28,7 +29,7 @@ export async function ensureKubernetesCompute(ctx: DeployContext, req: ComputeRe
     try {
       return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, req.computeName, { abortSignal: ctx.abortSignal });
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   });
@@ -82,7 +83,7 @@ export async function clusterOfAttachedCompute(ctx: DeployContext, computeName: 
       try {
         return await ml.computeOperations.get(ws.resourceGroupName, ws.workspaceName, computeName, { abortSignal: ctx.abortSignal });
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },

@@ -21,13 +21,6 @@ export function pollOptions(ctx: Pick<DeployContext, "abortSignal" | "pollInterv
   return { abortSignal: ctx.abortSignal, updateIntervalInMs: ctx.pollIntervalInMs };
 }
 
-/** The HTTP status of an SDK error, if it has one. */
-export function statusOf(err: unknown): number | undefined {
-  const e = err as { statusCode?: unknown; cause?: unknown };
-  if (typeof e?.statusCode === "number") return e.statusCode;
-  return e?.cause ? statusOf(e.cause) : undefined;
-}
-
 /**
  * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: an SDK poller
  * sleeping for a long Retry-After must not hold the task past its timeout or a cancellation.

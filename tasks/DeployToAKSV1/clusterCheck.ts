@@ -4,7 +4,8 @@
  */
 import { AzureOperationError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
-import { azureCall, statusOf } from "./azureCall";
+import { azureCall } from "./azureCall";
+import { isResourceNotFound } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 
 export interface ClusterRef {
@@ -26,7 +27,7 @@ export async function checkCluster(ctx: DeployContext, ref: ClusterRef): Promise
     try {
       return await ctx.aks.managedClusters.get(ref.resourceGroupName, ref.clusterName, { abortSignal: ctx.abortSignal });
     } catch (err) {
-      if (statusOf(err) === 404 && (err as { code?: string }).code !== "ResourceGroupNotFound") {
+      if (isResourceNotFound(err)) {
         throw new AzureOperationError(loc("ClusterNotFound", ref.clusterName, ref.resourceGroupName), {
           statusCode: 404,
           code: "ResourceNotFound",

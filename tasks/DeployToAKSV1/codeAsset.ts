@@ -5,26 +5,28 @@
  * folder, with the CLI's SHA-256 content hash in its properties. A code reference
  * (`azureml:<name>:<version>` or an id) is used as it is.
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONTENT_HASH_VERSION, LocalArtifactError, codeUriPathOf, hashLocalArtifact } from "../common/contentHash";
+import { codeAssetName } from "../common/azureml/assetNames";
+import { anonymousCodeBody, registerVersion, uploadedCodeUri } from "../common/azureml/registration";
+import { assetVersionId } from "../common/azureml/workspace";
+import { LocalArtifactError, codeUriPathOf, hashLocalArtifact } from "../common/contentHash";
 import { markIndicator, resolveDatastore, uploadArtifact } from "../common/datastore";
 import { InputError } from "../common/errors";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../common/ignoreRules";
 import { azureCall } from "./azureCall";
 import type { DeployContext } from "./operation";
 import type { CodeSpec } from "./endpointSpec";
-import { AssetReferenceError, parseAssetReference, versionId } from "./references";
+import { AssetReferenceError, parseAssetReference } from "./references";
 
 /** Returns the code version's ARM id. */
 export async function resolveCode(ctx: DeployContext, code: CodeSpec): Promise<string> {
   if (code.kind === "reference") {
     try {
       const ref = parseAssetReference(code.value, "codes");
-      if (ref.form === "id") return versionId(ref.scope, "codes", ref.name, ref.version);
+      if (ref.form === "id") return assetVersionId(ref.scope, "codes", ref.name, ref.version);
       if (ref.version === undefined) throw new AssetReferenceError(`'${code.value}': give the code version (azureml:<name>:<version>).`);
-      return versionId(ctx.workspace, "codes", ref.name, ref.version);
+      return assetVersionId(ctx.workspace, "codes", ref.name, ref.version);
     } catch (err) {
       if (err instanceof AssetReferenceError) throw new InputError("deploymentFile", err.message);
       throw err;
@@ -62,27 +64,16 @@ async function registerLocalCode(ctx: DeployContext, folder: string, scoringScri
   const name = codeAssetName(target.datastoreName, artifact.blobPrefix);
   const version = "1";
   const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
-  const codeUri = `${target.containerUrl.replace(/\/+$/, "")}/${codeUriPathOf(artifact)}`;
+  const codeUri = uploadedCodeUri(target.containerUrl, codeUriPathOf(artifact));
   const created = await azureCall(
     ctx,
     { resource: `code version '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName },
     () =>
-      ml.codeVersions.createOrUpdate(
-        ws.resourceGroupName,
-        ws.workspaceName,
-        name,
-        version,
-        { properties: { codeUri, isAnonymous: true, properties: { hash_sha256: artifact.contentHash ?? "", hash_version: CONTENT_HASH_VERSION } } },
-        { abortSignal: ctx.abortSignal },
-      ),
+      registerVersion(ml.codeVersions, ws, { collection: "codes", name, version }, anonymousCodeBody(codeUri, artifact.contentHash ?? ""), {
+        abortSignal: ctx.abortSignal,
+      }),
   );
   if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(upload.uploaded ? loc("CodeUploaded", folder, `${name}:${version}`) : loc("CodeReused", folder, `${name}:${version}`));
-  return created.id ?? versionId(ws, "codes", name, version);
-}
-
-/** A stable anonymous name for uploaded content (UUID-shaped, from the datastore path). */
-export function codeAssetName(datastoreName: string, blobPrefix: string): string {
-  const hex = createHash("md5").update(`${datastoreName}/${blobPrefix}`, "utf8").digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return created.id;
 }

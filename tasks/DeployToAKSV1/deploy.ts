@@ -7,7 +7,8 @@ import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import { AzureOperationError, RemoteRunError } from "../common/errors";
 import { formatDuration } from "../common/logging";
 import { remoteText } from "../common/remoteText";
-import { azureCall, pollOptions, statusOf } from "./azureCall";
+import { azureCall, pollOptions } from "./azureCall";
+import { isNotFound } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 
 export interface DeployedModel {
@@ -37,7 +38,7 @@ export async function getDeployment(ctx: DeployContext, endpointName: string, na
     try {
       return await ctx.ml.onlineDeployments.get(ws.resourceGroupName, ws.workspaceName, endpointName, name, { abortSignal: ctx.abortSignal });
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   });

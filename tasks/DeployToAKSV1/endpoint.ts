@@ -14,7 +14,8 @@ import type { OnlineEndpoint } from "@azure/arm-machinelearning";
 import { AzureOperationError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
 import { sleep } from "../common/wait";
-import { azureCall, pollOptions, statusOf } from "./azureCall";
+import { azureCall, pollOptions } from "./azureCall";
+import { isConflict, isNotFound, isPreconditionFailed } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 import { endpointBody, type EndpointSpec } from "./endpointSpec";
 import { describeTraffic, normalizeTraffic, sameTraffic, type TrafficMap } from "./trafficSplit";
@@ -66,7 +67,7 @@ export async function readEndpoint(ctx: DeployContext, name: string): Promise<Re
         },
       });
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   });
@@ -185,8 +186,7 @@ export function trafficBody(current: OnlineEndpoint, traffic: TrafficMap): Onlin
 
 /** A conditional write that lost to another writer: 412 (If-Match failed) or 409 (another operation running). */
 function lostRace(err: unknown): boolean {
-  const status = statusOf(err);
-  return status === 412 || status === 409;
+  return isPreconditionFailed(err) || isConflict(err);
 }
 
 /** PUT and wait; conditional on `ifMatch` (the ETag of the read the body was computed from) when there is one. */

@@ -5,14 +5,16 @@
  * `CliV2AnonymousEnvironment` named by a hash of its content (as the CLI does), so the same
  * content is registered once.
  */
+import { ANONYMOUS_ENVIRONMENT_NAME } from "../common/azureml/assetNames";
+import { registerVersion } from "../common/azureml/registration";
+import { assetVersionId } from "../common/azureml/workspace";
 import { anonymousEnvironmentVersion, condaFileText, readCondaFile } from "../common/cliEnvironment";
 import { AzureOperationError, InputError } from "../common/errors";
-import { azureCall, statusOf } from "./azureCall";
+import { azureCall } from "./azureCall";
+import { isNotFound } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 import type { EnvironmentSpec } from "./endpointSpec";
-import { AssetReferenceError, parseAssetReference, versionId } from "./references";
-
-export const ANONYMOUS_ENVIRONMENT = "CliV2AnonymousEnvironment";
+import { AssetReferenceError, parseAssetReference } from "./references";
 
 export async function resolveEnvironment(ctx: DeployContext, env: EnvironmentSpec, inputName: string): Promise<string> {
   return env.kind === "reference" ? resolveReference(ctx, env.value, inputName) : registerInline(ctx, env, inputName);
@@ -27,18 +29,18 @@ async function resolveReference(ctx: DeployContext, raw: string, inputName: stri
     if (err instanceof AssetReferenceError) throw new InputError(inputName, err.message);
     throw err;
   }
-  if (ref.form === "id") return versionId(ref.scope, "environments", ref.name, ref.version);
+  if (ref.form === "id") return assetVersionId(ref.scope, "environments", ref.name, ref.version);
   const ws = ctx.workspace;
   const context = { resource: `environment '${ref.name}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName };
   if (ref.version !== undefined) {
     await azureCall(ctx, context, () =>
       ctx.ml.environmentVersions.get(ws.resourceGroupName, ws.workspaceName, ref.name, ref.version!, { abortSignal: ctx.abortSignal }),
     ).catch((err: unknown) => {
-      if (statusOf(err) === 404)
+      if (isNotFound(err))
         throw new AzureOperationError(ctx.loc("EnvironmentNotFound", `${ref.name}:${ref.version}`, ws.workspaceName), { statusCode: 404, cause: err });
       throw err;
     });
-    return versionId(ws, "environments", ref.name, ref.version);
+    return assetVersionId(ws, "environments", ref.name, ref.version);
   }
   const latest = await azureCall(ctx, context, async () => {
     for await (const v of ctx.ml.environmentVersions.list(ws.resourceGroupName, ws.workspaceName, ref.name, {
@@ -49,11 +51,11 @@ async function resolveReference(ctx: DeployContext, raw: string, inputName: stri
       return v.name;
     return undefined;
   }).catch((err: unknown) => {
-    if (statusOf(err) === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   });
   if (!latest) throw new AzureOperationError(ctx.loc("EnvironmentNotFound", `${ref.name}@latest`, ws.workspaceName));
-  return versionId(ws, "environments", ref.name, latest);
+  return assetVersionId(ws, "environments", ref.name, latest);
 }
 
 async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, { kind: "inline" }>, inputName: string): Promise<string> {
@@ -76,7 +78,7 @@ async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, 
     osType: "Linux" as const,
   };
   const anonymous = !env.name;
-  const name = env.name ?? ANONYMOUS_ENVIRONMENT;
+  const name = env.name ?? ANONYMOUS_ENVIRONMENT_NAME;
   const version = env.version ?? (anonymous ? anonymousEnvironmentVersion(env.image, condaFile) : undefined);
   if (!version) throw new InputError(inputName, ctx.loc("EnvironmentVersionMissing", name));
   const ws = ctx.workspace;
@@ -84,15 +86,14 @@ async function registerInline(ctx: DeployContext, env: Extract<EnvironmentSpec, 
     ctx,
     { resource: `environment '${name}:${version}' in workspace '${ws.workspaceName}'`, resourceGroupName: ws.resourceGroupName },
     () =>
-      ctx.ml.environmentVersions.createOrUpdate(
-        ws.resourceGroupName,
-        ws.workspaceName,
-        name,
-        version,
+      registerVersion(
+        ctx.ml.environmentVersions,
+        ws,
+        { collection: "environments", name, version },
         { properties: { ...properties, isAnonymous: anonymous } },
         { abortSignal: ctx.abortSignal },
       ),
   );
   ctx.log.info(ctx.loc("EnvironmentRegistered", `${name}:${version}`, env.image));
-  return created.id ?? versionId(ws, "environments", name, version);
+  return created.id;
 }

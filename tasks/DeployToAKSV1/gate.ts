@@ -6,10 +6,12 @@
 import type { ModelVersion } from "@azure/arm-machinelearning";
 import type { GateInputs } from "../common/gateInputs";
 import { evaluateGate, GateFailedError, gateFailureMessage, gateReport, metricsFromProperties, needsChampion } from "../common/qualityGate";
-import { azureCall, statusOf } from "./azureCall";
+import { azureCall } from "./azureCall";
+import { isNotFound } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 import { getEndpoint } from "./endpoint";
-import { parseAssetReference, type WorkspaceScope } from "./references";
+import type { WorkspaceScope } from "../common/azureml/workspace";
+import { parseAssetReference } from "./references";
 import { resolveModel } from "./resolveModel";
 
 interface ModelMetrics {
@@ -23,7 +25,7 @@ async function versionMetrics(ctx: DeployContext, scope: WorkspaceScope, name: s
   const found: ModelVersion | undefined = await azureCall(ctx, context, () =>
     ctx.ml.modelVersions.get(scope.resourceGroupName, scope.workspaceName, name, version, { abortSignal: ctx.abortSignal }),
   ).catch((err: unknown) => {
-    if (statusOf(err) === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   });
   return found ? { name: `${name}:${version}`, metrics: metricsFromProperties(found.properties.properties) } : undefined;

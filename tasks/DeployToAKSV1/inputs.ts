@@ -12,7 +12,7 @@ import type { Loc } from "../common/loc";
 import { readWaitInputs } from "../common/waitInputs";
 import { buildDeploySpec, type SpecOverrides } from "./endpointSpec";
 import type { DeployRequest } from "./operation";
-import type { WorkspaceScope } from "./references";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 import { SpecError, readYamlDocument } from "./yamlFields";
 import { workFolderRoots } from "../common/confinement";
 

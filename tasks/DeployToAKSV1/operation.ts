@@ -21,7 +21,7 @@ import { ensureEndpoint, updateTraffic } from "./endpoint";
 import { endpointCredential, type EndpointCredential } from "./endpointAuth";
 import { deploymentBody, type DeploySpec } from "./endpointSpec";
 import { resolveEnvironment } from "./environmentAsset";
-import type { WorkspaceScope } from "./references";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 import { isMlflowModel, resolveModel } from "./resolveModel";
 import { CANCEL_ROLLBACK_BUDGET_IN_MS, ROLLBACK_BUDGET_IN_MS, rollback, type RollbackPlan } from "./rollback";
 import { runSmokeTest, type SmokeTestNetwork } from "./smokeTest";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { AssetReferenceError, parseAssetReference, parseComputeReference, versionId } from "./references";
+import { assetVersionId } from "../common/azureml/workspace";
+import { AssetReferenceError, parseAssetReference, parseComputeReference } from "./references";
 
 const WS = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1";
 
@@ -16,7 +17,7 @@ describe("DeployToAKS references", () => {
     const expected = { form: "id", scope: { subscriptionId: "s1", resourceGroupName: "rg1", workspaceName: "ws1" }, name: "best_model", version: "7" };
     assert.deepEqual(parseAssetReference(id, "models"), expected);
     assert.deepEqual(parseAssetReference(`azureml:${id}`, "models"), expected);
-    assert.equal(versionId(expected.scope, "models", "best_model", "7"), id);
+    assert.equal(assetVersionId(expected.scope, "models", "best_model", "7"), id);
   });
 
   it("refuses what it cannot resolve, saying what to write", () => {

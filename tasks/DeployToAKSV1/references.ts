@@ -4,12 +4,7 @@
  * version with or without the `azureml:` prefix (what RegisterModel's ModelId output holds).
  * Pure parsing: resolving `@latest` and checking existence is resolveModel.ts's job.
  */
-
-export interface WorkspaceScope {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-}
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 export type AssetReference =
   /** A version in the task's workspace (`@latest` when `version` is undefined). */
@@ -59,15 +54,6 @@ export function parseAssetReference(raw: string, collection: AssetCollection): A
     throw new AssetReferenceError(`'${value}' uses the label '${m[3]}'; only @latest is supported.`);
   }
   return m[2] !== undefined ? { form: "workspace", name: m[1], version: m[2] } : { form: "workspace", name: m[1] };
-}
-
-/** The ARM id of a version. */
-export function versionId(scope: WorkspaceScope, collection: AssetCollection, name: string, version: string): string {
-  return `${workspaceId(scope)}/${collection}/${name}/versions/${version}`;
-}
-
-export function workspaceId(scope: WorkspaceScope): string {
-  return `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${scope.workspaceName}`;
 }
 
 /** `azureml:<name>` or `azureml:<ARM id>` (a compute in YAML `compute:`) → the compute name. */

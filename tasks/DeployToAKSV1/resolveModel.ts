@@ -4,15 +4,18 @@
  * An inline model of a deployment file (`model: {path: ...}`) is uploaded and registered the way the
  * CLI registers an anonymous model.
  */
+import { codeAssetName } from "../common/azureml/assetNames";
+import { registerVersion } from "../common/azureml/registration";
+import { assetVersionId, type WorkspaceScope } from "../common/azureml/workspace";
 import { hashLocalArtifact, LocalArtifactError } from "../common/contentHash";
 import { markIndicator, resolveDatastore, uploadArtifact, uploadedModelUri } from "../common/datastore";
 import { AzureOperationError, InputError } from "../common/errors";
 import { remoteText } from "../common/remoteText";
-import { azureCall, statusOf } from "./azureCall";
-import { codeAssetName } from "./codeAsset";
+import { azureCall } from "./azureCall";
+import { isNotFound } from "../common/restErrors";
 import type { DeployContext } from "./operation";
 import type { InlineModelSpec } from "./endpointSpec";
-import { AssetReferenceError, parseAssetReference, versionId, type WorkspaceScope } from "./references";
+import { AssetReferenceError, parseAssetReference } from "./references";
 
 export interface ResolvedModel {
   id: string;
@@ -50,13 +53,13 @@ export async function resolveModel(ctx: DeployContext, raw: string | InlineModel
   const found = await azureCall(ctx, context, () =>
     ctx.ml.modelVersions.get(scope.resourceGroupName, scope.workspaceName, ref.name, version, { abortSignal: ctx.abortSignal }),
   ).catch((err: unknown) => {
-    if (statusOf(err) === 404)
+    if (isNotFound(err))
       throw new AzureOperationError(ctx.loc("ModelVersionNotFound", ref.name, version, scope.workspaceName), { statusCode: 404, cause: err });
     throw err;
   });
   ctx.log.info(ctx.loc("ModelResolved", ref.name, version, remoteText(found.properties.modelType ?? "custom_model")));
   return {
-    id: versionId(scope, "models", ref.name, version),
+    id: assetVersionId(scope, "models", ref.name, version),
     name: ref.name,
     version,
     ...(found.properties.modelType ? { modelType: found.properties.modelType } : {}),
@@ -100,15 +103,14 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
     if (existing.properties.modelUri !== modelUri)
       throw new InputError("deploymentFile", loc("InlineModelVersionTaken", `${name}:${version}`, existing.properties.modelUri ?? "", model.path));
     log.info(loc("InlineModelReused", model.path, `${name}:${version}`));
-    return { id: existing.id ?? versionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
+    return { id: existing.id ?? assetVersionId(ws, "models", name, version), name, version, modelType: existing.properties.modelType ?? model.type };
   }
   const upload = await uploadArtifact(target, artifact, { abortSignal: ctx.abortSignal, log, loc, assetName: name, assetVersion: version });
   const created = await azureCall(ctx, context, () =>
-    ml.modelVersions.createOrUpdate(
-      ws.resourceGroupName,
-      ws.workspaceName,
-      name,
-      version,
+    registerVersion(
+      ml.modelVersions,
+      ws,
+      { collection: "models", name, version },
       {
         properties: {
           modelType: model.type,
@@ -124,11 +126,11 @@ async function registerInlineModel(ctx: DeployContext, model: InlineModelSpec): 
   );
   if (upload.uploaded) await markIndicator(target, artifact, { name, version }, ctx);
   log.info(loc("InlineModelRegistered", model.path, `${name}:${version}`, model.type));
-  return { id: created.id ?? versionId(ws, "models", name, version), name, version, modelType: model.type };
+  return { id: created.id, name, version, modelType: model.type };
 }
 
 function notFound(err: unknown): undefined {
-  if (statusOf(err) === 404) return undefined;
+  if (isNotFound(err)) return undefined;
   throw err;
 }
 

@@ -11,6 +11,7 @@ import { errorText } from "../common/errors";
 import { evaluateGate, GateFailedError, gateFailureMessage, gateReport, metricsFromProperties, needsChampion, type GateResult } from "../common/qualityGate";
 import type { GateInputs } from "../common/gateInputs";
 import { remoteText } from "../common/remoteText";
+import { isResourceNotFound } from "../common/restErrors";
 import { modelReference } from "./modelRules";
 import type { ModelScope } from "./versioning";
 
@@ -55,7 +56,7 @@ export async function findChampion(s: ModelScope, tag: string): Promise<ModelVer
       if (v.properties.tags && tag in v.properties.tags) found.push(v);
     }
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404 && (err as { code?: string }).code !== "ResourceGroupNotFound") return [];
+    if (isResourceNotFound(err)) return [];
     throw asAzureOperationError(err, s.loc, { resource: `model '${s.modelName}' in workspace '${s.workspaceName}'`, resourceGroupName: s.resourceGroupName });
   }
   return found;

@@ -7,6 +7,7 @@ import type { AzureMachineLearningWorkspaces, JobBase } from "@azure/arm-machine
 import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
 import { ownValue } from "../common/ownKeys";
+import { isResourceNotFound } from "../common/restErrors";
 import type { Loc } from "../common/loc";
 
 /** Every job has this output (the files it wrote under ./outputs), whether or not it is declared. */
@@ -41,7 +42,7 @@ export async function resolveJobOutput(
   try {
     job = await ml.jobs.get(ref.resourceGroupName, ref.workspaceName, ref.jobName, { abortSignal: options.abortSignal });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404 && (err as { code?: string }).code !== "ResourceGroupNotFound") {
+    if (isResourceNotFound(err)) {
       throw new InputError("jobName", loc("JobNotFound", ref.jobName, ref.workspaceName));
     }
     throw asAzureOperationError(err, loc, { resource: `job '${ref.jobName}' in workspace '${ref.workspaceName}'`, resourceGroupName: ref.resourceGroupName });

@@ -11,6 +11,7 @@ import type { AzureMachineLearningWorkspaces, ModelVersion } from "@azure/arm-ma
 import { asAzureOperationError } from "../common/armErrors";
 import { AzureOperationError, InputError } from "../common/errors";
 import type { TaskLog } from "../common/logging";
+import { isConflict, isPreconditionFailed, isResourceNotFound } from "../common/restErrors";
 import { LINEAGE_KEYS } from "./lineage";
 import type { Loc } from "../common/loc";
 import { isIntegerVersion } from "./modelRules";
@@ -28,15 +29,6 @@ export interface ModelScope {
 /** Attempts at the next free version before giving up under heavy concurrent registration. */
 export const MAX_VERSION_ATTEMPTS = 5;
 
-function isNotFound(err: unknown): boolean {
-  return (err as { statusCode?: number }).statusCode === 404;
-}
-
-function isConflict(err: unknown): boolean {
-  const status = (err as { statusCode?: number }).statusCode;
-  return status === 409 || status === 412;
-}
-
 function armContext(s: ModelScope, version?: string) {
   return {
     resource: version ? `model '${s.modelName}' version '${version}'` : `model '${s.modelName}' in workspace '${s.workspaceName}'`,
@@ -49,7 +41,7 @@ async function container(s: ModelScope) {
   try {
     return await s.ml.modelContainers.get(s.resourceGroupName, s.workspaceName, s.modelName, { abortSignal: s.abortSignal });
   } catch (err) {
-    if (isNotFound(err) && (err as { code?: string }).code !== "ResourceGroupNotFound") return undefined;
+    if (isResourceNotFound(err)) return undefined;
     throw asAzureOperationError(err, s.loc, armContext(s));
   }
 }
@@ -59,7 +51,7 @@ export async function getVersion(s: ModelScope, version: string): Promise<ModelV
   try {
     return await s.ml.modelVersions.get(s.resourceGroupName, s.workspaceName, s.modelName, version, { abortSignal: s.abortSignal });
   } catch (err) {
-    if (isNotFound(err) && (err as { code?: string }).code !== "ResourceGroupNotFound") return undefined;
+    if (isResourceNotFound(err)) return undefined;
     throw asAzureOperationError(err, s.loc, armContext(s, version));
   }
 }
@@ -134,7 +126,7 @@ async function tryPut(s: ModelScope, version: string, body: ModelVersion, regist
       requestOptions: { customHeaders: { "If-None-Match": "*" } },
     });
   } catch (err) {
-    if (isConflict(err)) {
+    if (isConflict(err) || isPreconditionFailed(err)) {
       s.log.debug(`PUT model ${s.modelName}:${version} conflicted: ${(err as Error).message}`);
       // The SDK may have resent a PUT whose first answer was lost: then the version is ours.
       const existing = await getVersion(s, version);

@@ -4,11 +4,11 @@ import type { AzureConnection } from "../common/connection";
 import { resolveDatastore, uploadArtifact, type DatastoreTarget } from "../common/datastore";
 import type { EntryContext } from "../common/operation";
 import type { ArtifactStore } from "./artifactStore";
-import type { WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 export function datastoreArtifactStore(
   ml: AzureMachineLearningWorkspaces,
-  workspace: WorkspaceTarget,
+  workspace: WorkspaceScope,
   conn: Pick<AzureConnection, "credential" | "network">,
   options: EntryContext,
 ): ArtifactStore {

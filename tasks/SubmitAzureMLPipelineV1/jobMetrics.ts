@@ -8,12 +8,12 @@ import { formatTable, markdownTable, type TaskLog } from "../common/logging";
 import { formatNumber } from "../common/qualityGate";
 import { readJobMetrics, workspaceMlflowClient, type JobMetrics, type MlflowTransport, type StepRun } from "../common/azureml/mlflow";
 import { remoteText } from "../common/remoteText";
-import type { WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 import type { Loc } from "../common/loc";
 
 export interface JobMetricsDeps {
   ml: Parameters<typeof workspaceMlflowClient>[0] & MlflowTransport;
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   log: TaskLog;
   loc: Loc;
   abortSignal: AbortSignal;

@@ -8,7 +8,7 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { RestError } from "@azure/core-rest-pipeline";
 import { answerError, sendJson } from "../common/azureml/jsonRequest";
-import type { WorkspaceTarget } from "./request";
+import { type WorkspaceScope, workspaceUrlPath } from "../common/azureml/workspace";
 
 /**
  * 2024-04-01, a GA jobs api-version that carries what the CLI sends and 2022-10-01 cannot:
@@ -47,8 +47,8 @@ export interface JobProperties {
   [key: string]: unknown;
 }
 
-function jobUrl(armUrl: string, ws: WorkspaceTarget, jobName: string): string {
-  return `${armUrl.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
+function jobUrl(armUrl: string, ws: WorkspaceScope, jobName: string): string {
+  return `${armUrl.replace(/\/+$/, "")}${workspaceUrlPath(ws)}/jobs/${encodeURIComponent(jobName)}?api-version=${JOBS_API_VERSION}`;
 }
 
 async function send(
@@ -71,9 +71,9 @@ async function send(
 
 /** GET / PUT of jobs, as JSON. */
 export interface JobsClient {
-  get(ws: WorkspaceTarget, jobName: string, abortSignal: AbortSignal): Promise<JobResource>;
+  get(ws: WorkspaceScope, jobName: string, abortSignal: AbortSignal): Promise<JobResource>;
   /** `headers`: e.g. `x-azureml-token` (submit.ts). */
-  put(ws: WorkspaceTarget, jobName: string, body: unknown, abortSignal: AbortSignal, headers?: Record<string, string>): Promise<JobResource>;
+  put(ws: WorkspaceScope, jobName: string, body: unknown, abortSignal: AbortSignal, headers?: Record<string, string>): Promise<JobResource>;
 }
 
 /** @param armUrl the ARM endpoint the client was built for (CloudEndpoints.armUrl). */

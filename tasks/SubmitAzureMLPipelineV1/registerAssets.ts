@@ -7,20 +7,21 @@
  * content-addressed blob folder instead, so unchanged code maps to the same code version on every run
  * (the PUT is then idempotent) and nothing needs to be read back from the blob.
  */
-import { createHash } from "node:crypto";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { asAzureOperationError } from "../common/armErrors";
+import { ANONYMOUS_COMPONENT_NAME, codeAssetName } from "../common/azureml/assetNames";
+import { registerVersion, uploadedCodeUri } from "../common/azureml/registration";
+import { assetVersionId, type WorkspaceScope } from "../common/azureml/workspace";
 import type { TaskLog } from "../common/logging";
 import { formatBytes } from "../common/datastore";
 import { toLocalArtifact, type ArtifactStore } from "./artifactStore";
-import { ANONYMOUS_COMPONENT_NAME, workspaceChildId, type CodeVersionRegistration, type JobPlan, type ResolvedJobDependencies } from "./loader";
-import type { WorkspaceTarget } from "./request";
+import type { CodeVersionRegistration, JobPlan, ResolvedJobDependencies } from "./loader";
 import type { Loc } from "../common/loc";
 
 export interface RegisterAssetsOptions {
   ml: AzureMachineLearningWorkspaces;
   store: ArtifactStore;
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   workspaceId: string;
   /** Resolved references (resolveReferences). */
   referenceIds: Record<string, string>;
@@ -38,16 +39,15 @@ export interface RegisterAssetsResult {
   reused: number;
 }
 
-/** Deterministic code asset name (a UUID) for an upload: the same folder content → the same name. */
-export function codeAssetName(registration: Pick<CodeVersionRegistration, "upload">): string {
-  const hex = createHash("md5").update(`${registration.upload.datastoreName}/${registration.upload.blobPrefix}`, "utf8").digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** The code asset name of a code version's upload (the one DeployToAKS gives the same upload). */
+function codeNameOf(code: Pick<CodeVersionRegistration, "upload">): string {
+  return codeAssetName(code.upload.datastoreName, code.upload.blobPrefix);
 }
 
 /** Code ids the registration will produce, without registering anything (for validation runs). */
 export function plannedCodeIds(plan: JobPlan, workspaceId: string): Record<string, string> {
   const ids: Record<string, string> = {};
-  for (const code of plan.codeVersions) ids[code.key] = workspaceChildId(workspaceId, "codes", codeAssetName(code), { version: code.version });
+  for (const code of plan.codeVersions) ids[code.key] = assetVersionId(workspaceId, "codes", codeNameOf(code), code.version);
   return ids;
 }
 
@@ -64,7 +64,7 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
   for (const upload of plan.uploads) {
     abortSignal.throwIfAborted();
     const code = plan.codeVersions.find((c) => c.upload.key === upload.key);
-    const asset = code ? { name: codeAssetName(code), version: code.version } : undefined;
+    const asset = code ? { name: codeNameOf(code), version: code.version } : undefined;
     const result = await store.upload(upload.datastoreName, toLocalArtifact(upload), asset);
     if (result.uploaded) uploaded++;
     else reused++;
@@ -73,27 +73,36 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
     );
   }
 
+  const registerOptions = { abortSignal, workspaceId: options.workspaceId };
   const codeIds: Record<string, string> = {};
   for (const code of plan.codeVersions) {
-    const name = codeAssetName(code);
-    const codeUri = `${(await store.containerUrl(code.upload.datastoreName)).replace(/\/+$/, "")}/${code.codeUriPath}`;
-    const created = await ml.codeVersions
-      .createOrUpdate(rg, wsName, name, code.version, code.buildBody(codeUri), { abortSignal })
-      .catch(fail(`code version '${name}:${code.version}' in workspace '${wsName}'`));
-    codeIds[code.key] = created.id ?? workspaceChildId(options.workspaceId, "codes", name, { version: code.version });
+    const name = codeNameOf(code);
+    const codeUri = uploadedCodeUri(await store.containerUrl(code.upload.datastoreName), code.codeUriPath);
+    const created = await registerVersion(
+      ml.codeVersions,
+      workspace,
+      { collection: "codes", name, version: code.version },
+      code.buildBody(codeUri),
+      registerOptions,
+    ).catch(fail(`code version '${name}:${code.version}' in workspace '${wsName}'`));
+    codeIds[code.key] = created.id;
     log.debug(`code ${code.upload.localPath} → ${codeIds[code.key]}`);
   }
 
   const serviceIds = new Map<string, string>();
-  const answered = (planned: string, id: string | undefined) => {
-    if (id && id !== planned) serviceIds.set(planned, id);
-    return id ?? planned;
+  const answered = (registered: { id: string; plannedId: string }) => {
+    if (registered.id && registered.id !== registered.plannedId) serviceIds.set(registered.plannedId, registered.id);
+    return registered.id;
   };
   for (const env of plan.environmentVersions) {
-    const created = await ml.environmentVersions
-      .createOrUpdate(rg, wsName, env.name, env.version, env.body, { abortSignal })
-      .catch(fail(`environment '${env.name}:${env.version}' in workspace '${wsName}'`));
-    const id = answered(workspaceChildId(options.workspaceId, "environments", env.name, { version: env.version }), created.id);
+    const created = await registerVersion(
+      ml.environmentVersions,
+      workspace,
+      { collection: "environments", name: env.name, version: env.version },
+      env.body,
+      registerOptions,
+    ).catch(fail(`environment '${env.name}:${env.version}' in workspace '${wsName}'`));
+    const id = answered(created);
     log.debug(`environment ${env.name}:${env.version} → ${id}`);
   }
 
@@ -103,10 +112,14 @@ export async function registerAssets(plan: JobPlan, options: RegisterAssetsOptio
     // The service deduplicates anonymous components: identical content answers with the existing
     // version's name and id, which the SDK then uses in the job (recorded in Azure/azure-sdk-for-python
     // sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json).
-    const created = await ml.componentVersions
-      .createOrUpdate(rg, wsName, ANONYMOUS_COMPONENT_NAME, component.version, withServiceIds(component.body, serviceIds), { abortSignal })
-      .catch(fail(`component '${ANONYMOUS_COMPONENT_NAME}:${component.version}' in workspace '${wsName}'`));
-    const id = answered(workspaceChildId(options.workspaceId, "components", ANONYMOUS_COMPONENT_NAME, { version: component.version }), created.id);
+    const created = await registerVersion(
+      ml.componentVersions,
+      workspace,
+      { collection: "components", name: ANONYMOUS_COMPONENT_NAME, version: component.version },
+      withServiceIds(component.body, serviceIds),
+      registerOptions,
+    ).catch(fail(`component '${ANONYMOUS_COMPONENT_NAME}:${component.version}' in workspace '${wsName}'`));
+    const id = answered(created);
     log.debug(`component ${component.key} → ${id}`);
   }
   if (components.length > 0 || plan.codeVersions.length > 0 || plan.environmentVersions.length > 0) {

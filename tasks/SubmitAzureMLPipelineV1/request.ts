@@ -2,15 +2,10 @@
  * The typed request the entry builds from the task inputs, and what the operation hands back.
  * Nothing here reads task inputs: the entry does (index.ts).
  */
-
-export interface WorkspaceTarget {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-}
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 export interface SubmitPipelineRequest {
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   /** Absolute path of the CLI v2 job YAML. */
   jobFile: string;
   /** `--set`-style overrides, one `key.path=value` a line. */

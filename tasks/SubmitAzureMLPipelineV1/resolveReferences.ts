@@ -9,13 +9,14 @@ import { asAzureOperationError } from "../common/armErrors";
 import { InputError } from "../common/errors";
 import type { TaskLog } from "../common/logging";
 import type { JobPlan, SourceLocation, WorkspaceReference } from "./loader";
-import type { WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
+import { isNotFound } from "../common/restErrors";
 import type { Loc } from "../common/loc";
-import { getAssetVersionId, isAssetKind, isNotFound, KIND_NOUN, latestAssetVersionId } from "./workspaceAssets";
+import { getAssetVersionId, isAssetKind, KIND_NOUN, latestAssetVersionId } from "./workspaceAssets";
 
 export interface ResolveReferencesOptions {
   ml: AzureMachineLearningWorkspaces;
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   workspaceId: string;
   log: TaskLog;
   loc: Loc;

@@ -7,7 +7,9 @@
  */
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { asAzureOperationError } from "../common/armErrors";
+import { workspaceId as workspaceIdOf } from "../common/azureml/workspace";
 import { InputError } from "../common/errors";
+import { isConflict, isNotFound } from "../common/restErrors";
 import { remoteText } from "../common/remoteText";
 import type { ArtifactStore } from "./artifactStore";
 import { STEP_RUN_PROPERTY, submittedByStep } from "./jobName";
@@ -19,7 +21,6 @@ import type { SubmitPipelineRequest } from "./request";
 import type { Loc } from "../common/loc";
 import type { EntryContext } from "../common/operation";
 import { resolveReferences } from "./resolveReferences";
-import { isNotFound } from "./workspaceAssets";
 
 export { loadPlan } from "./jobFile";
 
@@ -61,8 +62,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
   const workspace = await ml.workspaces.get(rg, wsName, { abortSignal }).catch((error: unknown) => {
     throw asAzureOperationError(error, loc, { resource: `workspace '${wsName}'`, resourceGroupName: rg });
   });
-  const workspaceId =
-    workspace.id ?? `/subscriptions/${request.workspace.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${wsName}`;
+  const workspaceId = workspace.id ?? workspaceIdOf(request.workspace);
   const discoveryUrl = workspace.discoveryUrl;
   const jobName = request.jobName ?? plan.name ?? request.defaultJobName ?? generateJobName();
 
@@ -113,7 +113,7 @@ export async function submitJob(request: SubmitPipelineRequest, deps: SubmitDepe
     return { jobName, workspaceId, discoveryUrl, plan, mode: "submitted", job, body };
   } catch (error) {
     // Another attempt of this step may have submitted it meanwhile: attach to that one.
-    if ((error as { statusCode?: number }).statusCode === 409) {
+    if (isConflict(error)) {
       const existing = await getJob(deps.jobs, request, jobName, { abortSignal, loc });
       if (existing) {
         refuseUnlessOurs(existing, request, jobName, loc);

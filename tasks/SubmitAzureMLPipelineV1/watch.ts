@@ -12,14 +12,15 @@ import { formatDuration, type TaskLog } from "../common/logging";
 import { remoteText } from "../common/remoteText";
 import { waitFor } from "../common/wait";
 import { JobState, pipelineNodes, type StatusChange } from "./jobState";
-import { isTerminalStatus, type WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
+import { isTerminalStatus } from "./request";
 import type { Loc } from "../common/loc";
 
 export interface WatchOptions {
   jobs: JobsClient;
   /** The workspace's run history (discovered once, on first use: see operation.ts). */
   runHistory: (abortSignal: AbortSignal) => Promise<RunHistory>;
-  workspace: WorkspaceTarget;
+  workspace: WorkspaceScope;
   log: TaskLog;
   loc: Loc;
   /** Aborted on cancellation or when the task's wait limit passes (operationContext): the wait then rejects with its reason. */

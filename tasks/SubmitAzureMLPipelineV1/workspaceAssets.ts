@@ -5,7 +5,7 @@
  */
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { WorkspaceReference } from "./loader";
-import type { WorkspaceTarget } from "./request";
+import type { WorkspaceScope } from "../common/azureml/workspace";
 
 type AssetKind = "codes" | "components" | "environments" | "data" | "models";
 
@@ -48,7 +48,7 @@ function versionOperations(ml: AzureMachineLearningWorkspaces, kind: AssetKind):
 /** ARM id of `name:version`, or throws the SDK's error (404 when it does not exist). */
 export async function getAssetVersionId(
   ml: AzureMachineLearningWorkspaces,
-  ws: WorkspaceTarget,
+  ws: WorkspaceScope,
   kind: AssetKind,
   name: string,
   version: string,
@@ -61,7 +61,7 @@ export async function getAssetVersionId(
 /** ARM id of the newest version, or undefined when there is none. */
 export async function latestAssetVersionId(
   ml: AzureMachineLearningWorkspaces,
-  ws: WorkspaceTarget,
+  ws: WorkspaceScope,
   kind: AssetKind,
   name: string,
   abortSignal: AbortSignal,
@@ -78,9 +78,4 @@ export async function latestAssetVersionId(
 
 export function isAssetKind(kind: WorkspaceReference["kind"]): kind is AssetKind {
   return kind !== "computes" && kind !== "datastores";
-}
-
-/** Whether an SDK error is a 404. */
-export function isNotFound(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { statusCode?: unknown }).statusCode === 404;
 }

@@ -13,6 +13,7 @@ import { formatDuration } from "../common/logging";
 import { type EntryContext, operationContext } from "../common/operation";
 import { listActivityRuns, type ActivityRow } from "./activityRuns";
 import { remoteText } from "../common/remoteText";
+import { isNotFound } from "../common/restErrors";
 import type { TriggerRequest } from "./request";
 import type { RunRef } from "./runRef";
 import { isCancelledStatus, isFailedStatus } from "./runRef";
@@ -138,7 +139,7 @@ async function readReferenceRun(request: TriggerRequest, runId: string, deps: Tr
   try {
     reference = await deps.client.pipelineRuns.get(request.resourceGroupName, request.factoryName, runId, { abortSignal: deps.abortSignal });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) {
+    if (isNotFound(err)) {
       throw new InputError("referencePipelineRunId", deps.loc("ReferenceRunNotFound", runId, request.factoryName, request.resourceGroupName));
     }
     throw adfError(err, deps.loc, { resource: deps.loc("ResourceRun", runId, request.factoryName), resourceGroupName: request.resourceGroupName });

@@ -13,6 +13,7 @@ import { adfError } from "./adfErrors";
 import { AzureOperationError, errorText } from "../common/errors";
 import type { TaskLog } from "../common/logging";
 import { ownValue } from "../common/ownKeys";
+import { statusOf } from "../common/restErrors";
 import { retryAfterInMs, sleep } from "../common/wait";
 import type { Loc } from "../common/loc";
 import type { PipelineRef } from "./runRef";
@@ -70,8 +71,7 @@ export async function startRun(target: PipelineRef, options: StartRunOptions, de
       return { runId: response.runId, reattached: false };
     } catch (err) {
       if (abortSignal.aborted) throw err;
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status === 429 && attempt < MAX_THROTTLED_ATTEMPTS) {
+      if (statusOf(err) === 429 && attempt < MAX_THROTTLED_ATTEMPTS) {
         const wait = retryAfterInMs((err as { response?: { headers?: { get(n: string): string | undefined } } }).response?.headers) ?? 1000 * attempt;
         log.debug(`createRun throttled (429); sending it again in ${wait} ms`);
         await sleep(wait, abortSignal);
@@ -91,8 +91,8 @@ export async function startRun(target: PipelineRef, options: StartRunOptions, de
 
 /** No answer, or a server error: the service may have created the run. 4xx answers mean it did not. */
 export function mayHaveStarted(err: unknown): boolean {
-  const status = (err as { statusCode?: number }).statusCode;
-  if (typeof status === "number") return status >= 500;
+  const status = statusOf(err);
+  if (status !== undefined) return status >= 500;
   return (err as { name?: string }).name !== "AbortError";
 }
 

@@ -5,10 +5,11 @@
  * changes.
  */
 import type { DataFactoryManagementClient, PipelineRun } from "@azure/arm-datafactory";
-import type { RestError } from "@azure/core-rest-pipeline";
+import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 import { adfError } from "./adfErrors";
 import { errorText } from "../common/errors";
 import { formatDuration, type TaskLog } from "../common/logging";
+import { statusOf } from "../common/restErrors";
 import { retryAfterInMs, waitFor } from "../common/wait";
 import type { Loc } from "../common/loc";
 import type { RunRef } from "./runRef";
@@ -75,8 +76,7 @@ export async function waitForRun(client: DataFactoryManagementClient, run: RunRe
 
 /** Throttling, server errors and dropped connections: worth asking again. */
 export function isTransient(err: unknown): boolean {
-  const status = (err as { statusCode?: number }).statusCode;
-  if (typeof status === "number") return TRANSIENT_STATUS.has(status);
-  const name = (err as { name?: string }).name;
-  return name === "RestError" || (err as { code?: string }).code !== undefined;
+  const status = statusOf(err);
+  if (status !== undefined) return TRANSIENT_STATUS.has(status);
+  return isRestError(err) || (err as { code?: string }).code !== undefined;
 }

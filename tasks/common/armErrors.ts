@@ -5,6 +5,7 @@
 import { AzureOperationError, CancelledError, errorText } from "./errors";
 import type { Loc } from "./loc";
 import { agentLog } from "./logging";
+import { statusOf } from "./restErrors";
 
 export interface ArmErrorContext {
   /** What the call was about, as a user names it: "factory 'mlops-adf'". */
@@ -106,12 +107,11 @@ function describeSignInError(message: string, loc: Loc): string {
 
 function errorFacts(err: unknown): ErrorFacts {
   const e = err as {
-    statusCode?: number;
     code?: string;
     message?: string;
     response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string };
   };
-  const facts: ErrorFacts = { statusCode: typeof e?.statusCode === "number" ? e.statusCode : undefined, code: e?.code, message: errorText(err) };
+  const facts: ErrorFacts = { statusCode: statusOf(err), code: e?.code, message: errorText(err) };
   facts.requestId = e?.response?.headers?.get("x-ms-request-id");
   // Some RPs put the useful text in the body's error.message while the SDK message is generic.
   const body = e?.response?.bodyAsText;

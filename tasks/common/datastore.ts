@@ -31,6 +31,7 @@ import { AzureOperationError, CancelledError } from "./errors";
 import type { TaskLog } from "./logging";
 import { type AgentNetwork, proxyFor } from "./agentNetwork";
 import { registerSecret } from "./secrets";
+import { isNotFound, statusOf } from "./restErrors";
 import { BLOB_TRY_TIMEOUT_IN_MS } from "./requestLimits";
 
 /** The blob container behind a datastore, with what it takes to write to it. */
@@ -278,7 +279,7 @@ async function indicatorMetadata(
     const props = await blob.getProperties({ abortSignal });
     return props.metadata ?? {};
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }
@@ -337,13 +338,12 @@ async function guard<T>(fn: () => Promise<T>, where: string, { abortSignal, loc 
 
 export function storageError(err: unknown, where: string, loc: Loc): AzureOperationError {
   const e = err as {
-    statusCode?: number;
     code?: string;
     message?: string;
     request?: { requestId?: string };
     response?: { headers?: { get(n: string): string | undefined } };
   };
-  const status = e.statusCode;
+  const status = statusOf(err);
   const requestId = e.response?.headers?.get("x-ms-request-id");
   let message: string;
   if (status === 403 || e.code === "AuthorizationPermissionMismatch" || e.code === "AuthenticationFailed") {

@@ -69,8 +69,9 @@ function reportFailure(err: unknown, signal: AbortSignal): void {
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
-    const extra = cause as Error & { code?: unknown; statusCode?: unknown };
-    return `${cause.name}: ${cause.message}${extra.code ? ` (code ${String(extra.code)})` : ""}${extra.statusCode ? ` (status ${String(extra.statusCode)})` : ""}`;
+    const code = "code" in cause && cause.code ? ` (code ${String(cause.code)})` : "";
+    const status = "statusCode" in cause && cause.statusCode ? ` (status ${String(cause.statusCode)})` : "";
+    return `${cause.name}: ${cause.message}${code}${status}`;
   }
   return String(cause);
 }

@@ -6,13 +6,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import type { IdValue, PlanBuilder } from "./planBuilder";
+import { ANONYMOUS_ENVIRONMENT_NAME } from "../../common/azureml/assetNames";
 import { anonymousEnvironmentVersion, condaFileText } from "../../common/cliEnvironment";
 import type { Loc } from "../../common/loc";
 import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
-export const ANONYMOUS_ENVIRONMENT_NAME = "CliV2AnonymousEnvironment";
+export { ANONYMOUS_ENVIRONMENT_NAME };
 
 const inlineEnvironmentKeys = (loc: Loc): KeyRules => ({
   kind: loc("LoaderKindInlineEnvironment"),

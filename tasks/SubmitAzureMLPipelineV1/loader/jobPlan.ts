@@ -6,6 +6,7 @@
  *   componentVersions(resolved) (needs code/env/reference ids) → buildJobBody(resolved)
  */
 import type { CommandJob, PipelineJob } from "@azure/arm-machinelearning";
+import type { AnonymousCodeBody } from "../../common/azureml/registration";
 import type { SourceLocation } from "./errors";
 import type { ReferenceKind } from "./references";
 
@@ -50,9 +51,7 @@ export interface CodeVersionRegistration {
   buildBody(codeUri: string): CodeVersionBody;
 }
 
-export interface CodeVersionBody {
-  properties: { codeUri: string; isAnonymous: true; properties: { hash_sha256: string; hash_version: string } };
-}
+export type CodeVersionBody = AnonymousCodeBody;
 
 /** An inline environment registered as `CliV2AnonymousEnvironment/<md5>`. */
 export interface EnvironmentVersionRegistration {

@@ -21,6 +21,7 @@ import { parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from 
 import { parseYamlSource, type YamlSource } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { ownValue } from "../../common/ownKeys";
+import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
 
 export interface LoadJobOptions {
   /** The task's messages (task.json): the entry passes `tl.loc`, unit tests a lookup over task.json. */
@@ -32,7 +33,7 @@ export interface LoadJobOptions {
   abortSignal?: AbortSignal;
 }
 
-export const ANONYMOUS_COMPONENT_NAME = "azureml_anonymous";
+export { ANONYMOUS_COMPONENT_NAME };
 
 const COMMON_JOB_KEYS = [
   "$schema",

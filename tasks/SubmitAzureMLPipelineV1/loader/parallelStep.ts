@@ -58,6 +58,7 @@ import { restId, specRef, type IdValue } from "./planBuilder";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { setOwn } from "../../common/ownKeys";
+import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
 import { refuseOutsideWorkFolders } from "./workFolders";
 
 /** The parallel run settings of a step or of a parallel component file. */
@@ -358,7 +359,7 @@ export function buildParallelNode(ctx: StepContext, step: StepRead, steps: Reado
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of step.outputs) setOwn(outputs, k, { type: outputType(v, scope), mode: v.yamlMode });
     const spec: Record<string, unknown> = {
-      name: "azureml_anonymous",
+      name: ANONYMOUS_COMPONENT_NAME,
       type: "parallel",
       inputs,
       outputs,

@@ -24,6 +24,7 @@ import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { ownValue, setOwn } from "../../common/ownKeys";
+import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
 import { refuseOutsideWorkFolders } from "./workFolders";
 import { buildParallelNode, readParallelStep, type ParallelStepParts } from "./parallelStep";
 import { readPipelineComponentStep } from "./pipelineComponentStep";
@@ -383,7 +384,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of step.outputs) setOwn(outputs, k, { type: outputType(v, scope), mode: v.yamlMode });
     const spec: Record<string, unknown> = {
-      name: "azureml_anonymous",
+      name: ANONYMOUS_COMPONENT_NAME,
       type: "command",
       command: step.inline.command,
       code: step.inline.code ? specRef(step.inline.code) : undefined,

@@ -4,7 +4,8 @@
  * for the ids until the caller has resolved them.
  */
 import { statSync } from "node:fs";
-import { codeUriPathOf, CONTENT_HASH_VERSION, hashLocalArtifact, LocalArtifactError } from "../../common/contentHash";
+import { anonymousCodeBody } from "../../common/azureml/registration";
+import { codeUriPathOf, hashLocalArtifact, LocalArtifactError } from "../../common/contentHash";
 import { COMPONENT_CODE_ALWAYS_IGNORED } from "../../common/ignoreRules";
 import type { Loc } from "../../common/loc";
 import type { SourceLocation } from "./errors";
@@ -131,9 +132,7 @@ export class PlanBuilder {
         upload,
         version: "1",
         codeUriPath,
-        buildBody: (codeUri: string) => ({
-          properties: { codeUri, isAnonymous: true, properties: { hash_sha256: contentHash, hash_version: CONTENT_HASH_VERSION } },
-        }),
+        buildBody: (codeUri: string) => anonymousCodeBody(codeUri, contentHash),
       });
     }
     return { form: "placeholder", placeholder: new IdPlaceholder({ kind: "code", key }) };

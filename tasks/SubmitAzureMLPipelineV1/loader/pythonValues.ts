@@ -3,7 +3,7 @@
  * sent as `str(value)`), `json.dumps(sort_keys=True)` and MD5-as-UUID (anonymous component versions), and
  * seconds → ISO-8601 durations (`limits.timeout`).
  */
-import { createHash } from "node:crypto";
+import { md5Uuid } from "../../common/azureml/assetNames";
 import { pythonFloatRepr } from "../../common/pythonFloat";
 
 export { pythonFloatRepr };
@@ -62,8 +62,7 @@ function comparePythonStrings(a: string, b: string): number {
 
 /** The SDK's `hash_dict`: MD5 of `json.dumps(d, sort_keys=True)` formatted as a UUID (8-4-4-4-12). */
 export function hashDictAsUuid(value: Record<string, unknown>): string {
-  const hex = createHash("md5").update(pythonJsonDumps(value), "utf8").digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return md5Uuid(pythonJsonDumps(value));
 }
 
 /** Seconds → ISO-8601 duration as isodate prints it (`3600` → `PT1H`, `90` → `PT1M30S`, `86400` → `P1D`). */

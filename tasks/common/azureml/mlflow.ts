@@ -35,6 +35,7 @@ import { asAzureOperationError } from "../armErrors";
 import type { Loc } from "../loc";
 import { AzureOperationError } from "../errors";
 import { remoteText } from "../remoteText";
+import { isNotFound } from "../restErrors";
 
 /** What sends a request with the connection's ARM credential: an `@azure/arm-*` client fits. */
 export type MlflowTransport = JsonTransport;
@@ -61,7 +62,7 @@ export class MlflowError extends AzureOperationError {
     super(message, { statusCode, ...(errorCode ? { code: errorCode } : {}) });
   }
   get notFound(): boolean {
-    return this.statusCode === 404 || this.errorCode === "RESOURCE_DOES_NOT_EXIST";
+    return isNotFound(this) || this.errorCode === "RESOURCE_DOES_NOT_EXIST";
   }
 }
 

@@ -21,13 +21,7 @@ import {
   type HttpClient,
 } from "@azure/core-rest-pipeline";
 import { answerError, sendJson } from "./jsonRequest";
-
-/** Identifies a workspace. */
-export interface WorkspaceScope {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-}
+import { type WorkspaceScope, workspaceUrlPath } from "./workspace";
 
 /** A run as run history answers (the fields the tasks read). */
 export interface RunDetails {
@@ -96,7 +90,7 @@ export async function discoverApiHost(
 /** A run-history client for the workspace, on the ARM client's pipeline (credential, proxy, retries). */
 export function runHistoryClient(ml: ServiceClient, apiHost: string, ws: WorkspaceScope): RunHistory {
   allowTokenOrigin(ml, apiHost);
-  const runs = `${apiHost}/history/v1.0/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourceGroups/${encodeURIComponent(ws.resourceGroupName)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspaceName)}/runs`;
+  const runs = `${apiHost}/history/v1.0${workspaceUrlPath(ws)}/runs`;
   const get = async <T>(url: string, abortSignal: AbortSignal): Promise<T> => {
     const answer = await sendJson(ml, { method: "GET", url, abortSignal });
     if (answer.status !== 200 || typeof answer.body !== "object" || answer.body === null) throw answerError(answer, `GET ${new URL(url).pathname}`);
