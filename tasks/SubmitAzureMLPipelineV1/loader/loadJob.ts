@@ -15,7 +15,7 @@ import type { LocalComponent } from "./localComponent";
 import { applyOverrides, parseOverrides } from "./overrides";
 import { readPipelineSteps } from "./pipelineSteps";
 import { materialize, type IdLookup, type IdTarget } from "./placeholders";
-import { PlanBuilder, restId, staticReferenceId } from "./planBuilder";
+import { type IdValue, PlanBuilder, restId, staticReferenceId } from "./planBuilder";
 import { hashDictAsUuid } from "./pythonValues";
 import { parseDatastoreReference, ReferenceSyntaxError, workspaceChildId } from "./references";
 import { parseYamlSource, type YamlSource } from "./yamlSource";
@@ -203,11 +203,33 @@ interface SettingsRead {
   hasDefaultCompute: boolean;
 }
 
+/**
+ * `settings.default_compute`. `serverless` is sent as the workspace's `computes/serverless` id without a
+ * lookup (no such compute exists), as azure-ai-ml sends it: Azure/azure-sdk-for-python
+ * sdk/ml/azure-ai-ml/tests/recordings/pipeline_job/e2etests/
+ * test_pipeline_job.pyTestPipelineJobtest_pipeline_job_serverless_compute_sweep_in_pipeline_with_job_tier.json
+ * (the job PUT's `settings.default_compute`). Other values are resolved as a step's compute.
+ */
+function readDefaultCompute(ctx: { reader: DocumentReader; baseDir: string; plan: PlanBuilder }): IdValue | undefined {
+  const p = ["settings", "default_compute"];
+  const value = ctx.reader.string(p);
+  if (
+    value !== undefined &&
+    value
+      .trim()
+      .replace(/^azureml:/i, "")
+      .toLowerCase() === "serverless"
+  ) {
+    return ctx.plan.addReference("computes", "serverless", { resolution: "static", location: ctx.reader.locate(p) });
+  }
+  return readCompute(ctx, p, "get");
+}
+
 function readSettings(reader: DocumentReader, plan: PlanBuilder): SettingsRead {
   const settings = reader.mapping(["settings"]) ?? {};
   const rest: Record<string, unknown> = {};
   const ctx = { reader, baseDir: "", plan };
-  const compute = readCompute(ctx, ["settings", "default_compute"], "get");
+  const compute = readDefaultCompute(ctx);
   if (compute) rest.default_compute = restId(compute);
   const datastore = reader.string(["settings", "default_datastore"]);
   if (datastore !== undefined) {

@@ -125,6 +125,34 @@ describe("loader: sweep steps", () => {
     assert.deepEqual(body.settings, { default_compute: `${WS}/computes/cpu`, _source: "YAML.JOB" });
   });
 
+  it("settings.default_compute: serverless is sent as the workspace's computes/serverless id, with no lookup (the recording's settings)", async () => {
+    const file = await write({
+      "trial.yml": TRIAL,
+      "job.yml": [
+        "type: pipeline",
+        "settings:",
+        "  default_compute: azureml:serverless",
+        "jobs:",
+        "  tune:",
+        "    type: sweep",
+        "    trial: ./trial.yml",
+        "    search_space: {whom: {type: choice, values: [a]}}",
+        "    sampling_algorithm: grid",
+        "    objective: {goal: minimize, primary_metric: loss}",
+        "    limits: {max_total_trials: 1}",
+        "",
+      ].join("\n"),
+    });
+    const plan = await loadJob(file);
+    const compute = plan.references.filter((r) => r.kind === "computes");
+    assert.deepEqual(
+      compute.map((r) => [r.name, r.resolution]),
+      [["serverless", "static"]],
+    );
+    const body = plan.buildJobBody(resolved(plan), { jobName: "j1" }).properties as unknown as { settings: unknown };
+    assert.deepEqual(body.settings, { default_compute: `${WS}/computes/serverless`, _source: "YAML.JOB" });
+  });
+
   it("every sweep field, bindings in and out, and a workspace component as trial", async () => {
     const file = await write({
       "trial.yml": TRIAL,

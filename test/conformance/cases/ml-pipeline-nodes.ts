@@ -81,7 +81,8 @@ export const cases: ConformanceCase[] = [
               inputs: {},
               jobs: { node: SWEEP_NODE },
               outputs: {},
-              settings: { default_compute: COMPUTE, _source: "YAML.JOB" },
+              // As recorded: serverless as the workspace's computes/serverless id.
+              settings: { default_compute: `${WS}/computes/serverless`, _source: "YAML.JOB" },
             },
           },
         },
@@ -97,7 +98,8 @@ export const cases: ConformanceCase[] = [
               jobs: {
                 node: { ...SWEEP_NODE, trial: { componentId: like(/\/components\/azureml_anonymous\/versions\/5e1f0c2a-0000-4000-8000-0000000000a1$/) } },
               },
-              settings: { default_compute: like(/\/computes\/gpu-cluster$/), _source: "YAML.JOB" },
+              properties: { "azureml.defaultComputeName": "serverless" },
+              settings: { default_compute: like(/\/computes\/serverless$/), _source: "YAML.JOB" },
             },
           },
         },

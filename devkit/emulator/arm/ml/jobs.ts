@@ -885,8 +885,13 @@ function phase(script: JobScript, p: JobPhase): number {
   return script.phaseDurationsMs?.[p] ?? DEFAULT_PHASES[p];
 }
 
+/**
+ * `serverless`, or the workspace's `computes/serverless` id azure-ai-ml sends as a pipeline's
+ * `settings.default_compute` (recording test_pipeline_job_serverless_compute_sweep_in_pipeline_with_job_tier.json:
+ * accepted 201, `azureml.defaultComputeName: serverless`).
+ */
 function isServerless(ref: string): boolean {
-  return /^(azureml:)?serverless$/i.test(ref);
+  return /^(azureml:)?serverless$/i.test(ref) || /\/workspaces\/[^/]+\/computes\/serverless$/i.test(ref);
 }
 
 function conflict(job: JobRecord, key: string): EmuResponse {
