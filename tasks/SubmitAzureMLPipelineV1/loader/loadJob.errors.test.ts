@@ -1,11 +1,11 @@
 /** The loader refuses what it cannot send faithfully, naming the file, key and line; and its defaults. */
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Loc } from "../../common/loc";
 import { loaderLoc } from "./loaderLoc.testing";
 import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type LoadJobOptions } from "./index";
+import { useJobFolder } from "./jobFolder.testing";
 
 /** The loader with the task's own messages (task.json), as the entry passes them. */
 const loadJob = (file: string, options: Omit<LoadJobOptions, "loc"> = {}) => loadWith(file, { loc: loaderLoc(), ...options });
@@ -42,22 +42,8 @@ jobs:
 `;
 
 describe("loader: errors and defaults", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "job-yaml-"));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-
-  async function write(files: Record<string, string>): Promise<string> {
-    for (const [rel, content] of Object.entries(files)) {
-      const full = path.join(dir, ...rel.split("/"));
-      await fs.mkdir(path.dirname(full), { recursive: true });
-      await fs.writeFile(full, content);
-    }
-    return path.join(dir, "job.yml");
-  }
+  const folder = useJobFolder("job-yaml-");
+  const write = folder.write;
 
   /** Asserts a JobDefinitionError with this code, line (of `file`, default job.yml) and message parts. */
   async function rejects(promise: Promise<unknown>, code: JobDefinitionErrorCode, line: number | undefined, ...parts: (string | RegExp)[]) {
@@ -89,14 +75,21 @@ describe("loader: errors and defaults", () => {
     });
 
     it("refuses a missing, empty or non-mapping job file", async () => {
-      await rejects(loadJob(path.join(dir, "nope.yml")), "FileNotFound", undefined, "Job file not found", path.join(dir, "nope.yml"));
+      await rejects(loadJob(path.join(folder.dir, "nope.yml")), "FileNotFound", undefined, "Job file not found", path.join(folder.dir, "nope.yml"));
       await rejects(loadJob(await write({ "job.yml": "  \n" })), "NotAMapping", undefined, "is empty");
       await rejects(loadJob(await write({ "job.yml": "- a\n- b\n" })), "NotAMapping", 1, "not a list");
     });
 
     it("names the missing component file and the line that refers to it", async () => {
       const file = await write({ "job.yml": "type: pipeline\ncompute: azureml:cpu\njobs:\n  train:\n    component: ./components/train.yml\n" });
-      await rejects(loadJob(file), "FileNotFound", 5, `Component file not found: ${path.join(dir, "components", "train.yml")}`, "step 'train'", "line 5");
+      await rejects(
+        loadJob(file),
+        "FileNotFound",
+        5,
+        `Component file not found: ${path.join(folder.dir, "components", "train.yml")}`,
+        "step 'train'",
+        "line 5",
+      );
     });
 
     it("names a missing code folder and a missing local data path", async () => {
@@ -104,7 +97,7 @@ describe("loader: errors and defaults", () => {
         loadJob(await write({ "job.yml": "type: command\ncommand: python a.py\ncode: ./src\nenvironment: azureml:env:1\n" })),
         "FileNotFound",
         3,
-        `No such file or directory: ${path.join(dir, "src")}`,
+        `No such file or directory: ${path.join(folder.dir, "src")}`,
         "code './src' at line 3",
       );
       await rejects(
@@ -125,7 +118,7 @@ describe("loader: errors and defaults", () => {
         ),
         "InvalidValue",
         7,
-        "There is no dir on target path",
+        "There is no folder.dir on target path",
       );
       await rejects(
         loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_file\n    path: ./data\n" })),
@@ -137,7 +130,7 @@ describe("loader: errors and defaults", () => {
 
     it("refuses a missing conda file", async () => {
       const file = await write({ "job.yml": "type: command\ncommand: echo\nenvironment:\n  image: python:3.8\n  conda_file: ./conda.yml\n" });
-      await rejects(loadJob(file), "FileNotFound", 5, `Conda file not found: ${path.join(dir, "conda.yml")}`);
+      await rejects(loadJob(file), "FileNotFound", 5, `Conda file not found: ${path.join(folder.dir, "conda.yml")}`);
     });
   });
 
@@ -333,7 +326,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
       await write({ "train.yml": COMPONENT.replace("name: train\n", "name: train\nretries: 2\n") });
       await assert.rejects(
         loadJob(await write({ "job.yml": PIPELINE })),
-        (e: unknown) => e instanceof JobDefinitionError && e.code === "UnknownKey" && e.filePath === path.join(dir, "train.yml") && e.line === 3,
+        (e: unknown) => e instanceof JobDefinitionError && e.code === "UnknownKey" && e.filePath === path.join(folder.dir, "train.yml") && e.line === 3,
       );
       await write({ "train.yml": COMPONENT.replace("type: number", "type: float") });
       await rejects(loadJob(await write({ "job.yml": PIPELINE })), "InvalidValue", 7, "Unknown input type 'float' at line 7");
@@ -492,7 +485,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
         loadJob(await write({ "job.yml": `${COMMAND}inputs:\n  d:\n    type: uri_folder\n    path: ./data\n` })),
         "InvalidValue",
         7,
-        `Directory ${path.join(dir, "data")} is empty`,
+        `Directory ${path.join(folder.dir, "data")} is empty`,
       );
     });
 
@@ -694,7 +687,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
 
     it("refusals no other case here reaches, each with its whole text", async () => {
       const cases: [string, JobDefinitionErrorCode, number, string][] = [
-        ["hello\n", "NotAMapping", 1, `Job file ${path.join(dir, "job.yml")} must contain a mapping (type, jobs, ...), not a scalar.`],
+        ["hello\n", "NotAMapping", 1, `Job file ${path.join(folder.dir, "job.yml")} must contain a mapping (type, jobs, ...), not a scalar.`],
         [`${COMMAND}resources: 5\n`, "InvalidValue", 4, "'resources' must be a mapping (a resources), not number 5."],
         [
           `${COMMAND}queue_settings:\n  job_tier: gold\n`,
@@ -735,7 +728,7 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
         ],
       ];
       for (const [yaml, code, line, message] of cases) {
-        await rejects(loadJob(await write({ "job.yml": yaml })), code, line, `${message} (${path.join(dir, "job.yml")}:${line}`);
+        await rejects(loadJob(await write({ "job.yml": yaml })), code, line, `${message} (${path.join(folder.dir, "job.yml")}:${line}`);
       }
       await rejects(
         loadJob(
@@ -760,10 +753,10 @@ command: python train.py \${{inputs.data}} \${{inputs.lr}} \${{outputs.model}}
     });
 
     it("refuses local paths outside the working folders, naming a link's target", async () => {
-      const inside = path.join(dir, "work");
+      const inside = path.join(folder.dir, "work");
       await write({ "work/job.yml": `${COMMAND}code: ../src\n`, "src/a.py": "print(1)\n", "work/link.yml": `${COMMAND}code: ./to-src\n` });
-      await fs.symlink(path.join(dir, "src"), path.join(inside, "to-src"));
-      const src = path.join(dir, "src");
+      await fs.symlink(path.join(folder.dir, "src"), path.join(inside, "to-src"));
+      const src = path.join(folder.dir, "src");
       await rejects(
         loadJob(path.join(inside, "job.yml"), { workFolders: [inside] }),
         "InvalidValue",

@@ -7,11 +7,10 @@
  * naming file, line and key.
  */
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { loaderLoc } from "./loaderLoc.testing";
 import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
+import { useJobFolder } from "./jobFolder.testing";
 
 const loadJob = (file: string) => loadWith(file, { loc: loaderLoc() });
 const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
@@ -90,22 +89,8 @@ task:
 `;
 
 describe("loader: parallel steps", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "parallel-yaml-"));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-
-  async function write(files: Record<string, string>): Promise<string> {
-    for (const [rel, content] of Object.entries(files)) {
-      const full = path.join(dir, ...rel.split("/"));
-      await fs.mkdir(path.dirname(full), { recursive: true });
-      await fs.writeFile(full, content);
-    }
-    return path.join(dir, "job.yml");
-  }
+  const folder = useJobFolder("parallel-yaml-");
+  const write = folder.write;
 
   function resolve(plan: JobPlan): ResolvedJobDependencies {
     const codeIds: Record<string, string> = {};
@@ -345,7 +330,7 @@ jobs:
       });
       await assert.rejects(loadJob(file), (e: unknown) => {
         assert.ok(e instanceof JobDefinitionError);
-        assert.deepEqual([e.code, e.filePath, e.line, e.keyPath], ["Unsupported", path.join(dir, "c.yml"), 1, "type"], e.message);
+        assert.deepEqual([e.code, e.filePath, e.line, e.keyPath], ["Unsupported", path.join(folder.dir, "c.yml"), 1, "type"], e.message);
         assert.ok(e.message.includes("type: parallel"), e.message);
         return true;
       });
@@ -357,7 +342,7 @@ jobs:
       });
       await assert.rejects(loadJob(file), (e: unknown) => {
         assert.ok(e instanceof JobDefinitionError);
-        assert.deepEqual([e.code, e.filePath, e.line, e.keyPath], ["Unsupported", path.join(dir, "c.yml"), 1, "type"], e.message);
+        assert.deepEqual([e.code, e.filePath, e.line, e.keyPath], ["Unsupported", path.join(folder.dir, "c.yml"), 1, "type"], e.message);
         assert.ok(e.message.includes("set type: parallel on the step"), e.message);
         return true;
       });

@@ -42,7 +42,6 @@ import * as path from "node:path";
 import { checkCommandPlaceholders, readCode, readResources, type ThreeForms } from "./commandParts";
 import { DocumentReader, type KeyRules } from "./documentReader";
 import { readEnvironment } from "./environments";
-import { mapEntries, nodeInput, nodeOutput } from "./jobIo";
 import { readComponentInputs, readComponentOutputs, type LocalComponent } from "./localComponent";
 import {
   checkAgainstComponent,
@@ -50,16 +49,17 @@ import {
   outputType,
   readStepSettings,
   registeredComponentStep,
+  nodeBase,
   type PipelineScope,
   type StepContext,
   type StepRead,
 } from "./pipelineSteps";
-import { restId, specRef, type IdValue } from "./planBuilder";
+import { specRef, type IdValue } from "./planBuilder";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { setOwn } from "../../common/ownKeys";
 import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
-import { refuseOutsideWorkFolders } from "./workFolders";
+import { componentFile } from "./componentReference";
 
 /** The parallel run settings of a step or of a parallel component file. */
 export interface ParallelSettings {
@@ -209,13 +209,7 @@ export async function readParallelStep(ctx: StepContext, scope: PipelineScope, n
     registered.parallel = { settings };
     return registered;
   }
-  const file = path.resolve(ctx.baseDir, value);
-  refuseOutsideWorkFolders({ reader, plan }, componentPath, file);
-  const isFile = await fs.stat(file).then(
-    (stat) => stat.isFile(),
-    () => false,
-  );
-  if (!isFile) throw reader.error("FileNotFound", reader.loc("LoaderComponentFileNotFound", file, name, reader.lineOf(componentPath)), componentPath);
+  const file = componentFile(ctx, componentPath, value, (f) => reader.loc("LoaderComponentFileNotFound", f, name, reader.lineOf(componentPath)));
   const component = await loadParallelComponent(ctx, file);
   checkAgainstComponent(reader, read, component);
   read.source = "YAML.COMPONENT";
@@ -381,17 +375,7 @@ export function buildParallelNode(ctx: StepContext, step: StepRead, steps: Reado
   }
   const task = own.task ?? inherited.task;
   return {
-    type: "parallel",
-    name: step.name,
-    display_name: step.displayName,
-    description: step.description,
-    tags: step.tags ?? {},
-    properties: step.properties ?? {},
-    _source: step.source,
-    componentId: restId(component!),
-    computeId: step.compute ? restId(step.compute) : undefined,
-    inputs: mapEntries(step.inputs, nodeInput),
-    outputs: mapEntries(step.outputs, nodeOutput),
+    ...nodeBase(step, "parallel", component!),
     environment_variables: step.environmentVariables ?? {},
     task: task ? taskDict(task) : undefined,
     input_data: own.inputData ?? inherited.inputData,

@@ -9,11 +9,10 @@
  * the job's `type: pipeline` node `{name, type, inputs, _source, componentId}`.
  */
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
 import { loaderLoc } from "./loaderLoc.testing";
+import { useJobFolder } from "./jobFolder.testing";
 
 /** The loader with the task's own messages (task.json), as the entry passes them. */
 const loadJob = (file: string) => loadWith(file, { loc: loaderLoc() });
@@ -65,22 +64,8 @@ function resolved(plan: JobPlan): ResolvedJobDependencies {
 }
 
 describe("loader: pipeline component steps", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "pcomp-"));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-
-  async function write(files: Record<string, string>): Promise<string> {
-    for (const [rel, content] of Object.entries(files)) {
-      const full = path.join(dir, ...rel.split("/"));
-      await fs.mkdir(path.dirname(full), { recursive: true });
-      await fs.writeFile(full, content);
-    }
-    return path.join(dir, "job.yml");
-  }
+  const folder = useJobFolder("pcomp-");
+  const write = folder.write;
 
   async function rejects(files: Record<string, string>, fileWithError: string, code: JobDefinitionErrorCode, line: number, ...parts: string[]) {
     const job = await write({ "sub/train.yml": TRAIN, ...files });
@@ -88,7 +73,7 @@ describe("loader: pipeline component steps", () => {
       assert.ok(e instanceof JobDefinitionError, `expected a JobDefinitionError, got ${String(e)}`);
       assert.equal(e.code, code, e.message);
       assert.equal(e.line, line, e.message);
-      assert.ok(e.message.includes(`${path.join(dir, fileWithError)}:${line}`), e.message);
+      assert.ok(e.message.includes(`${path.join(folder.dir, fileWithError)}:${line}`), e.message);
       for (const part of parts) assert.ok(e.message.includes(part), `'${e.message}' lacks '${part}'`);
       return true;
     });

@@ -37,8 +37,7 @@ import { type PipelineScope, readPipelineSteps, type StepContext, type StepRead 
 import type { PlanBuilder } from "./planBuilder";
 import { restId, type IdValue } from "./planBuilder";
 import { pythonStr } from "./pythonValues";
-import { parseAssetReference, ReferenceSyntaxError } from "./references";
-import { refuseOutsideWorkFolders } from "./workFolders";
+import { componentFile, registeredComponent } from "./componentReference";
 import { parseYamlSource, type YamlPath } from "./yamlSource";
 
 const pipelineStepKeys = (loc: Loc): KeyRules => ({
@@ -137,34 +136,9 @@ async function readComponentRef(ctx: StepContext, scope: PipelineScope, stepName
     throw reader.error("Unsupported", reader.loc("LoaderPipelineStepInlineComponent", stepName, line), p);
   }
   if (/^azureml:/i.test(value)) {
-    let parsed;
-    try {
-      parsed = parseAssetReference(value, "components", reader.loc);
-    } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderStepComponentInvalid", stepName, line, error.message), p);
-      throw error;
-    }
-    const location = reader.locate(p);
-    if (parsed.form === "passthrough") {
-      const registry = parsed.value.startsWith("azureml://");
-      return registry
-        ? { id: { form: "verbatim", value: parsed.value }, source: "REMOTE.REGISTRY" }
-        : { id: { form: "armId", id: parsed.value }, source: "REMOTE.WORKSPACE.COMPONENT" };
-    }
-    const id =
-      parsed.form === "version"
-        ? plan.addReference("components", parsed.name, { version: parsed.version, resolution: "static", location })
-        : plan.addReference("components", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
-    return { id, source: "REMOTE.WORKSPACE.COMPONENT" };
+    return registeredComponent(reader, plan, p, value, (reason) => reader.loc("LoaderStepComponentInvalid", stepName, line, reason));
   }
-  const file = path.resolve(ctx.baseDir, value);
-  refuseOutsideWorkFolders({ reader, plan }, p, file);
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new Error("not a file");
-  } catch {
-    throw reader.error("FileNotFound", reader.loc("LoaderPipelineComponentNotFound", file, stepName, line), p);
-  }
+  const file = componentFile(ctx, p, value, (f) => reader.loc("LoaderPipelineComponentNotFound", f, stepName, line));
   const stack = loading.get(plan) ?? [];
   if (stack.includes(file)) {
     throw reader.error(

@@ -2,8 +2,6 @@
  * Steps of a pipeline job (`jobs.<node>`): inline command steps (registered as anonymous components),
  * local component files and registered components, with binding checks and the node dicts the CLI sends.
  */
-import { statSync } from "node:fs";
-import * as path from "node:path";
 import {
   checkCommandPlaceholders,
   readCode,
@@ -20,12 +18,11 @@ import { readEnvironment } from "./environments";
 import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs, type InputModel, type OutputModel } from "./jobIo";
 import { loadLocalComponent, type LocalComponent, type LocalComponentContext } from "./localComponent";
 import { restId, specRef, type IdValue, type PlanBuilder } from "./planBuilder";
-import { parseAssetReference, ReferenceSyntaxError } from "./references";
 import type { YamlPath } from "./yamlSource";
 import type { Loc } from "../../common/loc";
 import { ownValue, setOwn } from "../../common/ownKeys";
 import { ANONYMOUS_COMPONENT_NAME } from "../../common/azureml/assetNames";
-import { refuseOutsideWorkFolders } from "./workFolders";
+import { componentFile, registeredComponent } from "./componentReference";
 import { buildParallelNode, readParallelStep, type ParallelStepParts } from "./parallelStep";
 import { readPipelineComponentStep } from "./pipelineComponentStep";
 import { readSweepStep } from "./sweepStep";
@@ -224,28 +221,13 @@ async function inlineStep(ctx: StepContext, scope: PipelineScope, read: StepRead
 
 /** `component: azureml:name:version` (or `@label`, an ARM id, a registry URI). */
 export function registeredComponentStep(ctx: StepContext, read: StepRead, value: string): StepRead {
-  const { reader, plan } = ctx;
-  const componentPath = [...read.path, "component"];
-  let parsed;
-  try {
-    parsed = parseAssetReference(value, "components", reader.loc);
-  } catch (error) {
-    if (error instanceof ReferenceSyntaxError)
-      throw reader.error("InvalidValue", reader.loc("LoaderStepComponentInvalid", read.name, reader.lineOf(componentPath), error.message), componentPath);
-    throw error;
-  }
-  const location = reader.locate(componentPath);
-  if (parsed.form === "passthrough") {
-    const registry = parsed.value.startsWith("azureml://");
-    read.source = registry ? "REMOTE.REGISTRY" : "REMOTE.WORKSPACE.COMPONENT";
-    read.component = registry ? { form: "verbatim", value: parsed.value } : { form: "armId", id: parsed.value };
-  } else {
-    read.source = "REMOTE.WORKSPACE.COMPONENT";
-    read.component =
-      parsed.form === "version"
-        ? plan.addReference("components", parsed.name, { version: parsed.version, resolution: "static", location })
-        : plan.addReference("components", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
-  }
+  const { reader } = ctx;
+  const p = [...read.path, "component"];
+  const { id, source } = registeredComponent(reader, ctx.plan, p, value, (reason) =>
+    reader.loc("LoaderStepComponentInvalid", read.name, reader.lineOf(p), reason),
+  );
+  read.source = source;
+  read.component = id;
   return read;
 }
 
@@ -253,15 +235,7 @@ export function registeredComponentStep(ctx: StepContext, read: StepRead, value:
 async function localComponentStep(ctx: StepContext, read: StepRead, value: string): Promise<StepRead> {
   const { reader } = ctx;
   const componentPath = [...read.path, "component"];
-  const file = path.resolve(ctx.baseDir, value);
-  refuseOutsideWorkFolders({ reader, plan: ctx.plan }, componentPath, file);
-  let isFile: boolean;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw reader.error("FileNotFound", reader.loc("LoaderComponentFileNotFound", file, read.name, reader.lineOf(componentPath)), componentPath);
+  const file = componentFile(ctx, componentPath, value, (f) => reader.loc("LoaderComponentFileNotFound", f, read.name, reader.lineOf(componentPath)));
   const component = await loadLocalComponent(ctx.components, file);
   checkAgainstComponent(reader, read, component);
   read.source = "YAML.COMPONENT";
@@ -375,6 +349,23 @@ export function inferredComponentInput(input: InputModel, steps: ReadonlyMap<str
   }
 }
 
+/** What a step node sends whatever its type (azure-ai-ml BaseNode._to_rest_object): who it is and its I/O. */
+export function nodeBase(step: StepRead, type: string, component: IdValue): Record<string, unknown> {
+  return {
+    type,
+    name: step.name,
+    display_name: step.displayName,
+    description: step.description,
+    tags: step.tags ?? {},
+    properties: step.properties ?? {},
+    _source: step.source,
+    componentId: restId(component),
+    computeId: step.compute ? restId(step.compute) : undefined,
+    inputs: mapEntries(step.inputs, nodeInput),
+    outputs: mapEntries(step.outputs, nodeOutput),
+  };
+}
+
 function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, StepRead>, scope: PipelineScope): Record<string, unknown> {
   if (step.parallel) return buildParallelNode(ctx, step, steps, scope);
   let component = step.component;
@@ -401,17 +392,7 @@ function buildNode(ctx: StepContext, step: StepRead, steps: ReadonlyMap<string, 
     component = ctx.plan.addComponent({ key: `step:${ctx.reader.filePath}:${step.name}`, specTemplate: spec, description: step.description, tags: step.tags });
   }
   return {
-    type: "command",
-    name: step.name,
-    display_name: step.displayName,
-    description: step.description,
-    tags: step.tags ?? {},
-    properties: step.properties ?? {},
-    _source: step.source,
-    componentId: restId(component!),
-    computeId: step.compute ? restId(step.compute) : undefined,
-    inputs: mapEntries(step.inputs, nodeInput),
-    outputs: mapEntries(step.outputs, nodeOutput),
+    ...nodeBase(step, "command", component!),
     environment_variables: step.environmentVariables,
     resources: step.resources?.snake,
     distribution: step.distribution?.snake,

@@ -8,11 +8,10 @@
  * entities/_builders/sweep.py and base_node.py `_to_rest_object` and entities/_job/sweep/early_termination_policy.py.
  */
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { JobDefinitionError, loadJob as loadWith, type JobDefinitionErrorCode, type JobPlan, type ResolvedJobDependencies } from "./index";
 import { loaderLoc } from "./loaderLoc.testing";
+import { useJobFolder } from "./jobFolder.testing";
 
 /** The loader with the task's own messages (task.json), as the entry passes them. */
 const loadJob = (file: string) => loadWith(file, { loc: loaderLoc() });
@@ -47,22 +46,8 @@ function resolved(plan: JobPlan): ResolvedJobDependencies {
 }
 
 describe("loader: sweep steps", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "sweep-"));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-
-  async function write(files: Record<string, string>): Promise<string> {
-    for (const [rel, content] of Object.entries(files)) {
-      const full = path.join(dir, ...rel.split("/"));
-      await fs.mkdir(path.dirname(full), { recursive: true });
-      await fs.writeFile(full, content);
-    }
-    return path.join(dir, "job.yml");
-  }
+  const folder = useJobFolder("sweep-");
+  const write = folder.write;
 
   async function rejects(job: string[], code: JobDefinitionErrorCode, line: number, ...parts: string[]) {
     const file = await write({ "trial.yml": TRIAL, "job.yml": job.join("\n") });
@@ -272,7 +257,7 @@ describe("loader: sweep steps", () => {
 
     it("loads the base of these cases", async () => {
       await write({ "trial.yml": TRIAL, "job.yml": [...head, ...good, ""].join("\n") });
-      const plan = await loadJob(path.join(dir, "job.yml"));
+      const plan = await loadJob(path.join(folder.dir, "job.yml"));
       assert.equal(plan.componentVersions(resolved(plan)).length, 1);
     });
 
@@ -304,7 +289,7 @@ describe("loader: sweep steps", () => {
     });
 
     it("trials it cannot use", async () => {
-      await rejects(edit(6, "    trial: ./missing.yml"), "FileNotFound", 6, `Trial component file not found: ${path.join(dir, "missing.yml")}`);
+      await rejects(edit(6, "    trial: ./missing.yml"), "FileNotFound", 6, `Trial component file not found: ${path.join(folder.dir, "missing.yml")}`);
       await rejects(edit(6, "    trial: {type: command, command: echo}"), "Unsupported", 6, "an inline trial at line 6 is not supported", "in its own file");
       await rejects(edit(6, "    trial: azureml://registries/r/components/c/versions/1"), "Unsupported", 6, "registry component", "azureml:<name>:<version>");
     });

@@ -18,8 +18,6 @@
  *   name, type: "sweep", _source: "YAML.COMPONENT", trial: {componentId}}`, empty members left out; the trial
  *   file is registered first as `azureml_anonymous` like any component file.
  */
-import * as path from "node:path";
-import { promises as fs } from "node:fs";
 import { readCompute, readResources } from "./commandParts";
 import type { Loc } from "../../common/loc";
 import type { DocumentReader, KeyRules } from "./documentReader";
@@ -27,8 +25,7 @@ import { mapEntries, nodeInput, nodeOutput, readInputs, readOutputs } from "./jo
 import { loadLocalComponent, type LocalComponent } from "./localComponent";
 import { restId, type IdValue } from "./planBuilder";
 import type { PipelineScope, StepContext, StepRead } from "./pipelineSteps";
-import { parseAssetReference, ReferenceSyntaxError } from "./references";
-import { refuseOutsideWorkFolders } from "./workFolders";
+import { componentFile, registeredComponent } from "./componentReference";
 import type { YamlPath } from "./yamlSource";
 
 const sweepStepKeys = (loc: Loc): KeyRules => ({
@@ -182,29 +179,9 @@ async function readTrial(ctx: StepContext, stepName: string, p: YamlPath): Promi
     throw reader.error("Unsupported", reader.loc("LoaderSweepRegistryTrial", stepName, value, line), p);
   }
   if (/^azureml:/i.test(value)) {
-    let parsed;
-    try {
-      parsed = parseAssetReference(value, "components", reader.loc);
-    } catch (error) {
-      if (error instanceof ReferenceSyntaxError) throw reader.error("InvalidValue", reader.loc("LoaderSweepTrialInvalid", stepName, line, error.message), p);
-      throw error;
-    }
-    const location = reader.locate(p);
-    if (parsed.form === "passthrough") return { id: { form: "armId", id: parsed.value }, source: "REMOTE.WORKSPACE.COMPONENT" };
-    const id =
-      parsed.form === "version"
-        ? plan.addReference("components", parsed.name, { version: parsed.version, resolution: "static", location })
-        : plan.addReference("components", parsed.name, { label: parsed.label, resolution: parsed.label === "latest" ? "latest" : "static", location });
-    return { id, source: "REMOTE.WORKSPACE.COMPONENT" };
+    return registeredComponent(reader, plan, p, value, (reason) => reader.loc("LoaderSweepTrialInvalid", stepName, line, reason));
   }
-  const file = path.resolve(ctx.baseDir, value);
-  refuseOutsideWorkFolders({ reader, plan }, p, file);
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new Error("not a file");
-  } catch {
-    throw reader.error("FileNotFound", reader.loc("LoaderSweepTrialNotFound", file, stepName, line), p);
-  }
+  const file = componentFile(ctx, p, value, (f) => reader.loc("LoaderSweepTrialNotFound", f, stepName, line));
   const component = await loadLocalComponent(ctx.components, file);
   return { id: component.componentId, source: "YAML.COMPONENT", component };
 }
