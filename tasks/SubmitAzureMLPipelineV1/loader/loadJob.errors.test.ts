@@ -118,7 +118,7 @@ describe("loader: errors and defaults", () => {
         ),
         "InvalidValue",
         7,
-        "There is no folder.dir on target path",
+        "There is no dir on target path",
       );
       await rejects(
         loadJob(await write({ "job.yml": "type: command\ncommand: echo\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_file\n    path: ./data\n" })),
