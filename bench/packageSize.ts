@@ -53,8 +53,8 @@ export async function measurePackageSize(ctx: BenchContext): Promise<{ figures: 
       continue;
     }
     closures.push(closure);
-    // The loader (index.js) and the code it runs (index.code, scripts/codeCache.ts).
-    const bundleFiles = ["index.js", "index.code"].filter((f) => fs.existsSync(path.join(ctx.taskRoot, task, f)));
+    // The loader (index.js) and the code it runs (index.code, and rest.code when split: scripts/codeCache.ts).
+    const bundleFiles = ["index.js", "index.code", "rest.code"].filter((f) => fs.existsSync(path.join(ctx.taskRoot, task, f)));
     const inVsix = entries ? bundleFiles.map((f) => entries.find((e) => e.name === `${task}/${f}`)) : [];
     const found = inVsix.length === bundleFiles.length && inVsix.every((e) => e !== undefined);
     const bundleStored = bundleFiles.reduce(

@@ -1,6 +1,6 @@
 /**
  * Builds every task folder `tasks/<Name>V<N>/` (one with a `task.json` and an `index.ts`) into
- * `build/tasks/<Name>V<N>/`: one esbuild bundle `index.js` (+ `index.js.map`), the `task.json`
+ * `build/tasks/<Name>V<N>/`: one esbuild bundle (`index.js`, `index.code`, `rest.code`), the `task.json`
  * with the version from package.json, `icon.png` (or the default icon from images/) and the
  * task's `Strings/` folder. The folder runs with no `node_modules` in reach.
  *
@@ -14,14 +14,17 @@
  *   (WebApi, which reads its package.json for the User-Agent, is not used).
  * - @azure/identity, msal-node, the ARM clients, js-yaml: no files read at run time.
  *
- * `index.js` is a loader that runs the bundle's code (`index.code`) through a V8 code cache kept
- * beside it on the agent (scripts/codeCache.ts): the code runs as before, compiled faster from the
- * second run.
+ * `index.js` is a loader that runs the bundle's code through a V8 code cache kept beside it on the
+ * agent (scripts/codeCache.ts): the code the task runs before its first request (`index.code`) is
+ * compiled faster from the second run, and the rest (`rest.code`: what the entries' dynamic
+ * `import()`s reach, split off with esbuild's code splitting) is read only once the entry asks for it.
+ * No source maps: the modules are moved after esbuild wrote them (two passes), and the agent runs
+ * without --enable-source-maps anyway; keepNames keeps stack traces readable.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { CODE_FILE, splitForCodeCache } from "./codeCache";
+import { CODE_FILE, ENTRY_MODULE, REST_CODE_FILE, type SplitBundle, splitForCodeCache } from "./codeCache";
 import { lazyDependencies } from "./lazyDependencies";
 import { findRepoRoot } from "../devkit/repoRoot";
 
@@ -187,6 +190,84 @@ async function copyDirectory(from: string, to: string): Promise<void> {
 }
 
 /**
+ * The ESM chunks of a split build as CommonJS module bodies, split in what the entry loads at once
+ * (itself and the chunks it imports, transitively) and the rest. A second esbuild pass turns each
+ * chunk into CommonJS: imports of the other chunks stay `require("./chunk-….js")` calls (the
+ * loader's, scripts/codeCache.ts, resolves them), `import()` becomes a `require` in a promise.
+ */
+async function splitModules(result: esbuild.BuildResult<{ metafile: true; write: false }>, outDir: string, repoRoot: string): Promise<SplitBundle> {
+  const chunks = new Map<string, string>();
+  for (const file of result.outputFiles) if (file.path.endsWith(".js")) chunks.set(`./${path.relative(outDir, file.path).replace(/\\/g, "/")}`, file.text);
+  const outputOf = (name: string) => result.metafile.outputs[path.relative(repoRoot, path.join(outDir, name)).replace(/\\/g, "/")];
+  const startup = new Set<string>();
+  const visit = (name: string) => {
+    if (startup.has(name)) return;
+    startup.add(name);
+    const output = outputOf(name);
+    if (!output) throw new Error(`esbuild's metafile has no output ${name}`);
+    for (const imported of output.imports)
+      if (imported.kind === "import-statement" && !imported.external)
+        visit(`./${path.relative(outDir, path.join(repoRoot, imported.path)).replace(/\\/g, "/")}`);
+  };
+  visit(ENTRY_MODULE);
+  const converted = await esbuild.build({
+    entryPoints: [...chunks.keys()].map((name) => `chunk:${name}`),
+    outdir: "/chunks",
+    write: false,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    // import() of another chunk: a require in a promise (node20 would keep import(), which the loader cannot serve).
+    supported: { "dynamic-import": false },
+    minify: true,
+    keepNames: true,
+    logLevel: "silent",
+    banner: { js: 'var __bundleFileUrl=require("url").pathToFileURL(__filename).href;' },
+    plugins: [
+      {
+        name: "chunks",
+        setup(build) {
+          build.onResolve({ filter: /^chunk:/ }, (args) => ({ path: args.path.slice("chunk:".length), namespace: "chunk" }));
+          build.onResolve({ filter: /^\.\/.*\.js$/, namespace: "chunk" }, (args) => {
+            if (!chunks.has(args.path)) throw new Error(`${args.importer} imports ${args.path}, which esbuild did not write`);
+            return { path: args.path, external: true };
+          });
+          build.onLoad({ filter: /.*/, namespace: "chunk" }, (args) => ({ contents: chunks.get(args.path), loader: "js" }));
+        },
+      },
+    ],
+  });
+  // A chunk made for the import() of a CommonJS module exports only `export default <its exports>`;
+  // an import() of it must see those exports themselves, as in a CommonJS bundle (`__toESM(require_x())`):
+  // e.g. `const { TaskApi } = await import("azure-devops-node-api/TaskApi.js")` (tasks/common/credentials.ts).
+  const importedStatically = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imported of output.imports) if (imported.kind === "import-statement" && !imported.external) importedStatically.add(imported.path);
+  }
+  const commonJsChunk = (name: string): boolean => {
+    const key = path.relative(repoRoot, path.join(outDir, name)).replace(/\\/g, "/");
+    const output = result.metafile.outputs[key];
+    const entryPoint = output?.entryPoint;
+    return (
+      entryPoint !== undefined &&
+      output.exports.length === 1 &&
+      output.exports[0] === "default" &&
+      result.metafile.inputs[entryPoint]?.format === "cjs" &&
+      !importedStatically.has(key)
+    );
+  };
+  const parts: SplitBundle = { startup: {}, rest: {} };
+  for (const file of converted.outputFiles) {
+    const name = `./${path.basename(file.path)}`;
+    if (!chunks.has(name)) throw new Error(`the CommonJS pass wrote ${file.path}, which is not a chunk`);
+    const body = commonJsChunk(name) ? `${file.text}\nmodule.exports = module.exports.default;` : file.text;
+    (startup.has(name) ? parts.startup : parts.rest)[name] = body;
+  }
+  return parts;
+}
+
+/**
  * Builds one task folder `srcDir` (holding task.json and index.ts) into `outDir` (emptied first).
  * Throws TaskBuildError for an invalid task.json, a wrong execution target or a failed bundle.
  */
@@ -210,32 +291,36 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   await fs.promises.rm(outDir, { recursive: true, force: true });
   await fs.promises.mkdir(outDir, { recursive: true });
 
-  let result: esbuild.BuildResult<{ metafile: true }>;
+  let result: esbuild.BuildResult<{ metafile: true; write: false }>;
+  let parts: SplitBundle;
   try {
     result = await esbuild.build({
       absWorkingDir: repoRoot,
       // Sources outside the repository (tests build tasks in temp folders) use its packages too.
       nodePaths: [path.join(repoRoot, "node_modules")],
-      entryPoints: [entry],
-      outfile: path.join(outDir, BUNDLE_FILE),
+      entryPoints: { index: entry },
+      outdir: outDir,
+      write: false,
       bundle: true,
       platform: "node",
       // ESM builds first: packages that ship both (core-client, core-rest-pipeline, core-lro...)
       // would otherwise be bundled twice, once for importers of each flavour.
       mainFields: ["module", "main"],
       target: "node20",
-      format: "cjs",
+      // Code splitting (ESM output only): what the entry's dynamic import()s reach goes to chunks
+      // of its own, loaded after the first request (splitModules turns them into CommonJS modules).
+      format: "esm",
+      splitting: true,
+      chunkNames: "[name]-[hash]",
       minify: true,
       keepNames: true,
-      sourcemap: "linked",
-      sourcesContent: false,
       metafile: true,
       logLevel: "silent",
       define: { "import.meta.url": "__bundleFileUrl" },
       // Code the first request does not need, kept from running before it.
       plugins: [lazyDependencies()],
-      banner: { js: 'var __bundleFileUrl=require("url").pathToFileURL(__filename).href;' },
     });
+    parts = await splitModules(result, outDir, repoRoot);
   } catch (err) {
     const failure = err as esbuild.BuildFailure;
     const details = Array.isArray(failure.errors) ? (await esbuild.formatMessages(failure.errors, { kind: "error", color: false })).join("\n") : String(err);
@@ -250,8 +335,12 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   }
   const warnings = await esbuild.formatMessages(result.warnings, { kind: "warning", color: false });
   const bundlePath = path.join(outDir, BUNDLE_FILE);
-  const split = splitForCodeCache(await fs.promises.readFile(bundlePath, "utf8"));
-  await Promise.all([fs.promises.writeFile(bundlePath, split.loader), fs.promises.writeFile(path.join(outDir, CODE_FILE), split.code)]);
+  const split = splitForCodeCache(parts);
+  await Promise.all([
+    fs.promises.writeFile(bundlePath, split.loader),
+    fs.promises.writeFile(path.join(outDir, CODE_FILE), split.code),
+    ...(split.rest === undefined ? [] : [fs.promises.writeFile(path.join(outDir, REST_CODE_FILE), split.rest)]),
+  ]);
 
   const taskJsonCopy = { ...manifest, version, messages: mergeCommonMessages(manifest, repoRoot, taskJsonPath) };
   const iconSource = fs.existsSync(path.join(srcDir, "icon.png"))
@@ -269,7 +358,7 @@ export async function buildTask(srcDir: string, outDir: string, options: BuildTa
   return {
     folder,
     outDir,
-    bundleBytes: (await fs.promises.stat(path.join(outDir, BUNDLE_FILE))).size + (await fs.promises.stat(path.join(outDir, CODE_FILE))).size,
+    bundleBytes: Buffer.byteLength(split.loader) + Buffer.byteLength(split.code) + (split.rest === undefined ? 0 : Buffer.byteLength(split.rest)),
     durationInMs: performance.now() - started,
     warnings,
   };

@@ -12,8 +12,8 @@
  * - overrides/<env>.json is passed with `--overrides-file`. The dev extension is a separate
  *   private extension (id suffix `-dev`); its tasks get their own ids (derived from the real
  *   ones) and " (dev)" in their names, so both extensions can be installed in one organization.
- * - Source maps stay in build/ for local debugging and are not shipped (the agent runs
- *   `node index.js` without --enable-source-maps; keepNames keeps stack traces readable).
+ * - Source maps (none written since the bundles are split, scripts/build.ts) would not be shipped:
+ *   the agent runs `node index.js` without --enable-source-maps; keepNames keeps stack traces readable.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";

@@ -64,7 +64,8 @@ describe("build", function () {
 
     assert.equal(built.folder, "ProbeV1");
     assert.ok(built.bundleBytes > 100_000);
-    assert.deepEqual(fs.readdirSync(outDir).sort(), ["Strings", "icon.png", "index.code", "index.js", "index.js.map", "task.json"]);
+    // index.code: the entry and what it loads at once; rest.code: what dynamic import()s reach (here @azure/identity's own).
+    assert.deepEqual(fs.readdirSync(outDir).sort(), ["Strings", "icon.png", "index.code", "index.js", "rest.code", "task.json"]);
     const written = JSON.parse(fs.readFileSync(path.join(outDir, "task.json"), "utf8")) as Record<string, unknown>;
     assert.deepEqual(written["version"], { Major: 2, Minor: 3, Patch: 4 });
     assert.deepEqual(fs.readFileSync(path.join(outDir, "icon.png")), fs.readFileSync(path.join(repoRoot, "images", "default-task-icon.png")));
@@ -75,6 +76,35 @@ describe("build", function () {
     });
     assert.match(stdout, /identity=function blob=function/);
     assert.match(stdout, /loc=Hi world/, "the Strings folder's en-US text wins over task.json");
+  });
+
+  it("splits what import() reaches into rest.code, loaded after the entry ran, sharing modules and CommonJS exports as before", async () => {
+    const src = await writeTask("ProbeV1", {
+      "task.json": taskJson(),
+      "shared.ts": "export const state = { loads: 0 };",
+      // A CommonJS module reached by import(): its named exports are destructured (as tasks/common/credentials.ts does with TaskApi).
+      "legacy.js": "exports.legacyOnlyMarker = 1; exports.Legacy = class Legacy { hello() { return 'legacy'; } };",
+      "later.ts": 'import { state } from "./shared";\nstate.loads++;\nexport const laterState = state;',
+      "index.ts": [
+        'import { state } from "./shared";',
+        "state.loads++;",
+        "const loadedFirst = state.loads;",
+        'void Promise.all([import("./later"), import("./legacy.js")]).then(([{ laterState }, { Legacy }]) => {',
+        "  console.log(JSON.stringify({ loadedFirst, loads: state.loads, same: laterState === state, legacy: new Legacy().hello() }));",
+        "});",
+      ].join("\n"),
+    });
+    const outDir = path.join(tempDir, "out", "ProbeV1");
+    await buildTask(src, outDir, { version: "1.0.0" });
+    assert.ok(fs.readFileSync(path.join(outDir, "rest.code"), "utf8").includes("legacyOnlyMarker"), "the import()ed module is in rest.code");
+    assert.ok(!fs.readFileSync(path.join(outDir, "index.code"), "utf8").includes("legacyOnlyMarker"), "the import()ed module is not in the startup code");
+    for (const run of ["first run", "with its cache"]) {
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(outDir, "index.js")], {
+        cwd: outDir,
+        env: { PATH: process.env["PATH"] ?? "" },
+      });
+      assert.deepEqual(JSON.parse(stdout), { loadedFirst: 1, loads: 2, same: true, legacy: "legacy" }, run);
+    }
   });
 
   it("copies the task's own icon", async () => {

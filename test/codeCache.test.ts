@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { CODE_CACHE_MAGIC, CODE_FILE, splitForCodeCache } from "../scripts/codeCache";
+import { CODE_CACHE_MAGIC, CODE_FILE, REST_CODE_FILE, type SplitBundle, splitForCodeCache } from "../scripts/codeCache";
 
 const run = promisify(execFile);
 
@@ -27,10 +27,11 @@ describe("code cache loader", function () {
   this.timeout(30_000);
   let dir: string;
 
-  function writeTask(into: string, body: string): void {
+  function writeTask(into: string, body: string | SplitBundle): void {
     const split = splitForCodeCache(body);
     fs.writeFileSync(path.join(into, "index.js"), split.loader);
     fs.writeFileSync(path.join(into, CODE_FILE), split.code);
+    if (split.rest !== undefined) fs.writeFileSync(path.join(into, REST_CODE_FILE), split.rest);
   }
 
   beforeEach(() => {
@@ -54,7 +55,10 @@ describe("code cache loader", function () {
     assert.deepEqual(await runIndex(), expected());
     const files = cacheFiles();
     assert.equal(files.length, 1);
-    const hash = createHash("sha256").update(BODY).digest("hex").slice(0, 32);
+    const hash = createHash("sha256")
+      .update(fs.readFileSync(path.join(dir, CODE_FILE)))
+      .digest("hex")
+      .slice(0, 32);
     assert.ok(files[0].includes(hash) && files[0].includes(process.versions.v8) && files[0].includes(process.arch), files[0]);
     const cache = path.join(dir, files[0]);
     const raw = fs.readFileSync(cache);
@@ -130,5 +134,68 @@ describe("code cache loader", function () {
     fs.rmSync(path.join(dir, name));
     fs.mkdirSync(path.join(dir, name));
     assert.deepEqual(await runIndex(), expected());
+  });
+  describe("a bundle split in modules (scripts/build.ts)", () => {
+    /** The shape esbuild's CommonJS pass writes: chunks required by name, import() as a require in a promise. */
+    const SPLIT: SplitBundle = {
+      startup: {
+        "./index.js": `
+const shared = require("./chunk-shared.js");
+shared.seen.push("entry");
+const before = { restEvaluated: globalThis.__restEvaluated === true };
+Promise.resolve().then(() => require("./operation-x.js")).then((op) => {
+  console.log(JSON.stringify({ before, result: op.run(), seen: shared.seen, sameShared: op.shared === shared, main: require.main === module, dir: __dirname, file: __filename }));
+});`,
+        "./chunk-shared.js": "exports.seen = []; exports.count = (globalThis.__sharedCount = (globalThis.__sharedCount ?? 0) + 1);",
+      },
+      rest: {
+        "./operation-x.js": `
+globalThis.__restEvaluated = true;
+const shared = require("./chunk-shared.js");
+shared.seen.push("operation");
+exports.shared = shared;
+exports.run = () => require("os").EOL.length + shared.count;`,
+      },
+    };
+
+    it("runs the entry, shares each module between the parts, and compiles the rest only when it is required", async () => {
+      writeTask(dir, SPLIT);
+      assert.ok(fs.existsSync(path.join(dir, REST_CODE_FILE)));
+      const expectedRun = {
+        before: { restEvaluated: false },
+        result: os.EOL.length + 1,
+        seen: ["entry", "operation"],
+        sameShared: true,
+        main: true,
+        dir,
+        file: path.join(dir, "index.js"),
+      };
+      const first = await runIndex();
+      assert.deepEqual(first, expectedRun);
+      assert.equal(cacheFiles().length, 1);
+      assert.deepEqual(await runIndex(), expectedRun, "with its cache");
+    });
+
+    it("does not read rest.code in a run that never needs it", async () => {
+      writeTask(dir, {
+        startup: { "./index.js": 'console.log(JSON.stringify({ ok: require("./chunk-shared.js").ok }));', "./chunk-shared.js": "exports.ok = 1;" },
+        rest: { "./unused.js": "throw new Error('evaluated');" },
+      });
+      fs.writeFileSync(path.join(dir, REST_CODE_FILE), "this is not JavaScript (");
+      assert.deepEqual(await runIndex(), { ok: 1 });
+    });
+
+    it("fails naming rest.code when it is missing and a module of it is required", async () => {
+      writeTask(dir, SPLIT);
+      fs.rmSync(path.join(dir, REST_CODE_FILE));
+      await assert.rejects(run(process.execPath, [path.join(dir, "index.js")], { cwd: dir }), (err: Error & { stderr: string }) => {
+        assert.match(err.stderr, /ENOENT.*rest\.code/);
+        return true;
+      });
+    });
+
+    it("refuses startup modules without an entry", () => {
+      assert.throws(() => splitForCodeCache({ startup: { "./chunk.js": "" }, rest: {} }), /no \.\/index\.js/);
+    });
   });
 });

@@ -77,7 +77,7 @@ function checkUnpackedVsix(vsix: UnpackedVsix, expected: { tasks: string[]; sour
       ["index.js"],
       `${folder}: one bundle`,
     );
-    const unexpected = taskFiles.filter((f) => !["index.js", "index.code", "task.json", "icon.png"].includes(f) && !f.startsWith("Strings/"));
+    const unexpected = taskFiles.filter((f) => !["index.js", "index.code", "rest.code", "task.json", "icon.png"].includes(f) && !f.startsWith("Strings/"));
     assert.deepEqual(unexpected, [], `${folder}: only the bundle, task.json, icon.png and Strings/`);
     pngSize(fs.readFileSync(path.join(vsix.dir, folder, "icon.png")));
 
