@@ -194,6 +194,35 @@ describe("build", function () {
 });
 
 /** A PNG's header and inflated image data (compression output may differ between zlib builds). */
+/**
+ * What each shipped task keeps out of its start-up part (index.code, run before the sign-in's first
+ * request; issue 20): the Azure SDK clients and storage, loaded while the sign-in is on the wire.
+ * (Input files, Submit's job file included, are read and checked before: no connection is opened
+ * for input the task refuses; test/l0.) Each name is the one keepNames writes for the class, so it
+ * must be found in rest.code (the test would otherwise pass on a name that no longer exists).
+ */
+const LATER_ONLY: Record<string, string[]> = {
+  DeployToAKSV1: ["AzureMachineLearningWorkspaces", "ContainerServiceClient", "BlockBlobClient"],
+  RegisterModelV1: ["AzureMachineLearningWorkspaces", "BlockBlobClient"],
+  SubmitAzureMLPipelineV1: ["AzureMachineLearningWorkspaces", "BlockBlobClient"],
+  TriggerADFPipelineV1: ["DataFactoryManagementClient"],
+};
+
+describe("the shipped tasks' start-up part (build/tasks, built by npm test)", () => {
+  const taskRoot = path.join(repoRoot, "build", "tasks");
+  for (const [folder, names] of Object.entries(LATER_ONLY)) {
+    it(`${folder} loads ${names.join(", ")} only after the sign-in's request`, function () {
+      if (!fs.existsSync(path.join(taskRoot, folder, "rest.code"))) this.skip();
+      const startup = fs.readFileSync(path.join(taskRoot, folder, "index.code"), "latin1");
+      const later = fs.readFileSync(path.join(taskRoot, folder, "rest.code"), "latin1");
+      for (const name of names) {
+        assert.ok(later.includes(`"${name}"`), `${folder}: rest.code has no class named ${name}`);
+        assert.ok(!startup.includes(`"${name}"`), `${folder}: ${name} is in the start-up part`);
+      }
+    });
+  }
+});
+
 function decodePng(png: Buffer): { header: Buffer; rows: Buffer } {
   const idat = png.indexOf("IDAT");
   return {

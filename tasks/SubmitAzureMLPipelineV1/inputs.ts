@@ -6,7 +6,7 @@ import { inputReader } from "../common/inputs";
 import type { Loc } from "../common/loc";
 import { readWaitInputs } from "../common/waitInputs";
 import { stepJobName } from "./jobName";
-import { defaultExperimentName } from "./loader";
+import { defaultExperimentName } from "./loader/cliDefaultNames";
 import type { SubmitPipelineRequest } from "./request";
 import { workFolderRoots } from "../common/confinement";
 
