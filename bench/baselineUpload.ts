@@ -3,6 +3,8 @@
  * @azure/storage-blob upload of a file or a folder, with the task's default parallelism
  * (8 files at a time, 4 blocks of 8 MiB per file, up to 32 MiB in one request). Nothing else:
  * no hashing, no ARM, no indicator blob. Prints one JSON line with its own upload time.
+ * Blobs are named `<prefix>/<path relative to the folder>` (a single file: `<prefix>/<file name>`);
+ * the bench passes the task's own `LocalUpload/<md5>/…` folder as the prefix (upload.ts).
  *
  *   BENCH_UPLOAD='{"containerUrl":..,"accountName":..,"accountKey":..,"source":..,"prefix":..}' node out/bench/baselineUpload.js
  */

@@ -136,7 +136,7 @@ describe("bench", () => {
       assert.equal(o.largeFileBytes, 1024 ** 3);
       assert.equal(o.smallFiles, 10_000);
       assert.equal(o.output, "bench/results.json");
-      assert.equal(o.uploadRuns, 3);
+      assert.equal(o.uploadRuns, 5);
     });
     it("--upload-runs and --node (repeatable)", () => {
       const o = parseOptions(["--upload-runs=4", "--node=/a/node", "--node=/b/node"]);

