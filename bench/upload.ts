@@ -6,15 +6,16 @@
  *
  * Every run gets a fresh emulator + Azurite (Azurite's cost per PUT grows with the blobs it holds,
  * so a second upload to the same one is slower whatever it is), task and baseline alternate which
- * goes first, and each case is repeated (--upload-runs, default 5: one run against Azurite varies by ±30 %): medians and spread.
+ * goes first, and each case is repeated (--upload-runs, default 5: one run against Azurite varies
+ * by ±30 %): medians and spread.
  * Throughput is bytes / (spawn → exit): the task's figure includes what it does besides
  * uploading (sign-in, hashing the content, ARM calls, registering the model); for the large file
  * the baseline also pays a plain MD5 pass (the CLI's `LocalUpload/<md5>/` path needs the hash
  * before the upload). The baseline writes the same blob names as the task (the CLI's
  * `LocalUpload/<md5>/<name>/…`): Azurite's cost per PUT depends on the names (measured with this
  * baseline and 10,000 files, 2026-12-05: 27.5 s under `p/`, 63.6 s under a `LocalUpload/<md5>/…`
- * prefix), so a baseline with shorter names would not be uploading the same thing. The upload phase alone (from the task's "Uploaded … in N s" line) and the
- * hash phase (the tasks' hashLocalArtifact timed alone, bench/hashPass.ts) are reported too.
+ * prefix), so a baseline with shorter names would not be uploading the same thing. The upload
+ * phase alone (from the task's "Uploaded … in N s" line) and the hash phase (the tasks' hashLocalArtifact timed alone, bench/hashPass.ts) are reported too.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
