@@ -15,7 +15,8 @@
  * `LocalUpload/<md5>/<name>/…`): Azurite's cost per PUT depends on the names (measured with this
  * baseline and 10,000 files, 2026-12-05: 27.5 s under `p/`, 63.6 s under a `LocalUpload/<md5>/…`
  * prefix), so a baseline with shorter names would not be uploading the same thing. The upload
- * phase alone (from the task's "Uploaded … in N s" line) and the hash phase (the tasks' hashLocalArtifact timed alone, bench/hashPass.ts) are reported too.
+ * phase alone (from the task's "Uploaded … in N s" line) and the hash phase (the tasks'
+ * hashLocalArtifact timed alone, bench/hashPass.ts) are reported too.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
